@@ -1,0 +1,1 @@
+"""Relais JSON API (Flask, flask-smorest) and the `relais` command line."""

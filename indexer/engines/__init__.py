@@ -1,0 +1,1 @@
+"""Search engines: the embedded one (SQLite) and Elasticsearch, behind one contract."""

@@ -1,0 +1,78 @@
+"""The running parts of Relais (store, communes, engine), built lazily from the settings.
+
+Shared by the CLI and the Flask app (``app.extensions["relais"]``): nothing connects or reads a
+big file until it is first used.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from resource_base import settings as settings_module
+from resource_base.geo import CommuneDirectory
+from resource_base.search import SearchService
+from resource_base.store import Store
+
+ENGINES = ("embedded", "elasticsearch")
+
+
+class ConfigError(ValueError):
+    """A setting has a value Relais cannot use."""
+
+
+class Runtime:
+    def __init__(self, settings: dict | None = None):
+        self.settings = settings if settings is not None else settings_module.load()
+        if self.settings["SEARCH_ENGINE"] not in ENGINES:
+            raise ConfigError(
+                f"RELAIS_SEARCH_ENGINE vaut « {self.settings['SEARCH_ENGINE']} » : "
+                f"valeurs possibles {', '.join(ENGINES)}."
+            )
+
+    @property
+    def data_dir(self) -> Path:
+        path = Path(self.settings["DATA_DIR"])
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.data_dir / "relais.sqlite3")
+
+    @cached_property
+    def directory(self) -> CommuneDirectory:
+        return CommuneDirectory.load(self.settings["COMMUNES_CSV"], self.settings["EPCI_JSON"])
+
+    @cached_property
+    def embedded(self):
+        from indexer.engines.embedded import EmbeddedEngine
+
+        return EmbeddedEngine(self.store)
+
+    @cached_property
+    def elasticsearch(self):
+        from indexer.engines.elasticsearch import ElasticsearchEngine
+
+        return ElasticsearchEngine.from_settings(self.settings)
+
+    @property
+    def engine(self):
+        """The engine that serves searches, per ``RELAIS_SEARCH_ENGINE``."""
+        if self.settings["SEARCH_ENGINE"] == "elasticsearch":
+            return self.elasticsearch
+        return self.embedded
+
+    @cached_property
+    def search_service(self) -> SearchService:
+        return SearchService(self.engine, self.directory)
+
+    def store_writers(self) -> list:
+        """Engine tables kept in the store's own transactions (the embedded engine's)."""
+        return [self.embedded.writer]
+
+    def after_store_change(self) -> dict | None:
+        """Bring external engines in step after the store changed (Elasticsearch reindex)."""
+        if self.settings["SEARCH_ENGINE"] == "elasticsearch":
+            return self.elasticsearch.reindex(self.store)
+        return None

@@ -1,0 +1,139 @@
+"""The unit of search: a service offered by a structure at a place (a *resource*)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+
+from resource_base import text, vocabulary
+
+STATUTS = {
+    "actif": "Actif",
+    "fermeture-temporaire": "Fermé temporairement",
+    "ferme": "Fermé",
+}
+VISIBILITES = {
+    "public": "Public",
+    "professionnels": "Réservé aux professionnels",
+}
+# How precise the coordinates are, best first.
+PRECISIONS_GEO = {
+    "fichier": "Coordonnées fournies par la source",
+    "adresse": "Géocodée à l'adresse",
+    "commune": "Centre de la commune (approximation)",
+}
+
+
+@dataclass
+class Resource:
+    """A service at a place, with its structure, contacts and eligibility zone."""
+
+    id: str
+    source: str
+    source_id: str
+    departement: str
+    nom: str
+    nom_structure: str
+    description: str = ""
+    siret: str | None = None
+    reseaux_porteurs: list[str] = field(default_factory=list)
+    thematiques: list[str] = field(default_factory=list)
+    publics: list[str] = field(default_factory=list)
+    frais: str | None = None
+    frais_precisions: str | None = None
+    modes_accueil: list[str] = field(default_factory=list)
+    modes_mobilisation: list[str] = field(default_factory=list)
+    mobilisable_par: list[str] = field(default_factory=list)
+    conditions_acces: str | None = None
+    horaires_accueil: str | None = None
+    adresse: str | None = None
+    complement_adresse: str | None = None
+    code_postal: str | None = None
+    commune: str | None = None
+    code_insee: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    precision_geo: str | None = None
+    telephone: str | None = None
+    courriel: str | None = None
+    site_web: str | None = None
+    lien_mobilisation: str | None = None
+    zone_eligibilite: list[str] = field(default_factory=list)
+    date_maj: str | None = None  # ISO date
+    visibilite: str = "public"
+    statut: str = "actif"
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Resource:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({vocabulary.category_of(t) for t in self.thematiques})
+
+    @property
+    def a_distance(self) -> bool:
+        return vocabulary.A_DISTANCE in self.modes_accueil
+
+    @property
+    def sur_place(self) -> bool:
+        # A record with no mode d'accueil is taken as on site: it has an address.
+        return vocabulary.EN_PRESENTIEL in self.modes_accueil or not self.modes_accueil
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    def mots_nom(self) -> list[str]:
+        """Normalised tokens of the service's name (weighted higher in text relevance)."""
+        return sorted(set(text.tokens(self.nom)))
+
+    def mots(self) -> list[str]:
+        """Normalised tokens of everything searchable about the resource."""
+        parts = [
+            self.nom,
+            self.nom_structure,
+            self.description,
+            self.conditions_acces,
+            self.frais_precisions,
+            self.commune,
+            " ".join(vocabulary.label(t) for t in self.thematiques),
+            " ".join(vocabulary.label(c) for c in self.categories),
+            " ".join(vocabulary.RESEAUX_PORTEURS.get(r, r) for r in self.reseaux_porteurs),
+        ]
+        words: set[str] = set()
+        for part in parts:
+            words.update(text.tokens(part))
+        return sorted(words)
+
+    def qualite(self, today: date | None = None) -> int:
+        """Completeness and freshness of the record, 0–100 (after data·inclusion's score).
+
+        Completeness: description, a contact, an address for on-site services, opening hours,
+        publics, access conditions. Freshness: updated within 6 months, 1 year, 2 years.
+        """
+        today = today or date.today()
+        checks = [
+            len(self.description or "") >= 40,
+            bool(self.telephone or self.courriel),
+            bool(self.adresse) or not self.sur_place,
+            bool(self.horaires_accueil),
+            bool(self.publics),
+            bool(self.conditions_acces),
+        ]
+        completeness = 60 * sum(checks) // len(checks)
+        freshness = 0
+        if self.date_maj:
+            try:
+                age_days = (today - date.fromisoformat(self.date_maj)).days
+            except ValueError:
+                age_days = 10_000
+            freshness = (
+                40 if age_days <= 183 else 25 if age_days <= 365 else 10 if age_days <= 730 else 0
+            )
+        return completeness + freshness

@@ -1,0 +1,238 @@
+"""The canonical store: every accepted resource and the history of imports, in SQLite.
+
+Every engine is built from it. A department's (or a source's) resources are replaced in one
+transaction, together with any engine tables kept in the same file, so that a killed import
+leaves the previous set serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from resource_base.models import Resource
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS resources (
+    id TEXT PRIMARY KEY,
+    departement TEXT NOT NULL,
+    source TEXT NOT NULL,
+    empreinte TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS resources_departement ON resources(departement);
+CREATE INDEX IF NOT EXISTS resources_source ON resources(source);
+CREATE TABLE IF NOT EXISTS imports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    date TEXT NOT NULL,
+    perimetre TEXT NOT NULL,
+    valeur TEXT NOT NULL,
+    fichiers TEXT NOT NULL,
+    empreinte_fichiers TEXT NOT NULL,
+    format TEXT NOT NULL,
+    acceptees INTEGER NOT NULL,
+    rejetees INTEGER NOT NULL,
+    ajoutees INTEGER NOT NULL,
+    modifiees INTEGER NOT NULL,
+    supprimees INTEGER NOT NULL,
+    inchangees INTEGER NOT NULL,
+    duree_s REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+SCOPES = ("departement", "source")
+
+# A writer keeps an engine's tables in step with the store, inside the same transaction:
+# writer(connection, removed_ids, upserted_resources).
+Writer = Callable[[sqlite3.Connection, list[str], list[Resource]], None]
+
+
+def fingerprint(resource: Resource) -> str:
+    payload = json.dumps(resource.to_dict(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+@dataclass
+class ReplaceOutcome:
+    ajoutees: int
+    modifiees: int
+    supprimees: int
+    inchangees: int
+
+
+class Store:
+    """SQLite canonical store. ``Store(path)`` opens (and creates) the file."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.connect() as conn:
+            conn.executescript(SCHEMA)
+
+    def connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self.connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    # --- reading ---
+
+    def get(self, resource_id: str) -> Resource | None:
+        with self.connect() as conn:
+            row = conn.execute("SELECT data FROM resources WHERE id = ?", (resource_id,)).fetchone()
+        return Resource.from_dict(json.loads(row["data"])) if row else None
+
+    def count(self, scope: str | None = None, value: str | None = None) -> int:
+        with self.connect() as conn:
+            if scope is None:
+                return conn.execute("SELECT count(*) FROM resources").fetchone()[0]
+            _check_scope(scope)
+            return conn.execute(
+                f"SELECT count(*) FROM resources WHERE {scope} = ?", (value,)
+            ).fetchone()[0]
+
+    def iter_resources(self, batch: int = 2000) -> Iterator[Resource]:
+        """Every resource, ordered by id, read in batches."""
+        with self.connect() as conn:
+            last = ""
+            while True:
+                rows = conn.execute(
+                    "SELECT id, data FROM resources WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                ).fetchall()
+                if not rows:
+                    return
+                for row in rows:
+                    yield Resource.from_dict(json.loads(row["data"]))
+                last = rows[-1]["id"]
+
+    def generation(self) -> int:
+        """A counter bumped by every write: engines compare it to know they are stale."""
+        with self.connect() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def imports(self, limit: int = 20) -> list[dict]:
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM imports ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [dict(r) for r in rows]
+
+    def last_import(self, scope: str, value: str) -> dict | None:
+        with self.connect() as conn:
+            row = conn.execute(
+                "SELECT * FROM imports WHERE perimetre = ? AND valeur = ? ORDER BY id DESC LIMIT 1",
+                (scope, value),
+            ).fetchone()
+        return dict(row) if row else None
+
+    # --- writing ---
+
+    def replace(
+        self,
+        scope: str,
+        value: str,
+        resources: Iterable[Resource],
+        record: dict,
+        writers: Iterable[Writer] = (),
+    ) -> ReplaceOutcome:
+        """Replace every resource whose ``scope`` (departement or source) is ``value`` by
+        ``resources``, record the import, run the engine ``writers``, all in one transaction."""
+        _check_scope(scope)
+        new = {r.id: r for r in resources}
+        started = time.monotonic()
+        with self.transaction() as conn:
+            current = dict(
+                conn.execute(f"SELECT id, empreinte FROM resources WHERE {scope} = ?", (value,))
+            )
+            prints = {rid: fingerprint(r) for rid, r in new.items()}
+            removed = sorted(set(current) - set(new))
+            changed = [r for rid, r in new.items() if current.get(rid) != prints[rid]]
+            # An id that belongs to another scope moves here: it is an update, not a duplicate.
+            conn.executemany("DELETE FROM resources WHERE id = ?", [(rid,) for rid in removed])
+            conn.executemany(
+                "INSERT OR REPLACE INTO resources (id, departement, source, empreinte, data) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.id,
+                        r.departement,
+                        r.source,
+                        prints[r.id],
+                        json.dumps(r.to_dict(), ensure_ascii=False),
+                    )
+                    for r in changed
+                ],
+            )
+            for writer in writers:
+                writer(conn, removed, changed)
+            outcome = ReplaceOutcome(
+                ajoutees=sum(1 for r in changed if r.id not in current),
+                modifiees=sum(1 for r in changed if r.id in current),
+                supprimees=len(removed),
+                inchangees=len(new) - len(changed),
+            )
+            if changed or removed:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('generation', '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+            conn.execute(
+                "INSERT INTO imports (date, perimetre, valeur, fichiers, empreinte_fichiers, format, "
+                "acceptees, rejetees, ajoutees, modifiees, supprimees, inchangees, duree_s) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.get("date") or time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    scope,
+                    value,
+                    json.dumps(record.get("fichiers", []), ensure_ascii=False),
+                    record.get("empreinte_fichiers", ""),
+                    record.get("format", ""),
+                    len(new),
+                    int(record.get("rejetees", 0)),
+                    outcome.ajoutees,
+                    outcome.modifiees,
+                    outcome.supprimees,
+                    outcome.inchangees,
+                    round(time.monotonic() - started + float(record.get("duree_lecture_s", 0)), 3),
+                ),
+            )
+        return outcome
+
+    def rebuild_writers(self, writer: Writer, batch: int = 5000) -> None:
+        """Feed every stored resource to one writer (to build an engine's tables afresh)."""
+        with self.transaction() as conn:
+            writer(conn, None, [])  # None: drop everything first
+            buffer: list[Resource] = []
+            for resource in self.iter_resources():
+                buffer.append(resource)
+                if len(buffer) >= batch:
+                    writer(conn, [], buffer)
+                    buffer = []
+            writer(conn, [], buffer)
+
+
+def _check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
