@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from indexer.commands import communes_command, search_command
+from api.commands import keys_group, openapi_command, serve_command
+from indexer.commands import communes_command, reindex_command, search_command
+from indexer.import_command import import_command
 from indexer.runtime import ConfigError, Runtime
 from resource_base.geo import GeoError
 
@@ -30,3 +32,8 @@ def main(ctx: click.Context) -> None:
 
 main.add_command(search_command)
 main.add_command(communes_command)
+main.add_command(import_command)
+main.add_command(reindex_command)
+main.add_command(keys_group)
+main.add_command(serve_command)
+main.add_command(openapi_command)

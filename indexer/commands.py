@@ -99,3 +99,39 @@ def communes_command(ctx, texte, limit, as_json):
         click.echo(
             f"{c.code_insee}  {c.nom} ({', '.join(c.codes_postaux)}) — département {c.departement}"
         )
+
+
+@click.command("reindex")
+@click.option(
+    "--rollback", is_flag=True, help="Revenir à l'index précédent (gardé par le dernier reindex)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@click.pass_context
+def reindex_command(ctx, rollback, as_json):
+    """Reconstruit l'index Elasticsearch depuis le magasin et bascule l'alias.
+
+    Exemple : relais reindex ; relais reindex --rollback
+    """
+    from indexer.engines.elasticsearch import ReindexError
+
+    runtime = runtime_from(ctx)
+    engine = runtime.elasticsearch
+    try:
+        report = engine.rollback() if rollback else engine.reindex(runtime.store)
+    except EngineUnavailable as exc:
+        click.echo(f"Elasticsearch indisponible : {exc.message}", err=True)
+        ctx.exit(3)
+    except ReindexError as exc:
+        click.echo(f"Échec, l'alias reste sur l'index qui servait : {exc}", err=True)
+        ctx.exit(1)
+    if as_json:
+        echo_json(report)
+    elif rollback:
+        click.echo(
+            f"Alias « {engine.alias} » rétabli sur {report['index']} (retiré : {report['retire']})."
+        )
+    else:
+        click.echo(
+            f"Index {report['index']} : {report['documents']} ressources en {report['duree_s']} s ; "
+            f"alias « {engine.alias} » basculé (précédent gardé : {report['precedent'] or 'aucun'})."
+        )

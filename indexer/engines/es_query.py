@@ -1,0 +1,217 @@
+"""Elasticsearch mapping and query building: pure functions, tested against literals.
+
+The index holds the flat ``search_document`` of each resource. Text fields carry the project's
+own normalised tokens as keywords (``mots_nom``, ``mots``), so French text handling needs no
+analysis plugin: the test distribution has the server modules only. Relevance points are
+integer ``constant_score`` boosts, summed exactly as ``resource_base.search`` does; ties are
+broken by the same keys (distance, quality, id) in the sort.
+"""
+
+from __future__ import annotations
+
+from resource_base import vocabulary
+from resource_base.search import (
+    POINTS_TEXT_NAME,
+    POINTS_TEXT_OTHER,
+    POINTS_THEME_CATEGORY,
+    POINTS_THEME_EXACT,
+    SearchPlan,
+)
+from resource_base.text import TermGroup
+
+MAPPING = {
+    "dynamic": False,
+    "properties": {
+        "id": {"type": "keyword"},
+        "nom": {"type": "text", "analyzer": "standard"},
+        "nom_structure": {"type": "text", "analyzer": "standard"},
+        "description": {"type": "text", "analyzer": "standard"},
+        "mots_nom": {"type": "keyword"},
+        "mots": {"type": "keyword"},
+        "thematiques": {"type": "keyword"},
+        "categories": {"type": "keyword"},
+        "publics": {"type": "keyword"},
+        "frais": {"type": "keyword"},
+        "modes_effectifs": {"type": "keyword"},
+        "zone_eligibilite": {"type": "keyword"},
+        "zone_vide": {"type": "boolean"},
+        "statut": {"type": "keyword"},
+        "visibilite": {"type": "keyword"},
+        "a_distance": {"type": "boolean"},
+        "sur_place": {"type": "boolean"},
+        "lieu_sur_place": {"type": "geo_point"},
+        "qualite": {"type": "integer"},
+        "departement": {"type": "keyword"},
+        "source": {"type": "keyword"},
+        "date_maj": {"type": "date", "ignore_malformed": True},
+    },
+}
+
+INDEX_SETTINGS = {
+    "number_of_shards": 1,
+    "number_of_replicas": 0,
+    "refresh_interval": "1s",
+}
+
+
+def index_document(doc: dict) -> dict:
+    """The indexed form of a ``search_document``: derived fields for filters and sorting."""
+    indexed = dict(doc)
+    indexed["modes_effectifs"] = doc.get("modes_accueil") or [vocabulary.EN_PRESENTIEL]
+    indexed["zone_vide"] = not doc.get("zone_eligibilite")
+    if (
+        doc.get("sur_place")
+        and doc.get("latitude") is not None
+        and doc.get("longitude") is not None
+    ):
+        indexed["lieu_sur_place"] = {"lat": doc["latitude"], "lon": doc["longitude"]}
+    return indexed
+
+
+def _const(query: dict, boost: int) -> dict:
+    return {"constant_score": {"filter": query, "boost": boost}}
+
+
+def _alternatives(group: TermGroup, field: str) -> dict:
+    """Any alternative of the group present in ``field`` (all tokens of that alternative)."""
+    should = []
+    for alt in group.alternatives:
+        if len(alt) == 1:
+            should.append({"term": {field: alt[0]}})
+        else:
+            should.append({"bool": {"filter": [{"term": {field: t}} for t in alt]}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def text_clauses(groups: tuple[TermGroup, ...]) -> list[dict]:
+    """One required clause per query word: name match scores 20, elsewhere 10 (the max)."""
+    return [
+        {
+            "dis_max": {
+                "queries": [
+                    _const(_alternatives(g, "mots_nom"), POINTS_TEXT_NAME),
+                    _const(_alternatives(g, "mots"), POINTS_TEXT_OTHER),
+                ],
+                "tie_breaker": 0,
+            }
+        }
+        for g in groups
+    ]
+
+
+def theme_clauses(thematiques: tuple[str, ...]) -> list[dict]:
+    """One scoring clause per need asked: exact (100) or category only (40)."""
+    clauses = []
+    for asked in thematiques:
+        if vocabulary.is_category(asked):
+            clauses.append(_const({"term": {"categories": asked}}, POINTS_THEME_EXACT))
+        else:
+            clauses.append(
+                {
+                    "dis_max": {
+                        "queries": [
+                            _const({"term": {"thematiques": asked}}, POINTS_THEME_EXACT),
+                            _const(
+                                {"term": {"thematiques": vocabulary.category_of(asked)}},
+                                POINTS_THEME_CATEGORY,
+                            ),
+                        ],
+                        "tie_breaker": 0,
+                    }
+                }
+            )
+    return clauses
+
+
+def filter_clauses(plan: SearchPlan) -> list[dict]:
+    """Everything but the needs: eligibility, reach, visibility, publics, modes, frais."""
+    query, location = plan.query, plan.location
+    filters: list[dict] = []
+    if not query.inclure_professionnels:
+        filters.append({"term": {"visibilite": "public"}})
+    for codes in location.zone_code_sets:
+        filters.append(
+            {
+                "bool": {
+                    "should": [
+                        {"term": {"zone_vide": True}},
+                        {"terms": {"zone_eligibilite": sorted(codes)}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    filters.append(
+        {
+            "bool": {
+                "should": [
+                    {"term": {"a_distance": True}},
+                    {
+                        "geo_distance": {
+                            "distance": f"{query.rayon_km}km",
+                            "distance_type": "arc",
+                            "lieu_sur_place": {"lat": location.latitude, "lon": location.longitude},
+                        }
+                    },
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+    )
+    if query.publics:
+        filters.append(
+            {
+                "bool": {
+                    "should": [
+                        {"bool": {"must_not": [{"exists": {"field": "publics"}}]}},
+                        {"terms": {"publics": sorted({vocabulary.TOUS_PUBLICS, *query.publics})}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    if query.modes_accueil:
+        filters.append({"terms": {"modes_effectifs": sorted(query.modes_accueil)}})
+    if query.frais:
+        filters.append({"terms": {"frais": sorted(query.frais)}})
+    return filters
+
+
+def build_search(plan: SearchPlan) -> dict:
+    """The search body: filters and text in the query, needs scored in the query and
+    filtered in ``post_filter`` so that the category facets ignore the needs selected."""
+    query, location = plan.query, plan.location
+    themes = theme_clauses(query.thematiques)
+    body: dict = {
+        "query": {
+            "bool": {
+                "filter": filter_clauses(plan),
+                "must_not": [{"term": {"statut": "ferme"}}],
+                "must": text_clauses(plan.groups),
+                "should": themes,
+            }
+        },
+        "sort": [
+            {"_score": {"order": "desc"}},
+            {
+                "_geo_distance": {
+                    "lieu_sur_place": {"lat": location.latitude, "lon": location.longitude},
+                    "order": "asc",
+                    "unit": "km",
+                    "distance_type": "arc",
+                    "ignore_unmapped": True,
+                }
+            },
+            {"qualite": {"order": "desc"}},
+            {"id": {"order": "asc"}},
+        ],
+        "size": plan.window,
+        "_source": {"excludes": ["fiche"]},
+        "track_total_hits": True,
+        "aggs": {
+            "categories": {"terms": {"field": "categories", "size": len(vocabulary.CATEGORIES)}}
+        },
+    }
+    if themes:
+        body["post_filter"] = {"bool": {"should": themes, "minimum_should_match": 1}}
+    return body

@@ -1,0 +1,172 @@
+"""The Elasticsearch query builder is a pure function: compared with a literal here, and its
+behaviour is then held to the shared contract suite against a real server."""
+
+from resource_base.search import SearchQuery, plan
+
+
+def test_build_search_literal(directory):
+    from indexer.engines.es_query import build_search
+
+    body = build_search(
+        plan(
+            SearchQuery(
+                code_commune="51108",
+                thematiques=("famille--garde-denfants", "sante"),
+                q="psy",
+                publics=("jeunes",),
+                modes_accueil=("a-distance",),
+                frais=("gratuit",),
+                rayon_km=20,
+                page=2,
+                size=10,
+            ),
+            directory,
+        )
+    )
+    point = {"lat": 48.9640892125, "lon": 4.37883539725}
+    psy_alts = lambda field: {  # noqa: E731
+        "bool": {
+            "should": [
+                {"term": {field: "psy"}},
+                {"bool": {"filter": [{"term": {field: "sant"}}, {"term": {field: "mental"}}]}},
+                {"term": {field: "psychologu"}},
+                {"term": {field: "psychiatr"}},
+                {"term": {field: "psychologiqu"}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    themes = [
+        {
+            "dis_max": {
+                "queries": [
+                    {
+                        "constant_score": {
+                            "filter": {"term": {"thematiques": "famille--garde-denfants"}},
+                            "boost": 100,
+                        }
+                    },
+                    {
+                        "constant_score": {
+                            "filter": {"term": {"thematiques": "famille"}},
+                            "boost": 40,
+                        }
+                    },
+                ],
+                "tie_breaker": 0,
+            }
+        },
+        {"constant_score": {"filter": {"term": {"categories": "sante"}}, "boost": 100}},
+    ]
+    assert body == {
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"visibilite": "public"}},
+                    {
+                        "bool": {
+                            "should": [
+                                {"term": {"zone_vide": True}},
+                                {
+                                    "terms": {
+                                        "zone_eligibilite": [
+                                            "200066876",
+                                            "51",
+                                            "51108",
+                                            "99100",
+                                            "france",
+                                        ]
+                                    }
+                                },
+                            ],
+                            "minimum_should_match": 1,
+                        }
+                    },
+                    {
+                        "bool": {
+                            "should": [
+                                {"term": {"a_distance": True}},
+                                {
+                                    "geo_distance": {
+                                        "distance": "20km",
+                                        "distance_type": "arc",
+                                        "lieu_sur_place": point,
+                                    }
+                                },
+                            ],
+                            "minimum_should_match": 1,
+                        }
+                    },
+                    {
+                        "bool": {
+                            "should": [
+                                {"bool": {"must_not": [{"exists": {"field": "publics"}}]}},
+                                {"terms": {"publics": ["jeunes", "tous-publics"]}},
+                            ],
+                            "minimum_should_match": 1,
+                        }
+                    },
+                    {"terms": {"modes_effectifs": ["a-distance"]}},
+                    {"terms": {"frais": ["gratuit"]}},
+                ],
+                "must_not": [{"term": {"statut": "ferme"}}],
+                "must": [
+                    {
+                        "dis_max": {
+                            "queries": [
+                                {"constant_score": {"filter": psy_alts("mots_nom"), "boost": 20}},
+                                {"constant_score": {"filter": psy_alts("mots"), "boost": 10}},
+                            ],
+                            "tie_breaker": 0,
+                        }
+                    }
+                ],
+                "should": themes,
+            }
+        },
+        "sort": [
+            {"_score": {"order": "desc"}},
+            {
+                "_geo_distance": {
+                    "lieu_sur_place": point,
+                    "order": "asc",
+                    "unit": "km",
+                    "distance_type": "arc",
+                    "ignore_unmapped": True,
+                }
+            },
+            {"qualite": {"order": "desc"}},
+            {"id": {"order": "asc"}},
+        ],
+        "size": 70,
+        "_source": {"excludes": ["fiche"]},
+        "track_total_hits": True,
+        "aggs": {"categories": {"terms": {"field": "categories", "size": 16}}},
+        "post_filter": {"bool": {"should": themes, "minimum_should_match": 1}},
+    }
+
+
+def test_index_document_derives_filter_fields():
+    from indexer.engines.es_query import index_document
+
+    onsite = index_document(
+        {
+            "modes_accueil": [],
+            "zone_eligibilite": [],
+            "sur_place": True,
+            "latitude": 1.0,
+            "longitude": 2.0,
+        }
+    )
+    assert onsite["modes_effectifs"] == ["en-presentiel"] and onsite["zone_vide"] is True
+    assert onsite["lieu_sur_place"] == {"lat": 1.0, "lon": 2.0}
+    remote = index_document(
+        {
+            "modes_accueil": ["a-distance"],
+            "zone_eligibilite": ["france"],
+            "sur_place": False,
+            "latitude": 1.0,
+            "longitude": 2.0,
+        }
+    )
+    assert "lieu_sur_place" not in remote and remote["zone_vide"] is False
