@@ -172,7 +172,9 @@ class CommuneDirectory:
             for cp in self._postal_codes[start : start + limit]:
                 if not cp.startswith(text):
                     break
-                found.extend(sorted(self.by_postal[cp], key=lambda c: (-(c.population or 0), c.nom)))
+                found.extend(
+                    sorted(self.by_postal[cp], key=lambda c: (-(c.population or 0), c.nom))
+                )
             if len(text) == 5 and text in self.communes:
                 found.insert(0, self.communes[text])
         else:

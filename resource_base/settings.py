@@ -79,6 +79,30 @@ SETTINGS: tuple[Setting, ...] = (
         bool,
     ),
     Setting("ANONYMOUS_RATE_LIMIT", 120, "Requêtes par minute autorisées sans clé d'API.", int),
+    Setting(
+        "ANONYMOUS_ORIGINS",
+        "",
+        "Origines web (CORS) autorisées à appeler l'API sans clé, séparées par des virgules ; « * » pour toutes.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "Nombre de mandataires inverses devant l'API dont les en-têtes X-Forwarded-* sont crus.",
+        int,
+    ),
+    Setting("BIND", "127.0.0.1:8000", "Adresse d'écoute de gunicorn (hôte:port)."),
+    Setting(
+        "WORKERS",
+        2,
+        "Nombre de processus gunicorn (chacun a ses propres compteurs de limite de requêtes).",
+        int,
+    ),
+    Setting(
+        "DSFR_DIR",
+        str(PROJECT_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"),
+        "Dossier dist du DSFR servi sous /dsfr/ (installé par npm, aucun CDN).",
+    ),
+    Setting("PUBLIC_URL", "", "Adresse publique du service, pour les codes QR et les messages."),
     Setting("SECRET_KEY", "relais-dev-secret", "Clé secrète Flask (à changer en production)."),
     Setting("LOG_LEVEL", "INFO", "Niveau des journaux (DEBUG, INFO, WARNING, ERROR)."),
 )

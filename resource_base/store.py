@@ -54,9 +54,10 @@ SCOPES = ("departement", "source")
 Writer = Callable[[sqlite3.Connection, list[str], list[Resource]], None]
 
 
-def fingerprint(resource: Resource) -> str:
+def _serialise(resource: Resource) -> tuple[str, str]:
+    """(fingerprint, JSON) of a resource: one serialisation serves both."""
     payload = json.dumps(resource.to_dict(), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+    return hashlib.sha256(payload.encode()).hexdigest()[:32], payload
 
 
 @dataclass
@@ -166,24 +167,15 @@ class Store:
             current = dict(
                 conn.execute(f"SELECT id, empreinte FROM resources WHERE {scope} = ?", (value,))
             )
-            prints = {rid: fingerprint(r) for rid, r in new.items()}
+            serialised = {rid: _serialise(r) for rid, r in new.items()}
             removed = sorted(set(current) - set(new))
-            changed = [r for rid, r in new.items() if current.get(rid) != prints[rid]]
+            changed = [r for rid, r in new.items() if current.get(rid) != serialised[rid][0]]
             # An id that belongs to another scope moves here: it is an update, not a duplicate.
             conn.executemany("DELETE FROM resources WHERE id = ?", [(rid,) for rid in removed])
             conn.executemany(
                 "INSERT OR REPLACE INTO resources (id, departement, source, empreinte, data) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [
-                    (
-                        r.id,
-                        r.departement,
-                        r.source,
-                        prints[r.id],
-                        json.dumps(r.to_dict(), ensure_ascii=False),
-                    )
-                    for r in changed
-                ],
+                [(r.id, r.departement, r.source, *serialised[r.id]) for r in changed],
             )
             for writer in writers:
                 writer(conn, removed, changed)

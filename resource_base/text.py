@@ -12,10 +12,16 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-_LIGATURES = str.maketrans(
-    {"œ": "oe", "æ": "ae", "Œ": "oe", "Æ": "ae", "’": "'", "ʼ": "'", "`": "'"}
+_LIGATURES = (
+    ("œ", "oe"),
+    ("Œ", "oe"),
+    ("æ", "ae"),
+    ("Æ", "ae"),
+    ("’", "'"),
+    ("ʼ", "'"),
+    ("`", "'"),
 )
-_ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
+_ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 STOP_WORDS = frozenset(
@@ -91,9 +97,18 @@ def fold(text: str) -> str:
     >>> fold("Châlons-en-Champagne")
     'chalons en champagne'
     """
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return _NON_WORD.sub(" ", text).strip()
+    return _NON_WORD.sub(" ", _ascii_lower(text)).strip()
+
+
+def _ascii_lower(text: str) -> str:
+    if not text.isascii():
+        # Decompose, then keep ASCII only: accents (combining marks) go, letters stay.
+        for ligature, plain in _LIGATURES:
+            if ligature in text:  # rare: a test is far cheaper than str.translate
+                text = text.replace(ligature, plain)
+        text = unicodedata.normalize("NFKD", text)
+        text = text.encode("ascii", "ignore").decode("ascii")
+    return text.lower()
 
 
 def stem(word: str) -> str:
@@ -124,8 +139,9 @@ def tokens(text: str | None) -> list[str]:
     """
     if not text:
         return []
-    text = _ELISION.sub(" ", text.translate(_LIGATURES))
-    return [_stem_cached(w) for w in fold(text).split() if w not in STOP_WORDS]
+    # Folding first keeps apostrophes (’ becomes '), so elisions are cut on plain ASCII.
+    text = _NON_WORD.sub(" ", _ELISION.sub(" ", _ascii_lower(text)))
+    return [_stem_cached(w) for w in text.split() if w not in STOP_WORDS]
 
 
 # Words advisers type, expanded to what records say. Keys and values are raw French; they

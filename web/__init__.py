@@ -1,5 +1,37 @@
-"""The adviser's web UI and the embeddable widget (server-rendered, DSFR)."""
+"""The adviser's web UI and the embeddable widget (server-rendered, DSFR).
+
+``init_app(app)`` registers the feature blueprints (search, resources, orientation, widget),
+the DSFR assets served from ``node_modules`` (no CDN), the template helpers and the HTML error
+pages. The app must hold the ``indexer.runtime.Runtime`` in ``app.extensions["relais"]``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
 
 
-def init_app(app) -> None:
-    """Register the web UI on the Flask app (filled in by the web feature)."""
+def init_app(app: Flask) -> None:
+    """Register the web UI on the Flask app."""
+    from web import assets, errors, helpers
+    from web.orientation.routes import bp as orientation_bp
+    from web.resources.routes import bp as resources_bp
+    from web.search.routes import bp as search_bp
+    from web.widget.routes import bp as widget_bp
+
+    # Templates and our own CSS/JS; the feature blueprints hold the routes.
+    app.register_blueprint(
+        Blueprint(
+            "web",
+            __name__,
+            template_folder="templates",
+            static_folder="static",
+            static_url_path="/static/relais",
+        )
+    )
+    assets.init_app(app)
+    helpers.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(resources_bp)
+    app.register_blueprint(orientation_bp)
+    app.register_blueprint(widget_bp)

@@ -1,11 +1,14 @@
-"""The embedded engine: search tables inside the canonical SQLite store, queried in-process.
+"""The embedded engine: search tables inside the canonical SQLite store, searched in-process.
 
-Tables (kept in the store's transactions by ``writer``):
-- ``moteur_docs``: one row per resource, with the fields the rules need (JSON);
-- ``moteur_geo``: an R*Tree of on-site places, for the radius pre-filter;
-- ``moteur_zone``: zone_eligibilite codes, for the eligibility pre-filter;
-- ``moteur_texte``: an FTS5 index of the normalised tokens, for the text pre-filter.
-SQL narrows the candidates; the shared rules of ``resource_base.search`` decide.
+Tables (written by ``writer`` inside the store's own transactions, so an import and its
+index commit together):
+- ``moteur_docs``: one row per resource, the filter fields as columns and the search
+  document as JSON;
+- ``moteur_texte``: an FTS5 index of the normalised tokens (name, and everything).
+
+Searching reads those tables once into a columnar index (numpy arrays, one boolean mask per
+value), reloaded when the tables change. A query is then a handful of vectorised mask
+operations; the shared rules of ``resource_base.search`` rank and explain the top of it.
 """
 
 from __future__ import annotations
@@ -13,48 +16,54 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from resource_base.geo import bounding_box
+import numpy as np
+
+from resource_base import vocabulary
+from resource_base.geo import EARTH_RADIUS_KM, bounding_box
 from resource_base.models import Resource
 from resource_base.search import (
+    POINTS_TEXT_NAME,
+    POINTS_TEXT_OTHER,
+    POINTS_THEME_CATEGORY,
+    POINTS_THEME_EXACT,
     SUMMARY_FIELDS,
     Candidate,
     Retrieval,
     SearchPlan,
     candidate_from_document,
-    evaluate,
-    facet_counts,
     search_document,
 )
 from resource_base.store import Store
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS moteur_docs (
-    rid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    a_distance INTEGER NOT NULL,
-    zone_vide INTEGER NOT NULL,
-    doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS moteur_docs_distance ON moteur_docs(a_distance, zone_vide);
-CREATE VIRTUAL TABLE IF NOT EXISTS moteur_geo USING rtree(rid, min_lat, max_lat, min_lon, max_lon);
-CREATE TABLE IF NOT EXISTS moteur_zone (
-    code TEXT NOT NULL,
-    rid INTEGER NOT NULL,
-    a_distance INTEGER NOT NULL,
-    PRIMARY KEY (code, rid)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS moteur_zone_rid ON moteur_zone(rid);
-CREATE VIRTUAL TABLE IF NOT EXISTS moteur_texte USING fts5(mots, content='', tokenize='unicode61');
-"""
-
-# Run one by one: executescript() would commit the store's open transaction.
-_DROP = (
-    "DELETE FROM moteur_docs",
-    "DELETE FROM moteur_geo",
-    "DELETE FROM moteur_zone",
-    "INSERT INTO moteur_texte(moteur_texte) VALUES('delete-all')",
+SCHEMA_VERSION = "2"
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS moteur_docs (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        latitude REAL,
+        longitude REAL,
+        a_distance INTEGER NOT NULL,
+        sur_place INTEGER NOT NULL,
+        statut TEXT NOT NULL,
+        visibilite TEXT NOT NULL,
+        qualite INTEGER NOT NULL,
+        frais TEXT,
+        publics TEXT NOT NULL,
+        modes TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        thematiques TEXT NOT NULL,
+        doc TEXT NOT NULL
+    )""",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS moteur_texte USING fts5(mots_nom, mots, content='', tokenize='unicode61')",
 )
+_OLD_TABLES = ("moteur_docs", "moteur_texte", "moteur_geo", "moteur_zone")
+_DOC_FIELDS = SUMMARY_FIELDS + ("mots_nom", "mots", "qualite", "a_distance", "sur_place")
+_SEP = "|"
+# Extra candidates past the page end handed to the shared ranking (ties of float distances).
+_MARGIN = 10
 
 
 class EmbeddedEngine:
@@ -64,15 +73,32 @@ class EmbeddedEngine:
 
     def __init__(self, store: Store):
         self.store = store
-        conn = store.connect()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._index: _Index | None = None
+        self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
+        conn = self.store.connect()
         try:
-            conn.executescript(SCHEMA)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'moteur_schema'").fetchone()
+            if row and row[0] == SCHEMA_VERSION:
+                return
+            # Run one by one: executescript() would commit an open transaction.
+            conn.execute("BEGIN IMMEDIATE")
+            for table in _OLD_TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in SCHEMA:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('moteur_schema', ?)",
+                (SCHEMA_VERSION,),
+            )
+            conn.execute("COMMIT")
         finally:
             conn.close()
-        self._local = threading.local()
-        self._cache: dict[int, Candidate] = {}
-        self._cache_generation = -1
-        self._lock = threading.Lock()
+        if self.store.count():
+            self.rebuild()
 
     # --- writing (inside the store's transaction) ---
 
@@ -81,55 +107,63 @@ class EmbeddedEngine:
     ) -> None:
         """Keep the search tables in step with the store; ``removed=None`` empties them."""
         if removed is None:
-            for statement in _DROP:
-                conn.execute(statement)
-            return
-        ids = removed + [r.id for r in upserted]
-        for resource_id in ids:
-            row = conn.execute(
-                "SELECT rid, doc FROM moteur_docs WHERE id = ?", (resource_id,)
-            ).fetchone()
-            if row is None:
-                continue
-            rid, doc = row[0], json.loads(row[1])
-            conn.execute("DELETE FROM moteur_docs WHERE rid = ?", (rid,))
-            conn.execute("DELETE FROM moteur_geo WHERE rid = ?", (rid,))
-            conn.execute("DELETE FROM moteur_zone WHERE rid = ?", (rid,))
-            conn.execute(
-                "INSERT INTO moteur_texte(moteur_texte, rowid, mots) VALUES('delete', ?, ?)",
-                (rid, " ".join(doc["mots"])),
-            )
-        for resource in upserted:
+            conn.execute("DELETE FROM moteur_docs")
+            conn.execute("INSERT INTO moteur_texte(moteur_texte) VALUES('delete-all')")
+        else:
+            self._delete(conn, removed + [r.id for r in upserted])
+        rows, texts = [], []
+        # Explicit rowids, so that the text index is written without looking them up.
+        next_rid = conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM moteur_docs").fetchone()[0]
+        for rid, resource in enumerate(upserted, start=next_rid):
             doc = search_document(resource)
-            compact = {k: doc[k] for k in _DOC_FIELDS}
-            cur = conn.execute(
-                "INSERT INTO moteur_docs (id, a_distance, zone_vide, doc) VALUES (?, ?, ?, ?)",
+            rows.append(
                 (
+                    rid,
                     resource.id,
+                    resource.latitude,
+                    resource.longitude,
                     int(resource.a_distance),
-                    int(not resource.zone_eligibilite),
-                    json.dumps(compact, ensure_ascii=False),
-                ),
-            )
-            rid = cur.lastrowid
-            if resource.has_location and resource.sur_place:
-                conn.execute(
-                    "INSERT INTO moteur_geo VALUES (?, ?, ?, ?, ?)",
-                    (
-                        rid,
-                        resource.latitude,
-                        resource.latitude,
-                        resource.longitude,
-                        resource.longitude,
-                    ),
+                    int(resource.sur_place),
+                    resource.statut,
+                    resource.visibilite,
+                    doc["qualite"],
+                    resource.frais,
+                    _SEP.join(resource.publics),
+                    _SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),
+                    _SEP.join(resource.zone_eligibilite),
+                    _SEP.join(resource.thematiques),
+                    json.dumps({k: doc[k] for k in _DOC_FIELDS}, ensure_ascii=False),
                 )
-            conn.executemany(
-                "INSERT OR IGNORE INTO moteur_zone (code, rid, a_distance) VALUES (?, ?, ?)",
-                [(code, rid, int(resource.a_distance)) for code in resource.zone_eligibilite],
             )
-            conn.execute(
-                "INSERT INTO moteur_texte(rowid, mots) VALUES (?, ?)", (rid, " ".join(doc["mots"]))
-            )
+            texts.append((rid, " ".join(doc["mots_nom"]), " ".join(doc["mots"])))
+        conn.executemany(
+            "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
+            "visibilite, qualite, frais, publics, modes, zone, thematiques, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.executemany("INSERT INTO moteur_texte(rowid, mots_nom, mots) VALUES (?, ?, ?)", texts)
+        # Tells every process serving searches that its in-memory index is stale.
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('moteur_version', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    @staticmethod
+    def _delete(conn: sqlite3.Connection, ids: list[str]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found = conn.execute(
+                f"SELECT rid, doc FROM moteur_docs WHERE id IN ({marks})", chunk
+            ).fetchall()
+            for rid, doc in found:
+                doc = json.loads(doc)
+                conn.execute(
+                    "INSERT INTO moteur_texte(moteur_texte, rowid, mots_nom, mots) VALUES('delete', ?, ?, ?)",
+                    (rid, " ".join(doc["mots_nom"]), " ".join(doc["mots"])),
+                )
+            conn.executemany("DELETE FROM moteur_docs WHERE rid = ?", [(rid,) for rid, _ in found])
 
     def rebuild(self) -> int:
         """Rebuild the search tables from the store (after a schema change or a restore)."""
@@ -148,68 +182,33 @@ class EmbeddedEngine:
     def count(self) -> int:
         return self._conn().execute("SELECT count(*) FROM moteur_docs").fetchone()[0]
 
-    def _candidates(self, conn: sqlite3.Connection, rids: set[int]) -> list[Candidate]:
-        generation = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        generation = int(generation[0]) if generation else 0
+    def _current_index(self) -> _Index:
+        conn = self._conn()
+        row = conn.execute("SELECT value FROM meta WHERE key = 'moteur_version'").fetchone()
+        version = row[0] if row else "0"
+        index = self._index
+        if index is not None and index.version == version:
+            return index
         with self._lock:
-            if generation != self._cache_generation:
-                self._cache = {}
-                self._cache_generation = generation
-            cache = self._cache
-        missing = [rid for rid in rids if rid not in cache]
-        for start in range(0, len(missing), 900):
-            chunk = missing[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for rid, doc in conn.execute(
-                f"SELECT rid, doc FROM moteur_docs WHERE rid IN ({marks})", chunk
-            ):
-                cache[rid] = candidate_from_document(json.loads(doc))
-        return [cache[rid] for rid in rids if rid in cache]
+            if self._index is None or self._index.version != version:
+                self._index = _Index.load(conn, version)
+            return self._index
 
     def retrieve(self, plan: SearchPlan) -> Retrieval:
+        index = self._current_index()
         conn = self._conn()
-        query, location = plan.query, plan.location
-        # Codes that make a resource eligible for at least one of the person's communes; the
-        # shared rules then check every commune.
-        codes = sorted(set().union(*location.zone_code_sets))
-        marks = ",".join("?" * len(codes))
-        min_lat, max_lat, min_lon, max_lon = bounding_box(
-            location.latitude, location.longitude, query.rayon_km
-        )
-        rids = {
-            row[0]
-            for row in conn.execute(
-                "SELECT rid FROM moteur_geo WHERE min_lat >= ? AND max_lat <= ? AND min_lon >= ? AND max_lon <= ?",
-                (min_lat, max_lat, min_lon, max_lon),
-            )
+        base = index.base_mask(plan, conn)
+        facettes = {
+            c: int(np.count_nonzero(base & index.category(c)))
+            for c in sorted(vocabulary.CATEGORIES)
         }
-        rids.update(
-            row[0]
-            for row in conn.execute(
-                "SELECT rid FROM moteur_docs WHERE a_distance = 1 AND zone_vide = 1"
-            )
-        )
-        rids.update(
-            row[0]
-            for row in conn.execute(
-                f"SELECT rid FROM moteur_zone WHERE a_distance = 1 AND code IN ({marks})", codes
-            )
-        )
-        if plan.groups:
-            rids &= {
-                row[0]
-                for row in conn.execute(
-                    "SELECT rowid FROM moteur_texte WHERE moteur_texte MATCH ?", (_fts_query(plan),)
-                )
-            }
-        evaluated = [evaluate(c, plan, check_themes=False) for c in self._candidates(conn, rids)]
-        eligible = [item for item in evaluated if item is not None]
-        facettes = facet_counts(item.candidate.categories for item in eligible)
-        if query.thematiques:
-            eligible = [item for item in eligible if item.explication["thematiques"]]
-        return Retrieval(
-            candidates=[item.candidate for item in eligible], total=len(eligible), facettes=facettes
-        )
+        result = base
+        if plan.query.thematiques:
+            result = base & index.themes_mask(plan.query.thematiques)
+        rids = np.flatnonzero(result)
+        window = min(len(rids), plan.query.page * plan.query.size + _MARGIN)
+        top = index.top(rids, plan, window, conn)
+        return Retrieval(candidates=index.candidates(top, conn), total=len(rids), facettes=facettes)
 
     def get(self, resource_id: str) -> dict | None:
         resource = self.store.get(resource_id)
@@ -223,13 +222,254 @@ class EmbeddedEngine:
         return {"moteur": self.name, "etat": "ok", "ressources": count}
 
 
-_DOC_FIELDS = SUMMARY_FIELDS + ("mots_nom", "mots", "qualite", "a_distance", "sur_place")
+@dataclass
+class _Index:
+    """Columnar, read-only view of ``moteur_docs`` for one version of the tables."""
 
+    version: str
+    size: int
+    exists: np.ndarray
+    latitude: np.ndarray
+    longitude: np.ndarray
+    located: np.ndarray  # on site, with coordinates
+    remote: np.ndarray
+    closed: np.ndarray
+    public: np.ndarray
+    tiebreak: np.ndarray  # rank by (-qualite, id): the last keys of the ranking
+    zone_empty: np.ndarray
+    publics_empty: np.ndarray
+    zones: dict[str, np.ndarray]
+    values: dict[str, dict[str, np.ndarray]]
+    tokens: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    candidates_cache: dict[int, Candidate] = field(default_factory=dict)
 
-def _fts_query(plan: SearchPlan) -> str:
-    """Every query word must match (one of its alternatives); tokens are [a-z0-9] only."""
-    parts = []
-    for group in plan.groups:
-        alts = ["(" + " AND ".join(f'"{t}"' for t in alt) + ")" for alt in group.alternatives]
-        parts.append("(" + " OR ".join(alts) + ")")
-    return " AND ".join(parts)
+    @classmethod
+    def load(cls, conn: sqlite3.Connection, version: str) -> _Index:
+        rows = conn.execute(
+            "SELECT rid, id, latitude, longitude, a_distance, sur_place, statut, visibilite, "
+            "qualite, frais, publics, modes, zone, thematiques FROM moteur_docs"
+        ).fetchall()
+        size = (max((r[0] for r in rows), default=0)) + 1
+        rid = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+        def column(position: int, dtype, missing=np.nan) -> np.ndarray:
+            out = np.full(size, missing, dtype=dtype)
+            out[rid] = np.fromiter(
+                (missing if r[position] is None else r[position] for r in rows),
+                dtype=dtype,
+                count=len(rows),
+            )
+            return out
+
+        exists = np.zeros(size, dtype=bool)
+        exists[rid] = True
+        latitude, longitude = column(2, np.float64), column(3, np.float64)
+        remote = column(4, np.int8, 0).astype(bool)
+        located = column(5, np.int8, 0).astype(bool) & ~np.isnan(latitude) & ~np.isnan(longitude)
+        order = sorted(rows, key=lambda r: (-r[8], r[1]))
+        tiebreak = np.zeros(size, dtype=np.int64)
+        tiebreak[np.fromiter((r[0] for r in order), dtype=np.int64, count=len(order))] = np.arange(
+            len(order)
+        )
+
+        lists: dict[str, dict[str, list[int]]] = {
+            name: {}
+            for name in (
+                "statut",
+                "visibilite",
+                "frais",
+                "publics",
+                "modes",
+                "zone",
+                "thematiques",
+                "categories",
+            )
+        }
+        for r in rows:
+            lists["statut"].setdefault(r[6], []).append(r[0])
+            lists["visibilite"].setdefault(r[7], []).append(r[0])
+            if r[9]:
+                lists["frais"].setdefault(r[9], []).append(r[0])
+            for name, position in (
+                ("publics", 10),
+                ("modes", 11),
+                ("zone", 12),
+                ("thematiques", 13),
+            ):
+                for value in r[position].split(_SEP) if r[position] else ():
+                    lists[name].setdefault(value, []).append(r[0])
+            for category in {vocabulary.category_of(t) for t in r[13].split(_SEP) if t}:
+                lists["categories"].setdefault(category, []).append(r[0])
+
+        def mask(members: Iterable[int]) -> np.ndarray:
+            out = np.zeros(size, dtype=bool)
+            out[np.fromiter(members, dtype=np.int64)] = True
+            return out
+
+        values = {
+            name: {value: mask(members) for value, members in by_value.items()}
+            for name, by_value in lists.items()
+            if name != "zone"
+        }
+        zones = {
+            code: np.asarray(members, dtype=np.int64) for code, members in lists["zone"].items()
+        }
+        empty_zone = exists.copy()
+        for members in zones.values():
+            empty_zone[members] = False
+        empty_publics = exists.copy()
+        for publics in values["publics"].values():
+            empty_publics &= ~publics
+        none = np.zeros(size, dtype=bool)
+        return cls(
+            version=version,
+            size=size,
+            exists=exists,
+            latitude=latitude,
+            longitude=longitude,
+            located=located,
+            remote=remote,
+            closed=values["statut"].get("ferme", none),
+            public=values["visibilite"].get("public", none),
+            tiebreak=tiebreak,
+            zone_empty=empty_zone,
+            publics_empty=empty_publics,
+            zones=zones,
+            values=values,
+        )
+
+    def value(self, name: str, key: str) -> np.ndarray:
+        found = self.values[name].get(key)
+        return found if found is not None else np.zeros(self.size, dtype=bool)
+
+    def category(self, slug: str) -> np.ndarray:
+        return self.value("categories", slug)
+
+    def distances(self, rids: np.ndarray, lat: float, lon: float) -> np.ndarray:
+        """Haversine distances in km, the same formula as ``resource_base.geo.haversine_km``."""
+        p1, p2 = np.radians(lat), np.radians(self.latitude[rids])
+        dp, dl = p2 - p1, np.radians(self.longitude[rids] - lon)
+        h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+        return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+    def token_mask(self, column: str, token: str, conn: sqlite3.Connection) -> np.ndarray:
+        key = (column, token)
+        found = self.tokens.get(key)
+        if found is None:
+            rids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT rowid FROM moteur_texte WHERE moteur_texte MATCH ?",
+                    (f'{column} : "{token}"',),
+                )
+            ]
+            found = np.zeros(self.size, dtype=bool)
+            found[np.asarray(rids, dtype=np.int64)] = True
+            if len(self.tokens) > 5000:
+                self.tokens.clear()
+            self.tokens[key] = found
+        return found
+
+    def group_mask(self, group, column: str, conn: sqlite3.Connection) -> np.ndarray:
+        out = np.zeros(self.size, dtype=bool)
+        for alternative in group.alternatives:
+            both = np.ones(self.size, dtype=bool)
+            for token in alternative:
+                both &= self.token_mask(column, token, conn)
+            out |= both
+        return out
+
+    def base_mask(self, plan: SearchPlan, conn: sqlite3.Connection) -> np.ndarray:
+        """Every rule but the needs (the facets are counted on it)."""
+        query, location = plan.query, plan.location
+        base = self.exists & ~self.closed
+        if not query.inclure_professionnels:
+            base &= self.public
+        for codes in location.zone_code_sets:
+            eligible = self.zone_empty.copy()
+            for code in codes:
+                members = self.zones.get(code)
+                if members is not None:
+                    eligible[members] = True
+            base &= eligible
+        min_lat, max_lat, min_lon, max_lon = bounding_box(
+            location.latitude, location.longitude, query.rayon_km
+        )
+        box = (
+            base
+            & self.located
+            & (self.latitude >= min_lat)
+            & (self.latitude <= max_lat)
+            & (self.longitude >= min_lon)
+            & (self.longitude <= max_lon)
+        )
+        near = np.flatnonzero(box)
+        within = np.zeros(self.size, dtype=bool)
+        within[
+            near[self.distances(near, location.latitude, location.longitude) <= query.rayon_km]
+        ] = True
+        base &= self.remote | within
+        if query.publics:
+            accepted = self.publics_empty | self.value("publics", vocabulary.TOUS_PUBLICS)
+            for public in query.publics:
+                accepted |= self.value("publics", public)
+            base &= accepted
+        if query.modes_accueil:
+            base &= np.logical_or.reduce([self.value("modes", m) for m in query.modes_accueil])
+        if query.frais:
+            base &= np.logical_or.reduce([self.value("frais", f) for f in query.frais])
+        for group in plan.groups:
+            base &= self.group_mask(group, "mots", conn)
+        return base
+
+    def themes_mask(self, thematiques: tuple[str, ...]) -> np.ndarray:
+        out = np.zeros(self.size, dtype=bool)
+        for asked in thematiques:
+            if vocabulary.is_category(asked):
+                out |= self.category(asked)
+            else:
+                out |= self.value("thematiques", asked) | self.value(
+                    "thematiques", vocabulary.category_of(asked)
+                )
+        return out
+
+    def top(
+        self, rids: np.ndarray, plan: SearchPlan, window: int, conn: sqlite3.Connection
+    ) -> np.ndarray:
+        """The ``window`` best rids by the ranking keys (points, distance, quality, id)."""
+        if window == 0:
+            return rids[:0]
+        points = np.zeros(len(rids), dtype=np.int64)
+        for asked in plan.query.thematiques:
+            if vocabulary.is_category(asked):
+                points += POINTS_THEME_EXACT * self.category(asked)[rids]
+            else:
+                exact = self.value("thematiques", asked)[rids]
+                whole = self.value("thematiques", vocabulary.category_of(asked))[rids]
+                points += np.where(
+                    exact, POINTS_THEME_EXACT, np.where(whole, POINTS_THEME_CATEGORY, 0)
+                )
+        for group in plan.groups:
+            in_name = self.group_mask(group, "mots_nom", conn)[rids]
+            points += np.where(in_name, POINTS_TEXT_NAME, POINTS_TEXT_OTHER)
+        distance = np.full(len(rids), np.inf)
+        located = self.located[rids]
+        distance[located] = self.distances(
+            rids[located], plan.location.latitude, plan.location.longitude
+        )
+        order = np.lexsort((self.tiebreak[rids], distance, -points))
+        return rids[order[:window]]
+
+    def candidates(self, rids: np.ndarray, conn: sqlite3.Connection) -> list[Candidate]:
+        cache = self.candidates_cache
+        if len(cache) > 50_000:
+            cache.clear()
+        missing = [int(r) for r in rids if int(r) not in cache]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for rid, doc in conn.execute(
+                f"SELECT rid, doc FROM moteur_docs WHERE rid IN ({marks})", chunk
+            ):
+                cache[rid] = candidate_from_document(json.loads(doc))
+        return [cache[int(r)] for r in rids if int(r) in cache]

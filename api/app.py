@@ -1,0 +1,188 @@
+"""The Flask application: ``create_app(config=None)``.
+
+Settings come from defaults, then ``RELAIS_*`` environment variables, then ``config`` (tests).
+The running parts (store, communes, engine) are a ``Runtime`` kept in
+``app.extensions["relais"]``; a test passes a ready one as ``config["RELAIS_RUNTIME"]``.
+Nothing is read or connected here: the runtime and the key store open on first use.
+"""
+
+from __future__ import annotations
+
+import http
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import flask
+from flask import Flask
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import web
+from api import access, docs
+from api import logging as api_logging
+from api.communes.routes import blp as communes_blp
+from api.errors import DESCRIPTIONS, ErrorSchema, register_error_handlers
+from api.health.routes import blp as health_blp
+from api.keys import KEYS_FILE, KeyStore, KeyStoreError, normalize_origin
+from api.ratelimit import RateLimiter
+from api.resources.routes import blp as resources_blp
+from api.search.routes import blp as search_blp
+from api.thematiques.routes import blp as thematiques_blp
+from indexer.runtime import ConfigError, Runtime
+from resource_base import settings as settings_module
+
+API_PREFIX = "/api/v1"
+BLUEPRINTS = (search_blp, resources_blp, communes_blp, thematiques_blp, health_blp)
+
+API_DESCRIPTION = """\
+Recherche dans la base de ressources sociales (axe 1 du protocole national France Travail – \
+départements – DGEFP) : les acteurs locaux vers qui orienter une personne, par lieu et par besoin \
+(vocabulaire national data·inclusion).
+
+Accès : une clé d'API dans l'en-tête X-Api-Key (ou Authorization: Bearer). Selon la \
+configuration du service, l'accès sans clé est permis (ressources publiques seulement). Chaque \
+clé a ses origines autorisées (CORS), sa limite de requêtes par minute et ses portées ; la \
+portée « professionnels » montre les ressources réservées aux professionnels.
+
+Erreurs : toutes les erreurs ont la même forme JSON — status, code (stable, à tester), message \
+(en français), errors (messages par paramètre), request_id (à citer). Une requête mal formée \
+reçoit 400 ; une limite atteinte, 429 avec Retry-After ; un moteur indisponible, 503."""
+
+DEFAULTS = {
+    "API_TITLE": "API Relais",
+    "API_VERSION": "1.0.0",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": API_PREFIX,
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": API_DESCRIPTION},
+        # {}: anonymous access, when the service allows it (setting ANONYMOUS_ACCESS).
+        "security": [{"cle": []}, {"jeton": []}, {}],
+        "components": {
+            "securitySchemes": {
+                "cle": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Api-Key",
+                    "description": "Clé d'API (créée par « relais keys create »).",
+                },
+                "jeton": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "La même clé, dans l'en-tête Authorization: Bearer.",
+                },
+            }
+        },
+    },
+}
+
+
+@dataclass
+class ApiState:
+    """What the API keeps in ``app.extensions["relais_api"]``."""
+
+    api: Api
+    keys: KeyStore
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    anonymous_origins: frozenset[str] = frozenset()
+
+
+class RelaisFlask(Flask):
+    def log_exception(self, exc_info) -> None:
+        # The trace goes to the JSON log with the request id the 500 response shows.
+        api_logging.log_exception(exc_info)
+
+
+class RelaisApi(Api):
+    """flask-smorest's Api with the Relais error shape, French response descriptions and the
+    HTML documentation page instead of a JavaScript UI from a CDN."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        register_error_handlers(self._app)
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": DESCRIPTIONS.get(status.value, status.phrase)}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {
+            "description": "Erreur, dans la forme commune à toute l'API.",
+            "schema": self.ERROR_SCHEMA,
+        }
+        prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+    def _register_pagination_header(self):
+        # Search pages are in the body (data·inclusion's style), not in an X-Pagination header.
+        pass
+
+    def _register_etag_headers(self):
+        # api/caching.py documents its own (French) ETag and If-None-Match.
+        pass
+
+    def _register_doc_blueprint(self):
+        blueprint = flask.Blueprint(
+            self._make_doc_blueprint_name(), __name__, url_prefix=API_PREFIX
+        )
+        blueprint.add_url_rule(
+            "/openapi.json", endpoint="openapi_json", view_func=docs.openapi_json
+        )
+        blueprint.add_url_rule("/docs", endpoint="documentation", view_func=docs.documentation)
+        self._app.register_blueprint(blueprint)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: ``create_app({"TESTING": True, "RELAIS_RUNTIME": runtime})``."""
+    overrides = dict(config or {})
+    runtime = overrides.pop("RELAIS_RUNTIME", None)
+    app = RelaisFlask(__name__)
+    app.config.update(DEFAULTS)
+    app.config.update(settings_module.load(overrides))
+    init_app(app, runtime)
+    web.init_app(app)
+    return app
+
+
+def init_app(app: Flask, runtime: Runtime | None = None) -> None:
+    """Attach the runtime, the key store, access control, logs, errors and the API routes."""
+    if runtime is None:
+        runtime = Runtime({s.name: app.config[s.name] for s in settings_module.SETTINGS})
+    app.extensions["relais"] = runtime
+    api_logging.configure(app.config["LOG_LEVEL"])
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    api = RelaisApi(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX)
+
+    try:
+        anonymous = frozenset(normalize_origin(o) for o in _split(app.config["ANONYMOUS_ORIGINS"]))
+    except KeyStoreError as exc:
+        raise ConfigError(f"RELAIS_ANONYMOUS_ORIGINS : {exc}") from exc
+    app.extensions["relais_api"] = ApiState(
+        api=api,
+        # Not runtime.data_dir: that property creates the folder; building an app touches nothing.
+        keys=KeyStore(Path(runtime.settings["DATA_DIR"]) / KEYS_FILE),
+        anonymous_origins=anonymous,
+    )
+    access.init_app(app)
+
+
+def warm_up(app: Flask) -> None:
+    """Read the communes and open the engine before the first request (gunicorn workers)."""
+    runtime = app.extensions["relais"]
+    _ = runtime.directory
+    _ = runtime.search_service

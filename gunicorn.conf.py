@@ -1,0 +1,28 @@
+"""gunicorn settings for the Relais API: ``gunicorn -c gunicorn.conf.py``.
+
+The address and the number of workers come from the Relais settings (``RELAIS_BIND``,
+``RELAIS_WORKERS``). Each worker keeps its own rate-limit counters (api/ratelimit.py). Logs:
+the API writes one JSON line per request to stderr, so gunicorn's access log stays off.
+"""
+
+from resource_base import settings
+
+_values = settings.load()
+
+wsgi_app = "api.wsgi:app"
+bind = _values["BIND"]
+workers = _values["WORKERS"]
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+accesslog = None
+errorlog = "-"
+loglevel = str(_values["LOG_LEVEL"]).lower()
+
+
+def post_worker_init(worker):
+    """Load the communes and open the engine before the worker's first request."""
+    from api.app import warm_up
+
+    warm_up(worker.wsgi)

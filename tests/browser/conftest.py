@@ -1,0 +1,155 @@
+"""A real headless Chromium (Debian's /usr/bin/chromium) driving the app served on loopback.
+
+Never skipped: without Chromium the tests fail and say how to install it (scripts/setup).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from indexer.runtime import Runtime
+from resource_base import settings as settings_module
+
+from .marne import resources
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_runtime(tmp_path_factory, directory) -> Runtime:
+    """A runtime on the embedded engine, loaded with a few dozen resources of the Marne."""
+    data_dir = tmp_path_factory.mktemp("browser")
+    rt = Runtime(settings_module.load({"DATA_DIR": str(data_dir), "SEARCH_ENGINE": "embedded"}))
+    rt.directory = directory
+    rt.store.replace(
+        "departement", "51", resources(), {"fichiers": ["marne.py"]}, writers=rt.store_writers()
+    )
+    return rt
+
+
+@pytest.fixture(scope="session")
+def live_server(browser_runtime):
+    """The whole app (API and web UI) served by werkzeug in a thread: yields its base URL."""
+    from api.app import create_app
+
+    app = create_app({"TESTING": True, "RELAIS_RUNTIME": browser_runtime})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium est introuvable ({CHROMIUM}) : les tests navigateur en ont besoin. "
+            "Installez-le avec scripts/setup (paquet Debian « chromium »)."
+        )
+    if not AXE.exists():
+        pytest.fail(f"axe-core est introuvable ({AXE}) : lancez scripts/setup (npm).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _context(browser, **options):
+    defaults = {
+        "locale": "fr-FR",
+        "timezone_id": "Europe/Paris",
+        "viewport": {"width": 1280, "height": 900},
+    }
+    defaults.update(options)
+    return browser.new_context(**defaults)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = _context(browser, base_url=live_server)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"Erreurs JavaScript : {errors}"
+
+
+@pytest.fixture
+def nojs_page(browser, live_server):
+    context = _context(browser, base_url=live_server, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def narrow_page(browser, live_server):
+    context = _context(
+        browser,
+        base_url=live_server,
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str, **options) -> Path:
+    """Save a screenshot for reviewers in test-artifacts/screenshots/ (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True, **options)
+    return path
+
+
+def audit(page, label: str) -> None:
+    """Run axe-core in the page: no violation of impact serious or critical."""
+    page.add_script_tag(path=str(AXE))
+    report = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " — " + n.failureSummary),
+            }));
+        }"""
+    )
+    serious = [v for v in report if v["impact"] in ("serious", "critical")]
+    details = "\n".join(
+        f"- [{v['impact']}] {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
+        for v in serious
+    )
+    assert not serious, f"Violations d'accessibilité ({label}) :\n{details}"

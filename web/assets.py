@@ -1,0 +1,41 @@
+"""The DSFR (``@gouvfr/dsfr``, installed by the project's setup from npm), served by Flask.
+
+No CDN at run time: the ``dist`` folder of the npm package is served under ``/dsfr/``, so that
+the relative URLs inside ``dsfr.min.css`` (fonts, icons) keep working.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app, send_from_directory
+
+from resource_base.settings import PROJECT_ROOT
+
+DEFAULT_DSFR_DIR = PROJECT_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+CACHE_SECONDS = 24 * 3600
+
+log = logging.getLogger(__name__)
+
+
+def dsfr_dir(app: Flask) -> Path:
+    """The DSFR ``dist`` folder: setting ``DSFR_DIR`` (``RELAIS_DSFR_DIR``), else node_modules.
+    ``create_app`` puts every setting in ``app.config``; the runtime's are the fallback."""
+    runtime = app.extensions.get("relais")
+    configured = app.config.get("DSFR_DIR") or (getattr(runtime, "settings", None) or {}).get(
+        "DSFR_DIR"
+    )
+    return Path(configured) if configured else DEFAULT_DSFR_DIR
+
+
+def init_app(app: Flask) -> None:
+    folder = dsfr_dir(app)
+    if not (folder / "dsfr.min.css").is_file():
+        # The UI still works (unstyled); the setup script installs the package.
+        log.warning("DSFR introuvable dans %s : lancez scripts/setup (npm).", folder)
+    app.add_url_rule("/dsfr/<path:filename>", "dsfr", _serve_dsfr)
+
+
+def _serve_dsfr(filename: str):
+    return send_from_directory(dsfr_dir(current_app), filename, max_age=CACHE_SECONDS)

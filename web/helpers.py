@@ -1,0 +1,151 @@
+"""Small helpers shared by the web features: the runtime, French formatting, safe links."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, url_for
+
+from indexer.runtime import Runtime
+from resource_base import vocabulary
+from resource_base.models import PRECISIONS_GEO, STATUTS, VISIBILITES
+
+PARIS = ZoneInfo("Europe/Paris")
+
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["relais"]
+
+
+def now_paris() -> datetime:
+    """Local time in mainland France, naive (opening hours are written in local time)."""
+    return datetime.now(PARIS).replace(tzinfo=None)
+
+
+def french_number(value: float, digits: int = 1) -> str:
+    """``3.25`` → ``"3,2"`` (French decimal comma)."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def distance_text(km: float | None) -> str:
+    if km is None:
+        return ""
+    return f"{french_number(km)} km" if km < 10 else f"{round(km):d} km"
+
+
+def phone_text(number: str | None) -> str:
+    """``+33353010000`` → ``03 53 01 00 00``; other numbers are left as given."""
+    if not number:
+        return ""
+    digits = number.replace(" ", "").replace(".", "")
+    if digits.startswith("+33") and len(digits) == 12 and digits[3:].isdigit():
+        digits = "0" + digits[3:]
+    if len(digits) == 10 and digits.isdigit():
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return number
+
+
+def phone_href(number: str | None) -> str:
+    if not number:
+        return ""
+    return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+
+
+def french_date(value: date | str | None) -> str:
+    """``2026-11-23`` → ``23 novembre 2026``."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MOIS[value.month - 1]} {value.year}"
+
+
+def capitalize_first(text: str) -> str:
+    """``"ouvre demain à 9 h"`` → ``"Ouvre demain à 9 h"`` (Jinja's ``capitalize`` lowers the rest)."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``plural(2, "ressource")`` → ``"2 ressources"`` (0 and 1 take the singular in French)."""
+    word = singular if count <= 1 else (plural_form or singular + "s")
+    return f"{count} {word}"
+
+
+def safe_return(url: str | None) -> str | None:
+    """A local path to go back to (never another site): ``/?commune=…`` is kept."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+        return None
+    if "\\" in url:
+        return None
+    return url
+
+
+def web_link(url: str | None) -> str | None:
+    """A safe ``href`` for a web address from a source file: http(s) only, scheme added to
+    ``www.example.fr``; anything else (``javascript:``…) gives None."""
+    if not url or not url.strip():
+        return None
+    url = url.strip()
+    scheme = urlsplit(url).scheme.lower()
+    if not scheme:
+        return "https://" + url.lstrip("/")
+    return url if scheme in ("http", "https") else None
+
+
+def external_url(endpoint: str, **values) -> str:
+    """Absolute URL for a QR code or a message: setting ``PUBLIC_URL`` if given (the address
+    people reach), else the host of the current request."""
+    base = current_app.config.get("PUBLIC_URL") or (runtime().settings or {}).get("PUBLIC_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(distance_text, "distance")
+    app.add_template_filter(phone_text, "phone")
+    app.add_template_filter(phone_href, "tel")
+    app.add_template_filter(french_date, "date_fr")
+    app.add_template_filter(french_number, "nombre")
+    app.add_template_filter(capitalize_first)
+    app.add_template_filter(web_link)
+    app.add_template_global(plural, "pluriel")
+
+    @app.context_processor
+    def vocabulary_labels() -> dict:
+        return {
+            "libelle": vocabulary.label,
+            "PUBLICS": vocabulary.PUBLICS,
+            "FRAIS": vocabulary.FRAIS,
+            "MODES_ACCUEIL": vocabulary.MODES_ACCUEIL,
+            "MODES_MOBILISATION": vocabulary.MODES_MOBILISATION,
+            "MOBILISABLE_PAR": vocabulary.MOBILISABLE_PAR,
+            "RESEAUX_PORTEURS": vocabulary.RESEAUX_PORTEURS,
+            "STATUTS": STATUTS,
+            "VISIBILITES": VISIBILITES,
+            "PRECISIONS_GEO": PRECISIONS_GEO,
+        }

@@ -1,0 +1,1 @@
+"""Orientation (axe 1): the printable sheet and its anonymous event."""

@@ -1,0 +1,104 @@
+"""Orientation (axe 1): the adviser's chosen resources become a printable sheet.
+
+``POST /orientation`` records the anonymous event and redirects (303) to ``GET /orientation``,
+which only shows the sheet: reloading or printing it records nothing twice.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from resource_base import orientation
+from resource_base.search import EngineUnavailable
+from web.helpers import external_url, now_paris, runtime, safe_return
+from web.orientation.services import (
+    MAX_SHEET,
+    build_sheet,
+    context_from_return,
+    event_for,
+    load_resources,
+    message_text,
+    parse_ids,
+)
+
+bp = Blueprint("orientation", __name__)
+
+
+def _same_origin() -> bool:
+    """Refuse forms posted from another site (no cookie, so no CSRF token: check the origin)."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return False
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return True
+    return urlsplit(origin).netloc == request.host
+
+
+def _problem(message: str, retour: str | None, status: int):
+    return render_template("orientation/problem.html", message=message, retour=retour), status
+
+
+@bp.post("/orientation")
+def create():
+    if not _same_origin():
+        abort(403)
+    retour = safe_return(request.form.get("retour"))
+    ids = parse_ids(request.form.getlist("ids"))
+    if not ids:
+        return _problem(
+            "Aucune ressource n'a été cochée : cochez au moins une ressource dans les résultats.",
+            retour,
+            400,
+        )
+    if len(ids) > MAX_SHEET:
+        return _problem(
+            f"Une fiche d'orientation contient au plus {MAX_SHEET} ressources : "
+            f"vous en avez coché {len(ids)}.",
+            retour,
+            400,
+        )
+    rt = runtime()
+    try:
+        records, _missing = load_resources(rt, ids)
+    except EngineUnavailable:
+        return render_template("errors/unavailable.html"), 503
+    if not records:
+        return _problem("Les ressources cochées ne sont plus référencées.", retour, 404)
+    code_commune = request.form.get("code_commune")
+    thematiques = request.form.getlist("thematiques")
+    if not code_commune:
+        code_commune, thematiques = context_from_return(retour)
+    chosen = [r["id"] for r in records]
+    orientation.record(rt.store, event_for(rt, code_commune, thematiques, chosen))
+    return redirect(url_for("orientation.sheet", ids=chosen, retour=retour), 303)
+
+
+@bp.get("/orientation")
+def sheet():
+    retour = safe_return(request.args.get("retour"))
+    ids = parse_ids(request.args.getlist("ids"))
+    if not ids:
+        return _problem("Aucune ressource n'est indiquée pour la fiche d'orientation.", retour, 400)
+    if len(ids) > MAX_SHEET:
+        return _problem(
+            f"Une fiche d'orientation contient au plus {MAX_SHEET} ressources.", retour, 400
+        )
+    rt = runtime()
+    try:
+        records, missing = load_resources(rt, ids)
+    except EngineUnavailable:
+        return render_template("errors/unavailable.html"), 503
+    if not records:
+        return _problem("Ces ressources ne sont plus référencées.", retour, 404)
+    now = now_paris()
+    entries = build_sheet(records, now, lambda rid: external_url("resources.show", resource_id=rid))
+    return render_template(
+        "orientation/sheet.html",
+        entries=entries,
+        missing=missing,
+        message=message_text(entries),
+        today=now.date(),
+        retour=retour,
+    )

@@ -1,0 +1,112 @@
+"""The orientation sheet: the chosen resources, a QR code to each page, a text to copy.
+
+The sheet is built from resource ids only; what is recorded (``resource_base.orientation``)
+holds no data about the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
+
+import segno
+from markupsafe import Markup
+
+from indexer.runtime import Runtime
+from resource_base import vocabulary
+from resource_base.orientation import MAX_RESOURCES, OrientationEvent
+from web.helpers import phone_text
+from web.resources.services import ResourceView
+
+MAX_SHEET = 10  # one printed page holds about six; ten is the hard limit
+
+
+@dataclass
+class SheetEntry:
+    resource: ResourceView
+    url: str
+    qr_svg: Markup
+
+
+def parse_ids(values: list[str]) -> list[str]:
+    """Resource ids from the form, deduplicated, in the adviser's order."""
+    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))[:MAX_RESOURCES]
+
+
+def qr_svg(url: str) -> Markup:
+    """An inline SVG QR code (decorative for screen readers: the URL is printed beside it)."""
+    svg = segno.make(url, error="m").svg_inline(
+        scale=1, border=2, omitsize=True, svgclass="relais-qr"
+    )
+    return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
+
+
+def load_resources(runtime: Runtime, ids: list[str]) -> tuple[list[dict], list[str]]:
+    """The records found, and the ids that are unknown (deleted since the search)."""
+    found, missing = [], []
+    for rid in ids:
+        record = runtime.engine.get(rid)
+        if record:
+            found.append(record)
+        else:
+            missing.append(rid)
+    return found, missing
+
+
+def build_sheet(records: list[dict], now: datetime, url_of) -> list[SheetEntry]:
+    entries = []
+    for record in records:
+        url = url_of(record["id"])
+        entries.append(SheetEntry(ResourceView(record, now), url, qr_svg(url)))
+    return entries
+
+
+def message_text(entries: list[SheetEntry]) -> str:
+    """A short text for an SMS or an e-mail: one paragraph per resource."""
+    intro = (
+        "Bonjour, voici les contacts dont nous avons parlé :"
+        if len(entries) > 1
+        else "Bonjour, voici le contact dont nous avons parlé :"
+    )
+    paragraphs = [intro]
+    for number, entry in enumerate(entries, start=1):
+        r = entry.resource
+        lines = [
+            f"{number}. {r.nom} ({r.nom_structure})" if r.nom_structure else f"{number}. {r.nom}"
+        ]
+        if r.sur_place and r.adresse_lignes:
+            lines.append(r.adresse_texte)
+        elif not r.sur_place:
+            lines.append("Service à distance")
+        if r.telephone:
+            lines.append(f"Tél. {phone_text(r.telephone)}")
+        if r.courriel:
+            lines.append(r.courriel)
+        if r.horaires_lignes:
+            lines.append("Horaires : " + " ; ".join(r.horaires_lignes))
+        lines.append(entry.url)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def event_for(
+    runtime: Runtime, code_commune: str | None, thematiques: list[str], ids: list[str]
+) -> OrientationEvent:
+    """The anonymous event: the commune's department, the needs searched, the resources."""
+    commune = runtime.directory.get(code_commune) if code_commune else None
+    return OrientationEvent(
+        departement=commune.departement if commune else None,
+        code_commune=commune.code_insee if commune else None,
+        thematiques=tuple(t for t in dict.fromkeys(thematiques) if vocabulary.is_thematique(t)),
+        ressources=tuple(ids),
+    )
+
+
+def context_from_return(retour: str | None) -> tuple[str | None, list[str]]:
+    """The commune and needs of the search the adviser came from (``/?code_commune=…``)."""
+    if not retour:
+        return None, []
+    args = parse_qs(urlsplit(retour).query)
+    codes = args.get("code_commune") or [None]
+    return codes[0], args.get("thematiques", [])

@@ -1,0 +1,1 @@
+"""The resource page ``/ressources/<id>`` and how a resource is shown everywhere."""

@@ -1,0 +1,35 @@
+"""The resource page ``/ressources/<id>``: everything the record holds, contacts first."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from resource_base.search import EngineUnavailable
+from web.errors import error_page
+from web.helpers import now_paris, runtime, safe_return
+from web.resources.services import ResourceView, zone_labels
+
+bp = Blueprint("resources", __name__)
+
+
+@bp.get("/ressources/<resource_id>")
+def show(resource_id: str):
+    rt = runtime()
+    try:
+        record = rt.engine.get(resource_id)
+    except EngineUnavailable:
+        return render_template("errors/unavailable.html"), 503
+    if record is None:
+        return error_page(
+            404,
+            "Cette ressource n'existe pas ou n'est plus référencée : "
+            "elle a peut-être été retirée lors de la dernière mise à jour de la base.",
+            title="Ressource introuvable",
+        )
+    resource = ResourceView(record, now_paris())
+    return render_template(
+        "resources/show.html",
+        r=resource,
+        zone=zone_labels(record.get("zone_eligibilite"), rt.directory),
+        retour=safe_return(request.args.get("retour")),
+    )

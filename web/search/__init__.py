@@ -1,0 +1,1 @@
+"""The search page ``/``: the form (works without JavaScript), results, facets, pages."""

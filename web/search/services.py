@@ -1,0 +1,215 @@
+"""The search form: read the query string, find the person's commune, run the search service.
+
+The form works without JavaScript: the commune is typed as a name or a postal code and the
+server resolves it (``directory.search(text, 1)``); the autocomplete only fills the hidden
+``code_commune`` to save that step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from werkzeug.datastructures import MultiDict
+
+from indexer.runtime import Runtime
+from resource_base import vocabulary
+from resource_base.geo import Commune, name_key
+from resource_base.search import SearchError, SearchQuery, SearchResult
+
+RADIUS_CHOICES = (10, 20, 30, 50, 100)
+DEFAULT_RADIUS = 30
+PAGE_SIZE = 10
+# The commune autocomplete (progressive enhancement) asks the JSON API from the browser.
+SUGGEST_URL = "/api/v1/communes"
+
+# Which form field shows an error of the search contract.
+FIELD_OF_ERROR = {
+    "code_commune": "commune",
+    "code_postal": "commune",
+    "lat": "commune",
+    "lon": "commune",
+    "size": "page",
+}
+FORM_FIELDS = ("commune", "thematiques", "q", "rayon_km", "publics", "modes_accueil", "frais")
+
+
+def commune_label(commune: Commune) -> str:
+    """What the commune field shows once a commune is chosen: ``Reims (51100)``."""
+    code = commune.codes_postaux[0] if commune.codes_postaux else commune.departement
+    return f"{commune.nom} ({code})"
+
+
+@dataclass
+class SearchForm:
+    commune: str = ""
+    code_commune: str = ""
+    thematiques: list[str] = field(default_factory=list)
+    q: str = ""
+    rayon_km: int = DEFAULT_RADIUS
+    publics: list[str] = field(default_factory=list)
+    modes_accueil: list[str] = field(default_factory=list)
+    frais: list[str] = field(default_factory=list)
+    page: int = 1
+    submitted: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> SearchForm:
+        """Read the GET parameters; malformed numbers become field errors (never a 500)."""
+        form = cls(submitted=any(args.get(name) for name in (*FORM_FIELDS, "code_commune")))
+        form.commune = (args.get("commune") or "").strip()[:100]
+        form.code_commune = (args.get("code_commune") or "").strip()[:10]
+        form.thematiques = _unique(args.getlist("thematiques"))
+        form.q = (args.get("q") or "").strip()
+        form.publics = _unique(args.getlist("publics"))
+        form.modes_accueil = _unique(args.getlist("modes_accueil"))
+        form.frais = _unique(args.getlist("frais"))
+        raw_radius = (args.get("rayon_km") or "").strip()
+        if raw_radius:
+            try:
+                form.rayon_km = int(float(raw_radius.replace(",", ".")))
+            except ValueError:
+                form.error("rayon_km", f"« {raw_radius} » n'est pas un rayon en kilomètres.")
+        raw_page = (args.get("page") or "").strip()
+        if raw_page:
+            try:
+                form.page = int(raw_page)
+            except ValueError:
+                form.error("page", f"« {raw_page} » n'est pas un numéro de page.")
+        return form
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    @property
+    def radius_choices(self) -> list[int]:
+        return sorted({*RADIUS_CHOICES, self.rayon_km}) if self.rayon_km > 0 else RADIUS_CHOICES
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.publics or self.modes_accueil or self.frais)
+
+    def params(self, **changes) -> list[tuple[str, str]]:
+        """The query string of this search (for links: pages, facets, wider radius)."""
+        form = replace(self, **changes)
+        pairs: list[tuple[str, str]] = [("commune", form.commune)]
+        if form.code_commune:
+            pairs.append(("code_commune", form.code_commune))
+        pairs += [("thematiques", t) for t in form.thematiques]
+        if form.q:
+            pairs.append(("q", form.q))
+        pairs.append(("rayon_km", str(form.rayon_km)))
+        pairs += [("publics", p) for p in form.publics]
+        pairs += [("modes_accueil", m) for m in form.modes_accueil]
+        pairs += [("frais", f) for f in form.frais]
+        if form.page > 1:
+            pairs.append(("page", str(form.page)))
+        return pairs
+
+    def url(self, path: str = "/", **changes) -> str:
+        changes.setdefault("page", 1)
+        return f"{path}?{urlencode(self.params(**changes))}"
+
+
+@dataclass
+class SearchOutcome:
+    form: SearchForm
+    commune: Commune | None = None
+    # Other communes the typed text could mean (the server picked the first).
+    alternatives: list[Commune] = field(default_factory=list)
+    result: SearchResult | None = None
+
+    @property
+    def wider_radius(self) -> int | None:
+        larger = [r for r in RADIUS_CHOICES if r > self.form.rayon_km]
+        return larger[0] if larger else None
+
+
+def resolve_commune(form: SearchForm, runtime: Runtime) -> tuple[Commune | None, list[Commune]]:
+    """The commune of the form: the autocomplete's code if it still matches the text, else
+    the best match of the text (name prefix, postal code or INSEE code)."""
+    directory = runtime.directory
+    if form.code_commune:
+        chosen = directory.get(form.code_commune)
+        if chosen and (not form.commune or _same_commune(form.commune, chosen)):
+            return chosen, []
+    if not form.commune:
+        return None, []
+    found = directory.search(form.commune, 6)
+    if not found:
+        return None, []
+    best, key = found[0], name_key(form.commune)
+    if len(found) == 1 or key == name_key(commune_label(best)):
+        return best, []
+    if form.commune.isdigit():
+        return best, found[1:]  # a postal code shared by several communes
+    if key == name_key(best.nom):
+        # The exact name: only homonyms in other departments are worth proposing.
+        return best, [c for c in found[1:] if name_key(c.nom) == key]
+    return best, found[1:]
+
+
+def _same_commune(text: str, commune: Commune) -> bool:
+    key = name_key(text)
+    return key in {name_key(commune.nom), name_key(commune_label(commune)), commune.code_insee} or (
+        text in commune.codes_postaux
+    )
+
+
+def run_search(runtime: Runtime, form: SearchForm, *, professionnels: bool) -> SearchOutcome:
+    """Resolve the commune and search; errors land in ``form.errors`` by form field."""
+    outcome = SearchOutcome(form)
+    if not form.submitted:
+        return outcome
+    commune, alternatives = resolve_commune(form, runtime)
+    if commune is None:
+        if form.commune:
+            form.error(
+                "commune",
+                f"Aucune commune ne correspond à « {form.commune} ». "
+                "Vérifiez l'orthographe ou saisissez le code postal.",
+            )
+        else:
+            form.error("commune", "Indiquez la commune de la personne (nom ou code postal).")
+    else:
+        outcome.commune, outcome.alternatives = commune, alternatives
+        form.code_commune = commune.code_insee
+        form.commune = commune_label(commune)
+    if form.errors:
+        return outcome
+    query = SearchQuery(
+        code_commune=commune.code_insee,
+        thematiques=tuple(form.thematiques),
+        q=form.q or None,
+        publics=tuple(form.publics),
+        modes_accueil=tuple(form.modes_accueil),
+        frais=tuple(form.frais),
+        rayon_km=float(form.rayon_km),
+        page=form.page,
+        size=PAGE_SIZE,
+        inclure_professionnels=professionnels,
+    )
+    try:
+        outcome.result = runtime.search_service.search(query)
+    except SearchError as exc:
+        for name, messages in exc.errors.items():
+            for message in messages:
+                form.error(FIELD_OF_ERROR.get(name, name), message)
+    return outcome
+
+
+def category_groups() -> list[tuple[str, list[dict]]]:
+    """The needs tree, the seeds' *freins périphériques* first."""
+    tree = vocabulary.tree()
+    freins = {slug: i for i, slug in enumerate(vocabulary.FREINS_PERIPHERIQUES)}
+    first = sorted((c for c in tree if c["frein_peripherique"]), key=lambda c: freins[c["slug"]])
+    others = [c for c in tree if not c["frein_peripherique"]]
+    return [
+        ("Freins périphériques à l'emploi", first),
+        ("Emploi, formation et autres besoins", others),
+    ]
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))

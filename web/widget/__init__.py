@@ -1,0 +1,1 @@
+"""The embeddable search widget ``/widget`` (for an iframe)."""
