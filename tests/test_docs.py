@@ -11,7 +11,9 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 
 def test_every_setting_is_in_the_readme_with_its_default_and_help():
-    missing = [s.name for s in SETTINGS if f"`{PREFIX}{s.name}`" not in README or s.help not in README]
+    missing = [
+        s.name for s in SETTINGS if f"`{PREFIX}{s.name}`" not in README or s.help not in README
+    ]
     assert not missing, f"Réglages absents du README : {missing}"
 
 
