@@ -551,3 +551,12 @@ def test_opening_status(expression, now, etat, texte):
 )
 def test_weekly_schedule_in_french(expression, lines):
     assert horaires.weekly_schedule(expression, date(2026, 11, 23)) == lines
+
+
+def test_commune_suggestions_are_served_by_the_ui_itself(client):
+    response = client.get("/communes/suggestions?q=chal&limit=3")
+    assert response.status_code == 200
+    names = [c["nom"] for c in response.get_json()]
+    assert "Châlons-en-Champagne" in names and len(names) == 3
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-suggest-url="/communes/suggestions"' in page

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 
 from resource_base.search import EngineUnavailable
 from web.helpers import now_paris, runtime
 from web.resources.services import ResourceView
-from web.search.services import SUGGEST_URL, SearchForm, category_groups, run_search
+from web.search.services import SearchForm, category_groups, run_search
 
 bp = Blueprint("search", __name__)
 
@@ -33,7 +33,7 @@ def index():
         items=items,
         groups=category_groups(),
         retour=request.full_path if request.query_string else "/",
-        suggest_url=SUGGEST_URL,
+        suggest_url=url_for("search.commune_suggestions"),
     )
     return html, (400 if form.errors else 200)
 
@@ -46,3 +46,12 @@ def accessibilite():
 @bp.get("/donnees-personnelles")
 def donnees():
     return render_template("pages/donnees.html")
+
+
+@bp.get("/communes/suggestions")
+def commune_suggestions():
+    """Commune autocomplete for the UI's own script, in-process: advisers of one agency share
+    an address, so the API's anonymous per-address limit must not throttle their typing."""
+    text = request.args.get("q", "")
+    limit = min(max(request.args.get("limit", 8, type=int) or 8, 1), 20)
+    return jsonify([c.to_dict() for c in runtime().directory.search(text, limit=limit)])

@@ -20,9 +20,6 @@ from resource_base.search import SearchError, SearchQuery, SearchResult
 RADIUS_CHOICES = (10, 20, 30, 50, 100)
 DEFAULT_RADIUS = 30
 PAGE_SIZE = 10
-# The commune autocomplete (progressive enhancement) asks the JSON API from the browser.
-SUGGEST_URL = "/api/v1/communes"
-
 # Which form field shows an error of the search contract.
 FIELD_OF_ERROR = {
     "code_commune": "commune",

@@ -5,12 +5,12 @@ Minimal chrome (no header, no footer), public resources only, links open in a ne
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from resource_base.search import EngineUnavailable
 from web.helpers import now_paris, runtime
 from web.resources.services import ResourceView
-from web.search.services import SUGGEST_URL, SearchForm, category_groups, run_search
+from web.search.services import SearchForm, category_groups, run_search
 
 bp = Blueprint("widget", __name__)
 
@@ -31,7 +31,7 @@ def index():
         result=outcome.result,
         items=items,
         groups=category_groups(),
-        suggest_url=SUGGEST_URL,
+        suggest_url=url_for("search.commune_suggestions"),
     )
     return html, (400 if form.errors else 200)
 
