@@ -158,7 +158,7 @@ def _header(cells: list, path: Path) -> list[str]:
 
 def read_csv(text: str, path: Path) -> tuple[list[str], list[tuple[int, dict]], list[str]]:
     """Rows of a CSV file whose separator (``;``, ``,`` or tab) is guessed from the header."""
-    first_line = text.split("\n", 1)[0]
+    first_line = text[: text.find("\n")] if "\n" in text else text
     counts = {sep: first_line.count(sep) for sep in _SEPARATORS}
     separator = max(_SEPARATORS, key=lambda s: counts[s])
     if not counts[separator]:

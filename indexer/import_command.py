@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from resource_base.search import EngineUnavailable
 EXIT_REFUSED = 1
 EXIT_INVALID = 2
 EXIT_ENGINE = 3
+EXIT_BUSY = 4
 SHOWN_REJECTIONS = 20
 
 
@@ -84,7 +86,8 @@ def import_command(ctx, fichiers, departement, fmt, rejets, as_json, force):
 
     Colonnes du modèle : voir fixtures/modele_import.csv ; listes séparées par « | ».
     Codes de sortie : 0 importé, 1 import refusé (rien n'est modifié), 2 fichier illisible,
-    3 magasin à jour mais moteur de recherche indisponible.
+    3 magasin à jour mais moteur de recherche indisponible, 4 magasin occupé par un autre
+    import (rien n'est modifié).
 
     Exemple : relais import ressources-51.csv --departement 51
     """
@@ -101,12 +104,28 @@ def import_command(ctx, fichiers, departement, fmt, rejets, as_json, force):
             progress=bars,
         )
     except InvalidImportFile as exc:
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {"refus": exc.message, "fichiers": [str(f) for f in fichiers]},
+                    ensure_ascii=False,
+                )
+            )
         click.echo(f"Fichier refusé : {exc.message}", err=True)
         ctx.exit(EXIT_INVALID)
     except ImportRefused as exc:
         _print(exc.report, as_json)
         click.echo(exc.message, err=True)
         ctx.exit(EXIT_REFUSED)
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        click.echo(
+            "Le magasin est occupé (un autre import est-il en cours ?) : rien n'a été modifié, "
+            "réessayez plus tard.",
+            err=True,
+        )
+        ctx.exit(EXIT_BUSY)
     except EngineUnavailable as exc:
         click.echo(
             f"Ressources enregistrées, mais moteur de recherche indisponible : {exc.message}",

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
+from indexer.validation import TEMPLATE_COLUMNS
 from resource_base import vocabulary
 from resource_base.geo import CommuneDirectory
 from resource_base.models import Resource
@@ -34,40 +35,8 @@ SOURCE = "synthetique"
 ID_PREFIX = "synth--"
 REFERENCE_DATE = date(2026, 11, 1)
 
-# The project's CSV import template (data·inclusion v1 field names), in this order.
-CSV_COLUMNS = (
-    "id",
-    "departement",
-    "nom_structure",
-    "siret",
-    "reseaux_porteurs",
-    "nom",
-    "description",
-    "thematiques",
-    "publics",
-    "frais",
-    "frais_precisions",
-    "modes_accueil",
-    "modes_mobilisation",
-    "mobilisable_par",
-    "conditions_acces",
-    "telephone",
-    "courriel",
-    "site_web",
-    "lien_mobilisation",
-    "adresse",
-    "complement_adresse",
-    "code_postal",
-    "commune",
-    "code_insee",
-    "latitude",
-    "longitude",
-    "zone_eligibilite",
-    "horaires_accueil",
-    "date_maj",
-    "visibilite",
-    "statut",
-)
+# The project's CSV import template, as the importer reads it.
+CSV_COLUMNS = TEMPLATE_COLUMNS
 LIST_SEPARATOR = "|"
 
 # Category weights: the seeds' barriers (financial first, then housing, health…) dominate.

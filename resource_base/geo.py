@@ -12,6 +12,7 @@ import csv
 import json
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from resource_base.text import fold
@@ -149,6 +150,11 @@ class CommuneDirectory:
                         f"{path}, ligne {line} : ligne de commune illisible ({exc})."
                     ) from exc
         return cls(communes=communes, epci_names=epci_names)
+
+    @cached_property
+    def departements(self) -> frozenset[str]:
+        """Codes of every department that has a commune."""
+        return frozenset(c.departement for c in self.communes.values())
 
     def get(self, code_insee: str) -> Commune | None:
         return self.communes.get(code_insee)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from resource_base import text, vocabulary
 
@@ -99,18 +100,24 @@ class Resource:
 
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
-        parts = [
-            self.nom,
-            self.nom_structure,
-            self.description,
-            self.conditions_acces,
-            self.frais_precisions,
-            self.commune,
-            " ".join(vocabulary.label(t) for t in self.thematiques),
-            " ".join(vocabulary.label(c) for c in self.categories),
-            " ".join(vocabulary.RESEAUX_PORTEURS.get(r, r) for r in self.reseaux_porteurs),
-        ]
-        return sorted(set(text.tokens(" \n ".join(p for p in parts if p))))
+        words = set(
+            text.tokens(
+                " \n ".join(
+                    p
+                    for p in (
+                        self.nom,
+                        self.nom_structure,
+                        self.description,
+                        self.conditions_acces,
+                        self.frais_precisions,
+                        self.commune,
+                    )
+                    if p
+                )
+            )
+        )
+        words.update(_vocabulary_tokens(tuple(self.thematiques), tuple(self.reseaux_porteurs)))
+        return sorted(words)
 
     def qualite(self, today: date | None = None) -> int:
         """Completeness and freshness of the record, 0–100 (after data·inclusion's score).
@@ -141,3 +148,13 @@ class Resource:
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Resource))
+
+
+@lru_cache(maxsize=4096)
+def _vocabulary_tokens(thematiques: tuple[str, ...], reseaux: tuple[str, ...]) -> frozenset[str]:
+    """Tokens of the labels of a record's thématiques (and their categories) and networks:
+    few distinct combinations, so they are tokenised once."""
+    categories = {vocabulary.category_of(t) for t in thematiques}
+    labels = [vocabulary.label(t) for t in (*thematiques, *sorted(categories))]
+    labels += [vocabulary.RESEAUX_PORTEURS.get(r, r) for r in reseaux]
+    return frozenset(text.tokens(" \n ".join(labels)))

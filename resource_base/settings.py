@@ -103,6 +103,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Dossier dist du DSFR servi sous /dsfr/ (installé par npm, aucun CDN).",
     ),
     Setting("PUBLIC_URL", "", "Adresse publique du service, pour les codes QR et les messages."),
+    Setting(
+        "IMPORT_PAUSE_BEFORE_COMMIT",
+        0.0,
+        "Débogage : secondes de pause d'un import juste avant la validation de sa transaction (test d'atomicité).",
+        float,
+    ),
     Setting("SECRET_KEY", "relais-dev-secret", "Clé secrète Flask (à changer en production)."),
     Setting("LOG_LEVEL", "INFO", "Niveau des journaux (DEBUG, INFO, WARNING, ERROR)."),
 )

@@ -56,7 +56,8 @@ Writer = Callable[[sqlite3.Connection, list[str], list[Resource]], None]
 
 def _serialise(resource: Resource) -> tuple[str, str]:
     """(fingerprint, JSON) of a resource: one serialisation serves both."""
-    payload = json.dumps(resource.to_dict(), sort_keys=True, ensure_ascii=False)
+    # Field order is fixed by the dataclass, so the JSON is canonical without sort_keys.
+    payload = json.dumps(resource.to_dict(), ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:32], payload
 
 

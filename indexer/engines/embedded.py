@@ -29,16 +29,14 @@ from resource_base.search import (
     POINTS_TEXT_OTHER,
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
-    SUMMARY_FIELDS,
     Candidate,
     Retrieval,
     SearchPlan,
     candidate_from_document,
-    search_document,
 )
 from resource_base.store import Store
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS moteur_docs (
         rid INTEGER PRIMARY KEY,
@@ -55,12 +53,15 @@ SCHEMA = (
         modes TEXT NOT NULL,
         zone TEXT NOT NULL,
         thematiques TEXT NOT NULL,
-        doc TEXT NOT NULL
+        mots_nom TEXT NOT NULL,
+        mots TEXT NOT NULL
     )""",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS moteur_texte USING fts5(mots_nom, mots, content='', tokenize='unicode61')",
+    # detail=column: token presence per column is all the search needs (no phrases, no
+    # positions), and it indexes faster.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS moteur_texte USING fts5("
+    "mots_nom, mots, content='', detail=column, tokenize='unicode61')",
 )
 _OLD_TABLES = ("moteur_docs", "moteur_texte", "moteur_geo", "moteur_zone")
-_DOC_FIELDS = SUMMARY_FIELDS + ("mots_nom", "mots", "qualite", "a_distance", "sur_place")
 _SEP = "|"
 # Extra candidates past the page end handed to the shared ranking (ties of float distances).
 _MARGIN = 10
@@ -115,7 +116,7 @@ class EmbeddedEngine:
         # Explicit rowids, so that the text index is written without looking them up.
         next_rid = conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM moteur_docs").fetchone()[0]
         for rid, resource in enumerate(upserted, start=next_rid):
-            doc = search_document(resource)
+            mots_nom, mots = " ".join(resource.mots_nom()), " ".join(resource.mots())
             rows.append(
                 (
                     rid,
@@ -126,20 +127,21 @@ class EmbeddedEngine:
                     int(resource.sur_place),
                     resource.statut,
                     resource.visibilite,
-                    doc["qualite"],
+                    resource.qualite(),
                     resource.frais,
                     _SEP.join(resource.publics),
                     _SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),
                     _SEP.join(resource.zone_eligibilite),
                     _SEP.join(resource.thematiques),
-                    json.dumps({k: doc[k] for k in _DOC_FIELDS}, ensure_ascii=False),
+                    mots_nom,
+                    mots,
                 )
             )
-            texts.append((rid, " ".join(doc["mots_nom"]), " ".join(doc["mots"])))
+            texts.append((rid, mots_nom, mots))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
-            "visibilite, qualite, frais, publics, modes, zone, thematiques, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         conn.executemany("INSERT INTO moteur_texte(rowid, mots_nom, mots) VALUES (?, ?, ?)", texts)
@@ -155,15 +157,14 @@ class EmbeddedEngine:
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             found = conn.execute(
-                f"SELECT rid, doc FROM moteur_docs WHERE id IN ({marks})", chunk
+                f"SELECT rid, mots_nom, mots FROM moteur_docs WHERE id IN ({marks})", chunk
             ).fetchall()
-            for rid, doc in found:
-                doc = json.loads(doc)
-                conn.execute(
-                    "INSERT INTO moteur_texte(moteur_texte, rowid, mots_nom, mots) VALUES('delete', ?, ?, ?)",
-                    (rid, " ".join(doc["mots_nom"]), " ".join(doc["mots"])),
-                )
-            conn.executemany("DELETE FROM moteur_docs WHERE rid = ?", [(rid,) for rid, _ in found])
+            conn.executemany(
+                "INSERT INTO moteur_texte(moteur_texte, rowid, mots_nom, mots) "
+                "VALUES('delete', ?, ?, ?)",
+                found,
+            )
+            conn.executemany("DELETE FROM moteur_docs WHERE rid = ?", [(row[0],) for row in found])
 
     def rebuild(self) -> int:
         """Rebuild the search tables from the store (after a schema change or a restore)."""
@@ -468,8 +469,19 @@ class _Index:
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for rid, doc in conn.execute(
-                f"SELECT rid, doc FROM moteur_docs WHERE rid IN ({marks})", chunk
-            ):
-                cache[rid] = candidate_from_document(json.loads(doc))
+            rows = conn.execute(
+                "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
+                f"FROM moteur_docs d JOIN resources r ON r.id = d.id WHERE d.rid IN ({marks})",
+                chunk,
+            )
+            for rid, mots_nom, mots, qualite, a_distance, sur_place, data in rows:
+                doc = json.loads(data)
+                doc.update(
+                    mots_nom=mots_nom.split(),
+                    mots=mots.split(),
+                    qualite=qualite,
+                    a_distance=bool(a_distance),
+                    sur_place=bool(sur_place),
+                )
+                cache[rid] = candidate_from_document(doc)
         return [cache[int(r)] for r in rids if int(r) in cache]
