@@ -13,18 +13,14 @@ from pathlib import Path
 import pytest
 
 from indexer.synthetic import write_csv
+from indexer.validation import TEMPLATE_COLUMNS
 from resource_base import vocabulary
 from resource_base.geo import haversine_km
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
 DEPARTEMENTS = ("51", "52", "48")
-HEADER = (
-    "id,departement,nom_structure,siret,reseaux_porteurs,nom,description,thematiques,publics,"
-    "frais,frais_precisions,modes_accueil,modes_mobilisation,mobilisable_par,conditions_acces,"
-    "telephone,courriel,site_web,lien_mobilisation,adresse,complement_adresse,code_postal,"
-    "commune,code_insee,latitude,longitude,zone_eligibilite,horaires_accueil,date_maj,"
-    "visibilite,statut"
-)
+# The demonstration files follow the importer's template, column for column.
+HEADER = ",".join(TEMPLATE_COLUMNS)
 # ARCEP ranges reserved for fiction: 03 53 01 xx xx (Grand Est), 04 65 71 xx xx (Occitanie).
 FICTION_PHONES = {"51": "+3335301", "52": "+3335301", "48": "+3346571"}
 _DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
