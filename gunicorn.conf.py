@@ -12,7 +12,9 @@ _values = settings.load()
 wsgi_app = "api.wsgi:app"
 bind = _values["BIND"]
 workers = _values["WORKERS"]
-worker_class = "sync"
+# Threads: a worker waiting on Elasticsearch keeps serving commune look-ups and other searches.
+worker_class = "gthread"
+threads = _values["THREADS"]
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

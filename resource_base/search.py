@@ -286,8 +286,9 @@ class SearchPlan:
 
     @property
     def window(self) -> int:
-        """How many top candidates an engine that pre-sorts must return (page end + margin)."""
-        return min(MAX_WINDOW, self.query.page * self.query.size + 50)
+        """How many top candidates an engine that pre-sorts must return: the page end, plus a
+        margin for float ties on distance that the shared ranking settles."""
+        return min(MAX_WINDOW, self.query.page * self.query.size + 10)
 
 
 def plan(query: SearchQuery, directory: CommuneDirectory) -> SearchPlan:

@@ -109,6 +109,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Débogage : secondes de pause d'un import juste avant la validation de sa transaction (test d'atomicité).",
         float,
     ),
+    Setting("THREADS", 4, "Fils d'exécution par processus gunicorn.", int),
     Setting("SECRET_KEY", "relais-dev-secret", "Clé secrète Flask (à changer en production)."),
     Setting("LOG_LEVEL", "INFO", "Niveau des journaux (DEBUG, INFO, WARNING, ERROR)."),
 )

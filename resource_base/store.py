@@ -7,6 +7,7 @@ leaves the previous set serving.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -93,7 +94,9 @@ class Store:
             yield conn
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # BEGIN itself may have failed (database locked): nothing to roll back then.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         finally:
             conn.close()
@@ -114,9 +117,11 @@ class Store:
                 f"SELECT count(*) FROM resources WHERE {scope} = ?", (value,)
             ).fetchone()[0]
 
-    def iter_resources(self, batch: int = 2000) -> Iterator[Resource]:
-        """Every resource, ordered by id, read in batches."""
-        with self.connect() as conn:
+    def iter_resources(
+        self, batch: int = 2000, conn: sqlite3.Connection | None = None
+    ) -> Iterator[Resource]:
+        """Every resource, ordered by id, read in batches (on ``conn`` when given)."""
+        with contextlib.nullcontext(conn) if conn is not None else self.connect() as conn:
             last = ""
             while True:
                 rows = conn.execute(
@@ -216,14 +221,18 @@ class Store:
     def rebuild_writers(self, writer: Writer, batch: int = 5000) -> None:
         """Feed every stored resource to one writer (to build an engine's tables afresh)."""
         with self.transaction() as conn:
-            writer(conn, None, [])  # None: drop everything first
-            buffer: list[Resource] = []
-            for resource in self.iter_resources():
-                buffer.append(resource)
-                if len(buffer) >= batch:
-                    writer(conn, [], buffer)
-                    buffer = []
-            writer(conn, [], buffer)
+            self.feed(conn, writer, batch)
+
+    def feed(self, conn: sqlite3.Connection, writer: Writer, batch: int = 5000) -> None:
+        """Empty a writer's tables and feed it every resource, inside ``conn``'s transaction."""
+        writer(conn, None, [])  # None: drop everything first
+        buffer: list[Resource] = []
+        for resource in self.iter_resources(conn=conn):
+            buffer.append(resource)
+            if len(buffer) >= batch:
+                writer(conn, [], buffer)
+                buffer = []
+        writer(conn, [], buffer)
 
 
 def _check_scope(scope: str) -> None:

@@ -80,26 +80,33 @@ class EmbeddedEngine:
         self._ensure_schema()
 
     def _ensure_schema(self) -> None:
+        """Create the tables, or rebuild them from the store when their schema changed.
+
+        Several processes (gunicorn workers) may start at once: the version is read again
+        under the write lock, so only the first one rebuilds.
+        """
+        query = "SELECT value FROM meta WHERE key = 'moteur_schema'"
         conn = self.store.connect()
         try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'moteur_schema'").fetchone()
+            row = conn.execute(query).fetchone()
             if row and row[0] == SCHEMA_VERSION:
                 return
-            # Run one by one: executescript() would commit an open transaction.
-            conn.execute("BEGIN IMMEDIATE")
+        finally:
+            conn.close()
+        with self.store.transaction() as conn:
+            row = conn.execute(query).fetchone()
+            if row and row[0] == SCHEMA_VERSION:
+                return
+            # One statement at a time: executescript() would commit the open transaction.
             for table in _OLD_TABLES:
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in SCHEMA:
                 conn.execute(statement)
+            self.store.feed(conn, self.writer)
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('moteur_schema', ?)",
                 (SCHEMA_VERSION,),
             )
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-        if self.store.count():
-            self.rebuild()
 
     # --- writing (inside the store's transaction) ---
 
@@ -182,6 +189,10 @@ class EmbeddedEngine:
 
     def count(self) -> int:
         return self._conn().execute("SELECT count(*) FROM moteur_docs").fetchone()[0]
+
+    def warm(self) -> None:
+        """Load the in-memory index now rather than on the first search."""
+        self._current_index()
 
     def _current_index(self) -> _Index:
         conn = self._conn()

@@ -15,9 +15,13 @@ from resource_base.search import (
     POINTS_TEXT_OTHER,
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
+    SUMMARY_FIELDS,
     SearchPlan,
 )
 from resource_base.text import TermGroup
+
+# What the shared ranking reads of each hit (the full record stays in "fiche").
+CANDIDATE_FIELDS = SUMMARY_FIELDS + ("mots_nom", "mots", "qualite", "a_distance", "sur_place")
 
 MAPPING = {
     "dynamic": False,
@@ -206,7 +210,7 @@ def build_search(plan: SearchPlan) -> dict:
             {"id": {"order": "asc"}},
         ],
         "size": plan.window,
-        "_source": {"excludes": ["fiche"]},
+        "_source": list(CANDIDATE_FIELDS),
         "track_total_hits": True,
         "aggs": {
             "categories": {"terms": {"field": "categories", "size": len(vocabulary.CATEGORIES)}}

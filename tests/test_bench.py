@@ -1,0 +1,142 @@
+"""Smoke test of the benchmark library: a tiny run, embedded engine only, no server.
+
+It checks the report's shape and that every figure is a positive number; the performance
+targets themselves are only reported, never asserted (this machine is shared with the tests).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import mix  # noqa: E402
+from bench.core import Options, run_benchmark  # noqa: E402
+from bench.stats import percentile, summary_ms, target  # noqa: E402
+
+SIZE = 500
+
+
+def _positive(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _figure(value) -> float:
+    """A plain number, or the ``valeur`` of a figure that carries its target."""
+    if isinstance(value, dict):
+        assert set(value) == {"valeur", "cible", "atteinte"}
+        assert isinstance(value["atteinte"], bool)
+        assert value["cible"].startswith(("<= ", ">= "))
+        return value["valeur"]
+    return value
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, directory) -> dict:
+    base = tmp_path_factory.mktemp("bench")
+    options = Options(
+        sizes=[SIZE],
+        engines=["embedded"],
+        queries=30,
+        warmup=5,
+        lookups=200,
+        cache_dir=base / "cache",
+        work_dir=base / "travail",
+    )
+    return run_benchmark(options, directory=directory)
+
+
+def test_report_is_json_with_machine_and_sections(report):
+    json.dumps(report)  # JSON-able as is
+    machine = report["machine"]
+    assert machine["cpu"] >= 1
+    assert machine["python"].count(".") == 2
+    assert machine["plateforme"]
+    assert list(report["tailles"]) == [str(SIZE)]
+    assert "http" not in report
+    assert report["duree_totale_s"] > 0
+    assert _positive(report["rss_pic_banc_mo"])
+
+
+def test_import_and_store_write(report):
+    part = report["tailles"][str(SIZE)]
+    assert part["donnees"]["ressources"] == SIZE
+    assert part["donnees"]["fichiers_csv"] > 1  # one CSV per department
+    imported = part["import"]
+    assert "erreur" not in imported, imported
+    assert imported["acceptees"] == SIZE and imported["rejetees"] == 0
+    assert imported["complet"] is True
+    assert _positive(_figure(imported["ressources_par_s"]))
+    assert _positive(imported["duree_s"])
+    written = part["ecriture_magasin"]
+    assert written["ajoutees"] == SIZE
+    assert _positive(written["ressources_par_s"])
+    assert part["magasin_des_recherches"] == "import"
+
+
+def test_search_and_lookup_latencies(report):
+    part = report["tailles"][str(SIZE)]
+    search = part["recherche_embarquee"]
+    assert search["requetes"] == 30
+    assert search["refusees"] == 0
+    latency = search["latence_ms"]
+    for key in ("p50", "p95", "p99", "max"):
+        assert _positive(_figure(latency[key])), key
+    assert _figure(latency["p50"]) <= _figure(latency["p95"]) <= latency["p99"] <= latency["max"]
+    assert search["resultats"]["total_moyen"] > 0
+    lookups = part["communes"]
+    assert lookups["recherches"] == 200
+    assert _positive(_figure(lookups["latence_ms"]["p95"]))
+    assert lookups["communes_trouvees_moyenne"] > 0
+
+
+def test_summary_lists_every_target(report):
+    labels = [t["mesure"] for t in report["synthese"]]
+    assert labels == [
+        f"import {SIZE} (ressources/s)",
+        f"recherche embarquée {SIZE} p95 (ms)",
+        f"communes {SIZE} p95 (ms)",
+    ]
+
+
+def test_second_run_reads_the_cache(tmp_path, directory):
+    options = Options(
+        sizes=[50],
+        queries=3,
+        warmup=1,
+        lookups=10,
+        cache_dir=tmp_path / "cache",
+        work_dir=tmp_path / "w1",
+    )
+    first = run_benchmark(options, directory=directory)
+    options.work_dir = tmp_path / "w2"
+    second = run_benchmark(options, directory=directory)
+    assert first["tailles"]["50"]["donnees"]["depuis_le_cache"] is False
+    assert second["tailles"]["50"]["donnees"]["depuis_le_cache"] is True
+    assert not (tmp_path / "w1").exists()  # measured stores are removed unless --keep-data
+
+
+def test_helpers():
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile([5.0], 99) == 5.0
+    assert summary_ms([0.001, 0.002])["max"] == 2.0
+    assert target(8.0, 10, "<=") == {"valeur": 8.0, "cible": "<= 10", "atteinte": True}
+    assert target(8.0, 10, ">=")["atteinte"] is False
+
+
+def test_mix_is_deterministic_and_valid(directory):
+    first = mix.search_queries(directory, 200, seed=1)
+    assert first == mix.search_queries(directory, 200, seed=1)
+    for query in first:
+        query.validate()
+    with_text = sum(1 for q in first if q.q) / len(first)
+    assert 0.2 < with_text < 0.4
+    requests = mix.http_requests(directory, 100, seed=3)
+    assert {kind for kind, _ in requests} == {"recherche", "communes"}
+    assert all(path.startswith("/api/v1/") for _, path in requests)

@@ -1,0 +1,51 @@
+"""Embedded-engine specifics: its tables live in the store and follow its schema version."""
+
+from __future__ import annotations
+
+import threading
+
+from contract_data import resources
+
+from indexer.engines.embedded import SCHEMA_VERSION, EmbeddedEngine
+from resource_base.search import SearchQuery, SearchService
+from resource_base.store import Store
+
+
+def test_schema_change_rebuilds_once_even_with_concurrent_workers(tmp_path, directory):
+    store = Store(tmp_path / "relais.sqlite3")
+    first = EmbeddedEngine(store)
+    store.replace("source", "test", resources(), {"fichiers": ["x"]}, writers=[first.writer])
+    with store.transaction() as conn:  # as after an upgrade: the tables are of an older schema
+        conn.execute("UPDATE meta SET value = 'ancien' WHERE key = 'moteur_schema'")
+    engines, errors = [], []
+
+    def start():
+        try:
+            engines.append(EmbeddedEngine(store))
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(engines) == 3
+    with store.transaction() as conn:
+        assert (
+            conn.execute("SELECT value FROM meta WHERE key = 'moteur_schema'").fetchone()[0]
+            == SCHEMA_VERSION
+        )
+    assert engines[0].count() == len(resources())
+    result = SearchService(engines[0], directory).search(SearchQuery(code_commune="51108"))
+    assert result.total > 0
+
+
+def test_index_follows_writes_from_another_process_view(tmp_path, directory):
+    store = Store(tmp_path / "relais.sqlite3")
+    writer_side, reader_side = EmbeddedEngine(store), EmbeddedEngine(store)
+    service = SearchService(reader_side, directory)
+    reader_side.warm()
+    assert service.search(SearchQuery(code_commune="51108")).total == 0
+    store.replace("source", "test", resources(), {"fichiers": ["x"]}, writers=[writer_side.writer])
+    assert service.search(SearchQuery(code_commune="51108")).total > 0
