@@ -292,11 +292,11 @@ def measure_es(
     log(f"  elasticsearch : indexation en masse de {count} ressources…")
     gc.collect()
     started = time.perf_counter()
-    result = engine.reindex(runtime.store)
+    result = runtime.reindex_elasticsearch()
     elapsed = time.perf_counter() - started
     rate = round(result["documents"] / elapsed, 1)
     out["indexation"] = {
-        "methode": "ElasticsearchEngine.reindex(store) : lecture du magasin, documents, bulk, contrôle, alias",
+        "methode": "Runtime.reindex_elasticsearch() : documents du magasin (jetons des tables embarquées), bulk, contrôle, alias",
         "documents": result["documents"],
         "duree_s": round(elapsed, 3),
         "ressources_par_s": target(rate, TARGET_ES_INDEX_PER_S, ">="),

@@ -117,7 +117,7 @@ def reindex_command(ctx, rollback, as_json):
     runtime = runtime_from(ctx)
     engine = runtime.elasticsearch
     try:
-        report = engine.rollback() if rollback else engine.reindex(runtime.store)
+        report = engine.rollback() if rollback else runtime.reindex_elasticsearch()
     except EngineUnavailable as exc:
         click.echo(f"Elasticsearch indisponible : {exc.message}", err=True)
         ctx.exit(3)

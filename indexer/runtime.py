@@ -71,8 +71,13 @@ class Runtime:
         """Engine tables kept in the store's own transactions (the embedded engine's)."""
         return [self.embedded.writer]
 
+    def reindex_elasticsearch(self) -> dict:
+        """Rebuild the Elasticsearch index from the store, with the tokens the embedded
+        tables already hold (written in the same transactions as the store)."""
+        return self.elasticsearch.reindex(self.store, documents=self.embedded.search_documents())
+
     def after_store_change(self) -> dict | None:
         """Bring external engines in step after the store changed (Elasticsearch reindex)."""
         if self.settings["SEARCH_ENGINE"] == "elasticsearch":
-            return self.elasticsearch.reindex(self.store)
+            return self.reindex_elasticsearch()
         return None

@@ -49,3 +49,15 @@ def test_index_follows_writes_from_another_process_view(tmp_path, directory):
     assert service.search(SearchQuery(code_commune="51108")).total == 0
     store.replace("source", "test", resources(), {"fichiers": ["x"]}, writers=[writer_side.writer])
     assert service.search(SearchQuery(code_commune="51108")).total > 0
+
+
+def test_search_documents_match_those_built_from_the_store(tmp_path):
+    from indexer.engines.elasticsearch import ElasticsearchEngine
+
+    store = Store(tmp_path / "relais.sqlite3")
+    engine = EmbeddedEngine(store)
+    store.replace("source", "test", resources(), {"fichiers": ["x"]}, writers=[engine.writer])
+    from_tables = sorted(engine.search_documents(), key=lambda d: d["id"])
+    from_store = sorted(ElasticsearchEngine.documents_from(store), key=lambda d: d["id"])
+    assert len(from_tables) == len(resources())
+    assert from_tables == from_store

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from elasticsearch import (
@@ -145,18 +145,27 @@ class ElasticsearchEngine:
             raise
         return next(iter(aliases), None)
 
-    def _documents(self, store: Store, index: str) -> Iterator[dict]:
+    @staticmethod
+    def documents_from(store: Store) -> Iterator[dict]:
+        """Search documents (with their full record) built from the store itself."""
         for resource in store.iter_resources():
             doc = search_document(resource)
             doc["fiche"] = resource.to_dict()
-            yield {"_index": index, "_id": resource.id, "_source": index_document(doc)}
+            yield doc
 
     def reindex(
-        self, store: Store, *, chunk_size: int = 1000, fail_after: int | None = None
+        self,
+        store: Store,
+        *,
+        documents: Iterable[dict] | None = None,
+        chunk_size: int = 1000,
+        fail_after: int | None = None,
     ) -> dict:
         """Build a new index from the store, check it, swap the alias; keep one previous index.
 
-        ``fail_after`` (tests only) injects a failure after that many documents.
+        ``documents``: the store's search documents when another engine already has them
+        (the embedded engine's tokens), else built from the store. ``fail_after`` (tests only)
+        injects a failure after that many documents.
         """
         started = time.monotonic()
         try:
@@ -171,7 +180,11 @@ class ElasticsearchEngine:
             raise _unavailable(exc) from exc
         try:
             expected = 0
-            documents = self._documents(store, new_index)
+            source = self.documents_from(store) if documents is None else documents
+            documents = (
+                {"_index": new_index, "_id": doc["id"], "_source": index_document(doc)}
+                for doc in source
+            )
             if fail_after is not None:
                 documents = _failing(documents, fail_after)
             # Two threads: one chunk travels while the next is prepared (measured 2.5× faster).

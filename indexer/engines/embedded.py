@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -189,6 +189,29 @@ class EmbeddedEngine:
 
     def count(self) -> int:
         return self._conn().execute("SELECT count(*) FROM moteur_docs").fetchone()[0]
+
+    def search_documents(self, batch: int = 2000) -> Iterator[dict]:
+        """Every resource's search document with its full record (``fiche``): what another
+        engine indexes, without tokenising the store again."""
+        conn = self.store.connect()
+        try:
+            last = 0
+            while True:
+                rows = conn.execute(
+                    "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
+                    "FROM moteur_docs d JOIN resources r ON r.id = d.id "
+                    "WHERE d.rid > ? ORDER BY d.rid LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+                if not rows:
+                    return
+                for _rid, *stored in rows:
+                    doc = _search_document(*stored)
+                    doc["fiche"] = json.loads(stored[-1])
+                    yield doc
+                last = rows[-1][0]
+        finally:
+            conn.close()
 
     def warm(self) -> None:
         """Load the in-memory index now rather than on the first search."""
@@ -485,14 +508,21 @@ class _Index:
                 f"FROM moteur_docs d JOIN resources r ON r.id = d.id WHERE d.rid IN ({marks})",
                 chunk,
             )
-            for rid, mots_nom, mots, qualite, a_distance, sur_place, data in rows:
-                doc = json.loads(data)
-                doc.update(
-                    mots_nom=mots_nom.split(),
-                    mots=mots.split(),
-                    qualite=qualite,
-                    a_distance=bool(a_distance),
-                    sur_place=bool(sur_place),
-                )
-                cache[rid] = candidate_from_document(doc)
+            for rid, *stored in rows:
+                cache[rid] = candidate_from_document(_search_document(*stored))
         return [cache[int(r)] for r in rids if int(r) in cache]
+
+
+def _search_document(mots_nom, mots, qualite, a_distance, sur_place, data) -> dict:
+    """A ``search_document`` rebuilt from the store's JSON and the tokens written at import
+    (the same as ``resource_base.search.search_document``, without tokenising again)."""
+    doc = json.loads(data)
+    doc.update(
+        categories=sorted({vocabulary.category_of(t) for t in doc["thematiques"]}),
+        mots_nom=mots_nom.split(),
+        mots=mots.split(),
+        qualite=qualite,
+        a_distance=bool(a_distance),
+        sur_place=bool(sur_place),
+    )
+    return doc
