@@ -2,7 +2,7 @@
 
 An engine *retrieves* candidates that pass every filter (eligibility, reach, status,
 visibility, publics, modes d'accueil, frais, text); this module owns the rules those filters
-implement (``accepts``), the ranking (``rank_key``) and the per-result explanation, so that
+implement (``evaluate``), the ranking (``rank``) and the per-result explanation, so that
 every engine orders and explains results identically. See "Classement" in the README.
 """
 
@@ -206,10 +206,6 @@ class Candidate:
     modes_accueil: frozenset[str]
     frais: str | None
     resume: dict = field(compare=False, hash=False, repr=False)
-
-    @property
-    def categories(self) -> frozenset[str]:
-        return frozenset(vocabulary.category_of(t) for t in self.thematiques)
 
 
 def search_document(resource: Resource, today=None) -> dict:
@@ -435,12 +431,10 @@ class ResultItem:
         return item
 
 
-def evaluate(
-    candidate: Candidate, plan_: SearchPlan, *, check_themes: bool = True
-) -> ResultItem | None:
+def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     """Apply every rule to one candidate; None when it must not appear. The reference
-    semantics: the embedded engine runs it on its pre-filtered rows, and the conformance
-    suite holds Elasticsearch to the same answers."""
+    semantics: each engine's filters mirror it, the service applies it again to the top of
+    every retrieval, and the conformance suite holds both engines to the same answers."""
     query, location = plan_.query, plan_.location
     if not passes_filters(candidate, query):
         return None
@@ -455,7 +449,7 @@ def evaluate(
         return None
     t_points, words = text_result
     th_points, th_matches = theme_points(query.thematiques, candidate.thematiques)
-    if check_themes and query.thematiques and not th_matches:
+    if query.thematiques and not th_matches:
         return None
     points = th_points + t_points
     sort_distance = distance if (distance is not None and candidate.sur_place) else math.inf
@@ -491,14 +485,9 @@ def rank(items: Iterable[ResultItem]) -> list[ResultItem]:
     return sorted(items, key=lambda item: item.key)
 
 
-def facet_counts(categories_of_items: Iterable[Iterable[str]]) -> dict[str, int]:
-    """Count of eligible resources per thématique category (every category, zeros included)."""
-    counts = dict.fromkeys(sorted(vocabulary.CATEGORIES), 0)
-    for categories in categories_of_items:
-        for category in categories:
-            if category in counts:
-                counts[category] += 1
-    return counts
+def empty_facets() -> dict[str, int]:
+    """Every thématique category with a zero count, in slug order (engines fill it)."""
+    return dict.fromkeys(sorted(vocabulary.CATEGORIES), 0)
 
 
 @dataclass

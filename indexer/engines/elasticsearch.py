@@ -29,7 +29,7 @@ from resource_base.search import (
     Retrieval,
     SearchPlan,
     candidate_from_document,
-    facet_counts,
+    empty_facets,
     search_document,
 )
 from resource_base.store import Store
@@ -89,7 +89,7 @@ class ElasticsearchEngine:
             raise _unavailable(exc) from exc
         hits = response["hits"]
         buckets = response["aggregations"]["categories"]["buckets"]
-        facettes = facet_counts([])
+        facettes = empty_facets()
         facettes.update({b["key"]: b["doc_count"] for b in buckets if b["key"] in facettes})
         return Retrieval(
             candidates=[candidate_from_document(hit["_source"]) for hit in hits["hits"]],

@@ -33,6 +33,7 @@ from resource_base.search import (
     Retrieval,
     SearchPlan,
     candidate_from_document,
+    empty_facets,
 )
 from resource_base.store import Store
 
@@ -233,10 +234,7 @@ class EmbeddedEngine:
         index = self._current_index()
         conn = self._conn()
         base = index.base_mask(plan, conn)
-        facettes = {
-            c: int(np.count_nonzero(base & index.category(c)))
-            for c in sorted(vocabulary.CATEGORIES)
-        }
+        facettes = {c: int(np.count_nonzero(base & index.category(c))) for c in empty_facets()}
         result = base
         if plan.query.thematiques:
             result = base & index.themes_mask(plan.query.thematiques)
