@@ -103,12 +103,17 @@ def engine_overrides(request, engine: str) -> dict:
 @pytest.fixture(scope="module", params=ENGINES)
 def contract_runtime(request, tmp_path_factory, directory) -> Runtime:
     """A runtime on the given engine, loaded with the contract's hand-made data set."""
-    from contract_data import resources
-
     overrides = {
         "DATA_DIR": str(tmp_path_factory.mktemp("contract")),
         **engine_overrides(request, request.param),
     }
+    return loaded_runtime(overrides, directory)
+
+
+def loaded_runtime(overrides: dict, directory: CommuneDirectory) -> Runtime:
+    """A runtime with the contract's data set in its store and its engine."""
+    from contract_data import resources
+
     rt = Runtime(settings_module.load(overrides))
     rt.directory = directory
     rt.store.replace(

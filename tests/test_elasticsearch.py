@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import engine_overrides
-from contract_data import resources
+from conftest import engine_overrides, loaded_runtime
 
 from indexer.engines.elasticsearch import ReindexError
 from indexer.runtime import Runtime
@@ -18,20 +17,8 @@ QUERY = SearchQuery(code_commune="51108", size=100)
 
 @pytest.fixture
 def es_runtime(request, tmp_path, directory) -> Runtime:
-    rt = Runtime(
-        settings_module.load(
-            {"DATA_DIR": str(tmp_path), **engine_overrides(request, "elasticsearch")}
-        )
-    )
-    rt.directory = directory
-    rt.store.replace(
-        "source",
-        "test",
-        resources(),
-        {"fichiers": ["contract_data.py"]},
-        writers=rt.store_writers(),
-    )
-    rt.after_store_change()
+    overrides = {"DATA_DIR": str(tmp_path), **engine_overrides(request, "elasticsearch")}
+    rt = loaded_runtime(overrides, directory)
     yield rt
     rt.elasticsearch.client.indices.delete(
         index=f"{rt.elasticsearch.alias}-v*", ignore_unavailable=True

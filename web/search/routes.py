@@ -12,30 +12,35 @@ from web.search.services import SearchForm, category_groups, run_search
 bp = Blueprint("search", __name__)
 
 
-@bp.get("/")
-def index():
+def render_search(template: str, *, professionnels: bool, **context):
+    """Run the form's search and render it: the adviser page and the widget share this."""
     form = SearchForm.from_args(request.args)
     try:
-        outcome = run_search(runtime(), form, professionnels=True)
+        outcome = run_search(runtime(), form, professionnels=professionnels)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     now = now_paris()
-    items = (
-        [ResourceView(item.to_dict(), now) for item in outcome.result.items]
-        if outcome.result
-        else []
-    )
+    items = [ResourceView(i.to_dict(), now) for i in outcome.result.items] if outcome.result else []
     html = render_template(
-        "search/index.html",
+        template,
         form=form,
         outcome=outcome,
         result=outcome.result,
         items=items,
         groups=category_groups(),
-        retour=request.full_path if request.query_string else "/",
         suggest_url=url_for("search.commune_suggestions"),
+        **context,
     )
     return html, (400 if form.errors else 200)
+
+
+@bp.get("/")
+def index():
+    return render_search(
+        "search/index.html",
+        professionnels=True,
+        retour=request.full_path if request.query_string else "/",
+    )
 
 
 @bp.get("/accessibilite")
