@@ -25,7 +25,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.stats import ROOT, percentile, process_memory_mb
+from bench.stats import ROOT, process_memory_mb, summary_ms
 from resource_base import settings as settings_module
 
 RATE_LIMIT_FOR_BENCH = 1_000_000_000
@@ -286,17 +286,8 @@ def prime(base_url: str, requests: list[tuple[str, str]], workers: int) -> float
 
 
 def _summarise(latencies_us: list[float]) -> dict | None:
-    if not latencies_us:
-        return None
-    values = sorted(v / 1000.0 for v in latencies_us)
-    return {
-        "n": len(values),
-        "p50": round(percentile(values, 50), 3),
-        "p95": round(percentile(values, 95), 3),
-        "p99": round(percentile(values, 99), 3),
-        "max": round(values[-1], 3),
-        "moyenne": round(sum(values) / len(values), 3),
-    }
+    """wrk reports microseconds; the report speaks milliseconds like every other figure."""
+    return summary_ms([v / 1_000_000.0 for v in latencies_us]) if latencies_us else None
 
 
 def run_wrk(

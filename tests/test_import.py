@@ -804,35 +804,20 @@ def test_dates():
 
 def test_validator_accepts_labels_and_lists(directory):
     validator = RowValidator(directory, departement="51", today=date(2025, 6, 1))
-    resource, errors = validator.validate(
-        {
-            "nom_structure": "DÉMO S",
-            "nom": "Service (démo)",
-            "thematiques": " Santé | sante--acces-aux-soins | sante ",
-            "publics": "Femmes|jeunes",
-            "frais": "Gratuit",
-            "statut": "Fermé",
-            "code_postal": "51000",
-            "latitude": "48,9641",
-            "longitude": "4,3788",
-            "date_maj": "2025-06-02",
-        }
-    )
+    row = {
+        "nom_structure": "DÉMO S",
+        "nom": "Service (démo)",
+        "thematiques": " Santé | sante--acces-aux-soins | sante ",
+        "publics": "Femmes|jeunes",
+        "frais": "Gratuit",
+        "statut": "Fermé",
+        "code_postal": "51000",
+        "latitude": "48,9641",
+        "longitude": "4,3788",
+    }
+    resource, errors = validator.validate({**row, "date_maj": "2025-06-02"})
     assert [f for f, _ in errors] == ["date_maj"]
-    resource, errors = validator.validate(
-        {
-            "nom_structure": "DÉMO S",
-            "nom": "Service (démo)",
-            "thematiques": " Santé | sante--acces-aux-soins | sante ",
-            "publics": "Femmes|jeunes",
-            "frais": "Gratuit",
-            "statut": "Fermé",
-            "code_postal": "51000",
-            "latitude": "48,9641",
-            "longitude": "4,3788",
-            "courriel": "mailto:Contact@Example.ORG",
-        }
-    )
+    resource, errors = validator.validate({**row, "courriel": "mailto:Contact@Example.ORG"})
     assert errors == []
     assert resource.thematiques == ["sante", "sante--acces-aux-soins"]
     assert (resource.publics, resource.frais, resource.statut) == (
