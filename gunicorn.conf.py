@@ -5,11 +5,11 @@ The address and the number of workers come from the Relais settings (``RELAIS_BI
 the API writes one JSON line per request to stderr, so gunicorn's access log stays off.
 """
 
-from resource_base import settings
+from relais import settings
 
 _values = settings.load()
 
-wsgi_app = "api.wsgi:app"
+wsgi_app = "relais.wsgi:app"
 bind = _values["BIND"]
 workers = _values["WORKERS"]
 # Threads: a worker waiting on Elasticsearch keeps serving commune look-ups and other searches.
@@ -25,6 +25,6 @@ loglevel = str(_values["LOG_LEVEL"]).lower()
 
 def post_worker_init(worker):
     """Load the communes and open the engine before the worker's first request."""
-    from api.app import warm_up
+    from relais.app import warm_up
 
     warm_up(worker.wsgi)

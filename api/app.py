@@ -1,14 +1,11 @@
-"""The Flask application: ``create_app(config=None)``.
+"""The JSON API on a Flask app: ``init_app(app)`` (called by ``relais.app.create_app``).
 
-Settings come from defaults, then ``RELAIS_*`` environment variables, then ``config`` (tests).
-The running parts (store, communes, engine) are a ``Runtime`` kept in
-``app.extensions["relais"]``; a test passes a ready one as ``config["RELAIS_RUNTIME"]``.
-Nothing is read or connected here: the runtime and the key store open on first use.
+The app holds the runtime (store, communes, engine) in ``app.extensions["relais"]`` and every
+setting in ``app.config``. Nothing is read or connected here: the key store opens on first use.
 """
 
 from __future__ import annotations
 
-import gc
 import http
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,21 +16,17 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import web
 from api import access, docs
 from api import logging as api_logging
 from api.communes.routes import blp as communes_blp
-from api.errors import DESCRIPTIONS, ErrorSchema, register_error_handlers
+from api.errors import API_PREFIX, DESCRIPTIONS, ErrorSchema
 from api.health.routes import blp as health_blp
 from api.keys import KEYS_FILE, KeyStore, KeyStoreError, normalize_origin
 from api.ratelimit import RateLimiter
 from api.resources.routes import blp as resources_blp
 from api.search.routes import blp as search_blp
 from api.thematiques.routes import blp as thematiques_blp
-from indexer.runtime import ConfigError, Runtime
-from resource_base import settings as settings_module
 
-API_PREFIX = "/api/v1"
 BLUEPRINTS = (search_blp, resources_blp, communes_blp, thematiques_blp, health_blp)
 
 API_DESCRIPTION = """\
@@ -89,20 +82,11 @@ class ApiState:
     anonymous_origins: frozenset[str] = frozenset()
 
 
-class RelaisFlask(Flask):
-    def log_exception(self, exc_info) -> None:
-        # The trace goes to the JSON log with the request id the 500 response shows.
-        api_logging.log_exception(exc_info)
-
-
 class RelaisApi(Api):
     """flask-smorest's Api with the Relais error shape, French response descriptions and the
     HTML documentation page instead of a JavaScript UI from a CDN."""
 
     ERROR_SCHEMA = ErrorSchema
-
-    def _register_error_handlers(self):
-        register_error_handlers(self._app)
 
     def _register_responses(self):
         for status in http.HTTPStatus:
@@ -141,23 +125,16 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in str(value or "").split(",") if part.strip()]
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: ``create_app({"TESTING": True, "RELAIS_RUNTIME": runtime})``."""
-    overrides = dict(config or {})
-    runtime = overrides.pop("RELAIS_RUNTIME", None)
-    app = RelaisFlask(__name__)
-    app.config.update(DEFAULTS)
-    app.config.update(settings_module.load(overrides))
-    init_app(app, runtime)
-    web.init_app(app)
-    return app
+class ApiConfigError(ValueError):
+    """A setting of the API has a value it cannot use (the message names the variable)."""
 
 
-def init_app(app: Flask, runtime: Runtime | None = None) -> None:
-    """Attach the runtime, the key store, access control, logs, errors and the API routes."""
-    if runtime is None:
-        runtime = Runtime({s.name: app.config[s.name] for s in settings_module.SETTINGS})
-    app.extensions["relais"] = runtime
+def init_app(app: Flask) -> None:
+    """Attach the key store, access control, logs, errors and the API routes.
+
+    Raises ``ApiConfigError`` when ``ANONYMOUS_ORIGINS`` holds an invalid origin.
+    """
+    app.config.update({k: v for k, v in DEFAULTS.items() if k not in app.config})
     api_logging.configure(app.config["LOG_LEVEL"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -172,24 +149,11 @@ def init_app(app: Flask, runtime: Runtime | None = None) -> None:
     try:
         anonymous = frozenset(normalize_origin(o) for o in _split(app.config["ANONYMOUS_ORIGINS"]))
     except KeyStoreError as exc:
-        raise ConfigError(f"RELAIS_ANONYMOUS_ORIGINS : {exc}") from exc
+        raise ApiConfigError(f"RELAIS_ANONYMOUS_ORIGINS : {exc}") from exc
     app.extensions["relais_api"] = ApiState(
         api=api,
         # Not runtime.data_dir: that property creates the folder; building an app touches nothing.
-        keys=KeyStore(Path(runtime.settings["DATA_DIR"]) / KEYS_FILE),
+        keys=KeyStore(Path(app.config["DATA_DIR"]) / KEYS_FILE),
         anonymous_origins=anonymous,
     )
     access.init_app(app)
-
-
-def warm_up(app: Flask) -> None:
-    """Read the communes and open the engine before the first request (gunicorn workers)."""
-    runtime = app.extensions["relais"]
-    _ = runtime.directory
-    engine = runtime.search_service.engine
-    if hasattr(engine, "warm"):
-        engine.warm()
-    # What was loaded lives as long as the worker: keep it out of the collector's full
-    # passes, which otherwise pause searches for a few hundred milliseconds at 100k.
-    gc.collect()
-    gc.freeze()

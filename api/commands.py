@@ -1,4 +1,4 @@
-"""CLI commands of the API: ``relais keys …``, ``relais serve`` and ``relais openapi``.
+"""CLI commands of the API: ``relais keys …`` and ``relais openapi``.
 
 Each command calls one library function and turns its errors into a French message and a
 non-zero exit.
@@ -29,13 +29,8 @@ def _store(ctx: click.Context) -> KeyStore:
 
 
 def _create_app(ctx: click.Context):
-    from api.app import create_app
-    from indexer.runtime import ConfigError
-
-    try:
-        return create_app({"RELAIS_RUNTIME": _runtime(ctx)})
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    # The composition root passes its app factory in the context object (relais/cli.py).
+    return ctx.find_object(dict)["app"]()
 
 
 @click.group("keys")
@@ -122,23 +117,6 @@ def keys_revoke(ctx, name):
     except KeyStoreError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Clé « {key.name} » révoquée le {key.revoked_at}.")
-
-
-@click.command("serve")
-@click.option("--port", type=int, default=5000, show_default=True, help="Port d'écoute.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--debug", is_flag=True, help="Mode débogage de Flask (rechargement du code).")
-@click.pass_context
-def serve_command(ctx, port, host, debug):
-    """Lance l'API et l'interface web pour le développement (serveur de Flask).
-
-    En production, utilisez gunicorn : gunicorn -c gunicorn.conf.py
-
-    Exemple : relais serve --port 5000
-    """
-    app = _create_app(ctx)
-    click.echo(f"API : http://{host}:{port}/api/v1/docs", err=True)
-    app.run(host=host, port=port, debug=debug, use_reloader=debug)
 
 
 @click.command("openapi")

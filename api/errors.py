@@ -2,8 +2,7 @@
 
 ``{"status": 400, "code": "requete_invalide", "message": "…", "errors": {"champ": ["…"]},
 "request_id": "…"}`` for every error under ``/api/``; other paths (the web UI) keep Flask's HTML
-error pages. flask-smorest registers its own app-wide JSON handler: ``RelaisApi`` (api/app.py)
-registers these handlers instead.
+error pages. ``relais.errors`` is the dispatcher that sends API paths here.
 """
 
 from __future__ import annotations
@@ -12,12 +11,14 @@ from http import HTTPStatus
 
 import marshmallow as ma
 from flask import current_app, request
-from werkzeug.exceptions import HTTPException, ServiceUnavailable, default_exceptions
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from api.logging import request_id
 from resource_base.search import EngineUnavailable
 
-API_PATH_PREFIX = "/api/"
+API_PREFIX = "/api/v1"  # the one definition of where the API lives
+# Every path under /api/ (another version, a typo) gets JSON errors, not HTML pages.
+API_ROOT = API_PREFIX.rsplit("/", 1)[0]
 
 # status → (code, message): the defaults when a view does not say more.
 DEFAULTS: dict[int, tuple[str, str]] = {
@@ -80,7 +81,8 @@ class ErrorSchema(ma.Schema):
 
 
 def is_api_request() -> bool:
-    return request.path.startswith(API_PATH_PREFIX)
+    """True for ``/api`` and every path under it."""
+    return request.path == API_ROOT or request.path.startswith(API_ROOT + "/")
 
 
 def error_body(
@@ -151,8 +153,8 @@ def _as_list(value) -> list[str]:
 
 
 def handle_http_exception(exc: HTTPException):
-    """JSON for /api/ paths; the default HTML page elsewhere."""
-    if not is_api_request() or exc.code is None or exc.code < 400:
+    """The API's JSON error for an HTTP error (``relais.errors`` dispatches API paths here)."""
+    if exc.code is None or exc.code < 400:
         return exc
     data = getattr(exc, "data", None) or {}
     errors = data.get("errors")
@@ -172,17 +174,10 @@ def handle_http_exception(exc: HTTPException):
 def handle_engine_unavailable(exc: EngineUnavailable):
     """The engine being unreachable is a 503, never a 500."""
     current_app.logger.warning("moteur indisponible : %s", exc.message)
-    if not is_api_request():
-        return ServiceUnavailable()
     body = error_body(
         503, "moteur_indisponible", f"Le moteur de recherche est indisponible : {exc.message}"
     )
     return body, 503, {"Retry-After": "30"}
-
-
-def register_error_handlers(app) -> None:
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(EngineUnavailable, handle_engine_unavailable)
 
 
 def document_errors(blp, *statuses: int):

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from bench import data, es, mix
 from bench.stats import ROOT, load_average, machine_info, peak_rss_mb, summary_ms, target
-from indexer.runtime import Runtime
-from resource_base import settings as settings_module
+from relais import settings as settings_module
+from relais.runtime import Runtime
 from resource_base.geo import CommuneDirectory
 from resource_base.search import SearchError
 

@@ -2,7 +2,7 @@
 
 One folder per (size, seed, fingerprint of the generator and of the reference files): the
 generated ``Resource`` objects (pickled: only this benchmark reads them back) and one CSV per
-department in the import template, written with ``indexer.synthetic.write_csv``. A department
+department in the import template, written with ``bench.synthetic.write_csv``. A department
 publishes its own file, and the importer refuses a file whose rows span several departments,
 so the all-France data set is imported department by department, as in production.
 """
@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer import synthetic
+from bench import synthetic
 from resource_base import models
 from resource_base.geo import CommuneDirectory
 from resource_base.models import Resource

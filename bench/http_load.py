@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.stats import ROOT, process_memory_mb, summary_ms
-from resource_base import settings as settings_module
+from relais import settings as settings_module
 
 RATE_LIMIT_FOR_BENCH = 1_000_000_000
 MARKER = "RELAIS_BENCH_JSON "

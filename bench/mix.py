@@ -18,7 +18,7 @@ import itertools
 import random
 from urllib.parse import urlencode
 
-from indexer.synthetic import CATEGORY_WEIGHTS
+from bench.synthetic import CATEGORY_WEIGHTS
 from resource_base import vocabulary
 from resource_base.geo import CommuneDirectory
 from resource_base.search import SearchQuery

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from indexer.commands import runtime_from
 from indexer.formats import FORMATS, InvalidImportFile
 from indexer.importer import ImportRefused, ImportReport, import_files
 from resource_base.search import EngineUnavailable
@@ -91,7 +90,8 @@ def import_command(ctx, fichiers, departement, fmt, rejets, as_json, force):
 
     Exemple : relais import ressources-51.csv --departement 51
     """
-    runtime = runtime_from(ctx)
+    # The composition root (relais/cli.py) passes a runtime factory in the context object.
+    runtime = ctx.find_object(dict)["runtime"]()
     bars = _ProgressBars() if not as_json and sys.stderr.isatty() else None
     try:
         report = import_files(

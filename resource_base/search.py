@@ -533,10 +533,17 @@ class SearchResult:
 
 
 class SearchEngine(Protocol):
-    """What every engine provides. ``retrieve`` applies the rules above; ``get`` returns a full
-    record; ``load`` replaces the resources it serves."""
+    """What every engine provides (``search_engines.embedded`` and ``.elasticsearch``).
+
+    ``warm`` loads what the engine needs before the first search (a gunicorn worker calls it
+    at boot); ``retrieve`` applies the rules above and returns candidates, never a ranking;
+    ``get`` returns a full record or None; ``health`` returns ``{"moteur", "etat", …}``.
+    ``retrieve``, ``get`` and ``health`` raise ``EngineUnavailable`` when the engine is down.
+    """
 
     name: str
+
+    def warm(self) -> None: ...
 
     def retrieve(self, plan_: SearchPlan) -> Retrieval: ...
 

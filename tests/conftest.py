@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.runtime import Runtime
-from resource_base import settings as settings_module
+from relais import settings as settings_module
+from relais.runtime import Runtime
 from resource_base.geo import CommuneDirectory
 
 
@@ -37,7 +37,7 @@ def runtime(settings, directory) -> Runtime:
 @pytest.fixture
 def runner(runtime):
     """Invoke the `relais` CLI against the test runtime: runner(["search", ...])."""
-    from api.cli import main
+    from relais.cli import main
 
     cli = CliRunner()
 
@@ -49,7 +49,7 @@ def runner(runtime):
 
 @pytest.fixture
 def app(runtime):
-    from api.app import create_app
+    from relais.app import create_app
 
     application = create_app({"TESTING": True, "RELAIS_RUNTIME": runtime})
     yield application

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from api.app import create_app
 from api.keys import KeyStore, KeyStoreError, hash_token, normalize_origin
 from api.ratelimit import RateLimiter
+from relais.app import create_app
 
 SEARCH = "/api/v1/search?code_commune=51108"
 INTRANET = "https://intranet.cd51.example.fr"
@@ -137,7 +137,7 @@ def test_cors_anonymous_origins(runtime):
 
 
 def test_bad_anonymous_origins_are_a_configuration_error(runtime):
-    from indexer.runtime import ConfigError
+    from relais.runtime import ConfigError
 
     with pytest.raises(ConfigError, match="RELAIS_ANONYMOUS_ORIGINS"):
         make_client(runtime, ANONYMOUS_ORIGINS="mairie.example.fr")

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from api import docs
-from api.app import create_app
+from relais.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,7 +99,7 @@ def test_openapi_command_prints_and_writes_the_committed_document(runner, tmp_pa
 def test_gunicorn_configuration(monkeypatch):
     monkeypatch.setenv("RELAIS_WORKERS", "4")
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert config["wsgi_app"] == "api.wsgi:app"
+    assert config["wsgi_app"] == "relais.wsgi:app"
     assert config["bind"] == "127.0.0.1:8000"
     assert config["workers"] == 4
     assert callable(config["post_worker_init"])
@@ -110,11 +110,11 @@ def test_wsgi_module_builds_the_app(monkeypatch, tmp_path):
     import sys
 
     monkeypatch.setenv("RELAIS_DATA_DIR", str(tmp_path / "data"))
-    sys.modules.pop("api.wsgi", None)
-    module = importlib.import_module("api.wsgi")
+    sys.modules.pop("relais.wsgi", None)
+    module = importlib.import_module("relais.wsgi")
     assert isinstance(module.app, Flask)
     assert not (tmp_path / "data").exists()  # building the app reads and creates nothing
-    sys.modules.pop("api.wsgi", None)
+    sys.modules.pop("relais.wsgi", None)
 
 
 def test_gunicorn_serves_the_api(tmp_path):

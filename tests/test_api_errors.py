@@ -8,8 +8,8 @@ import json
 import pytest
 from werkzeug.exceptions import default_exceptions
 
-from api.app import create_app
 from api.errors import api_abort
+from relais.app import create_app
 from resource_base.search import EngineUnavailable
 
 SHAPE = {"status", "code", "message", "errors", "request_id"}

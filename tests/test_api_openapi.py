@@ -38,7 +38,7 @@ def test_committed_document_is_up_to_date(app):
 
 
 def test_document_does_not_depend_on_the_configuration(runtime):
-    from api.app import create_app
+    from relais.app import create_app
 
     other = create_app(
         {
@@ -97,7 +97,7 @@ def test_documentation_page_lists_every_operation(client):
 
 
 def test_docs_and_document_are_open_without_a_key(runtime):
-    from api.app import create_app
+    from relais.app import create_app
 
     client = create_app(
         {"TESTING": True, "RELAIS_RUNTIME": runtime, "ANONYMOUS_ACCESS": False}

@@ -101,7 +101,7 @@ def test_health_unavailable_when_the_engine_says_so(client, runtime):
 
 
 def test_health_needs_no_key_and_is_not_counted(runtime):
-    from api.app import create_app
+    from relais.app import create_app
 
     app = create_app(
         {

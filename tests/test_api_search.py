@@ -186,10 +186,10 @@ def test_engine_unavailable_is_a_503(app, client, runtime):
 
 def test_engine_down_on_elasticsearch(runtime, directory):
     """The real Elasticsearch engine, pointed at a closed port: 503 on search and health."""
-    pytest.importorskip("indexer.engines.elasticsearch")
-    from api.app import create_app
-    from indexer.runtime import Runtime
-    from resource_base import settings as settings_module
+    pytest.importorskip("search_engines.elasticsearch")
+    from relais import settings as settings_module
+    from relais.app import create_app
+    from relais.runtime import Runtime
 
     settings = settings_module.load(
         {
@@ -246,7 +246,7 @@ BOTH_ENGINES_CASES = [
 def test_search_api_on_each_engine(contract_runtime):
     """The same answers through the API as from the engine's search service, on the embedded
     engine and on a real Elasticsearch node."""
-    from api.app import create_app
+    from relais.app import create_app
 
     app = create_app({"TESTING": True, "RELAIS_RUNTIME": contract_runtime})
     client = app.test_client()

@@ -7,18 +7,12 @@ targets themselves are only reported, never asserted (this machine is shared wit
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench import mix  # noqa: E402
-from bench.core import Options, run_benchmark  # noqa: E402
-from bench.stats import percentile, summary_ms, target  # noqa: E402
+from bench import mix
+from bench.core import Options, run_benchmark
+from bench.stats import percentile, summary_ms, target
 
 SIZE = 500
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.synthetic import write_csv
+from bench.synthetic import write_csv
 from indexer.validation import TEMPLATE_COLUMNS
 from resource_base import vocabulary
 from resource_base.geo import haversine_km

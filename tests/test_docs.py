@@ -4,8 +4,8 @@ from pathlib import Path
 
 import click
 
-from api.cli import main
-from resource_base.settings import PREFIX, SETTINGS, load
+from relais.cli import main
+from relais.settings import PREFIX, SETTINGS, load
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

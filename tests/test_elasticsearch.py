@@ -7,10 +7,10 @@ import threading
 import pytest
 from conftest import engine_overrides, loaded_runtime
 
-from indexer.engines.elasticsearch import ReindexError
-from indexer.runtime import Runtime
-from resource_base import settings as settings_module
+from relais import settings as settings_module
+from relais.runtime import Runtime
 from resource_base.search import EngineUnavailable, SearchQuery
+from search_engines.elasticsearch import ReindexError
 
 QUERY = SearchQuery(code_commune="51108", size=100)
 
@@ -119,7 +119,7 @@ def test_unreachable_cluster_is_a_clear_message(tmp_path, directory):
 def test_cli_reindex_and_errors(request, tmp_path, directory, es_runtime):
     from click.testing import CliRunner
 
-    from api.cli import main
+    from relais.cli import main
 
     ok = CliRunner().invoke(main, ["reindex"], obj={"runtime": lambda: es_runtime})
     assert ok.exit_code == 0, ok.output

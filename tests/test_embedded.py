@@ -6,9 +6,9 @@ import threading
 
 from contract_data import resources
 
-from indexer.engines.embedded import SCHEMA_VERSION, EmbeddedEngine
 from resource_base.search import SearchQuery, SearchService
 from resource_base.store import Store
+from search_engines.embedded import SCHEMA_VERSION, EmbeddedEngine
 
 
 def test_schema_change_rebuilds_once_even_with_concurrent_workers(tmp_path, directory):
@@ -52,7 +52,7 @@ def test_index_follows_writes_from_another_process_view(tmp_path, directory):
 
 
 def test_search_documents_match_those_built_from_the_store(tmp_path):
-    from indexer.engines.elasticsearch import ElasticsearchEngine
+    from search_engines.elasticsearch import ElasticsearchEngine
 
     store = Store(tmp_path / "relais.sqlite3")
     engine = EmbeddedEngine(store)

@@ -10,9 +10,9 @@ import random
 
 import pytest
 
-from indexer import synthetic
-from indexer.runtime import Runtime
-from resource_base import settings as settings_module
+from bench import synthetic
+from relais import settings as settings_module
+from relais.runtime import Runtime
 from resource_base import vocabulary
 from resource_base.search import SearchQuery
 

@@ -5,7 +5,7 @@ from resource_base.search import SearchQuery, plan
 
 
 def test_build_search_literal(directory):
-    from indexer.engines.es_query import build_search
+    from search_engines.es_query import build_search
 
     body = build_search(
         plan(
@@ -180,7 +180,7 @@ def test_build_search_literal(directory):
 
 
 def test_index_document_derives_filter_fields():
-    from indexer.engines.es_query import index_document
+    from search_engines.es_query import index_document
 
     onsite = index_document(
         {

@@ -641,7 +641,14 @@ def test_killed_import_leaves_previous_set_serving(runtime, tmp_path):
         PAUSE_ENV: "300",
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "import", str(big), "--force"],
+        [
+            sys.executable,
+            "-c",
+            "from relais.cli import main; main()",
+            "import",
+            str(big),
+            "--force",
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -666,7 +673,7 @@ def test_killed_import_leaves_previous_set_serving(runtime, tmp_path):
         process.stderr.close()
     assert process.returncode == -signal.SIGKILL
 
-    from indexer.runtime import Runtime
+    from relais.runtime import Runtime
 
     fresh = Runtime(runtime.settings)
     fresh.directory = runtime.directory

@@ -456,7 +456,7 @@ def test_orientation_storage_imports_neither_flask_nor_elasticsearch():
 
 
 def test_public_url_setting_is_used_for_qr_codes_and_messages(runtime):
-    from api.app import create_app
+    from relais.app import create_app
 
     runtime.store.replace(
         "departement", "51", resources(), {"fichiers": ["t"]}, writers=runtime.store_writers()
@@ -470,7 +470,7 @@ def test_public_url_setting_is_used_for_qr_codes_and_messages(runtime):
 
 
 def test_dsfr_folder_is_a_setting(runtime, tmp_path):
-    from api.app import create_app
+    from relais.app import create_app
 
     (tmp_path / "dsfr.min.css").write_text("/* dsfr de test */", encoding="utf-8")
     app = create_app({"TESTING": True, "RELAIS_RUNTIME": runtime, "DSFR_DIR": str(tmp_path)})

@@ -1,8 +1,9 @@
 """The adviser's web UI and the embeddable widget (server-rendered, DSFR).
 
 ``init_app(app)`` registers the feature blueprints (search, resources, orientation, widget),
-the DSFR assets served from ``node_modules`` (no CDN), the template helpers and the HTML error
-pages. The app must hold the ``indexer.runtime.Runtime`` in ``app.extensions["relais"]``.
+the DSFR assets served from ``node_modules`` (no CDN) and the template helpers. HTML error
+pages are in ``web.errors``, reached through ``relais.errors``. The app holds the runtime in
+``app.extensions["relais"]`` and the settings in ``app.config``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from flask import Blueprint, Flask
 
 def init_app(app: Flask) -> None:
     """Register the web UI on the Flask app."""
-    from web import assets, errors, helpers
+    from web import assets, helpers
     from web.orientation.routes import bp as orientation_bp
     from web.resources.routes import bp as resources_bp
     from web.search.routes import bp as search_bp
@@ -30,7 +31,6 @@ def init_app(app: Flask) -> None:
     )
     assets.init_app(app)
     helpers.init_app(app)
-    errors.init_app(app)
     app.register_blueprint(search_bp)
     app.register_blueprint(resources_bp)
     app.register_blueprint(orientation_bp)

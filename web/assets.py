@@ -11,22 +11,14 @@ from pathlib import Path
 
 from flask import Flask, current_app, send_from_directory
 
-from resource_base.settings import PROJECT_ROOT
-
-DEFAULT_DSFR_DIR = PROJECT_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 CACHE_SECONDS = 24 * 3600
 
 log = logging.getLogger(__name__)
 
 
 def dsfr_dir(app: Flask) -> Path:
-    """The DSFR ``dist`` folder: setting ``DSFR_DIR`` (``RELAIS_DSFR_DIR``), else node_modules.
-    ``create_app`` puts every setting in ``app.config``; the runtime's are the fallback."""
-    runtime = app.extensions.get("relais")
-    configured = app.config.get("DSFR_DIR") or (getattr(runtime, "settings", None) or {}).get(
-        "DSFR_DIR"
-    )
-    return Path(configured) if configured else DEFAULT_DSFR_DIR
+    """The DSFR ``dist`` folder: setting ``DSFR_DIR`` (``RELAIS_DSFR_DIR``), in ``app.config``."""
+    return Path(app.config["DSFR_DIR"])
 
 
 def init_app(app: Flask) -> None:

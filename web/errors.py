@@ -1,18 +1,15 @@
-"""HTML error pages (French, DSFR) for every path outside ``/api/``.
+"""HTML error pages (French, DSFR) for every path outside the API.
 
-Handlers are registered per status code: Flask prefers them to a handler for the whole
-``HTTPException`` class (flask-smorest registers one, for JSON). Under ``/api/`` they hand the
-error to that class handler, so the API keeps its single JSON error shape.
+``relais.errors`` is the one dispatcher: it sends API paths to ``api.errors`` and every other
+path here. Views call ``error_page`` with a description written for the adviser.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
-from werkzeug.exceptions import HTTPException, default_exceptions
+from flask import render_template
+from werkzeug.exceptions import HTTPException
 
 from resource_base.search import EngineUnavailable
-
-API_PREFIX = "/api/"
 
 TITLES = {
     400: "Requête incorrecte",
@@ -35,25 +32,18 @@ EXPLANATIONS = {
 }
 
 
-def _api_handler(error: HTTPException):
-    """The JSON handler the API registered for ``HTTPException`` (None if there is none)."""
-    handlers = current_app.error_handler_spec.get(None, {}).get(None, {})
-    for cls in type(error).__mro__:
-        handler = handlers.get(cls)
-        if handler is not None:
-            return handler
-    return None
-
-
-def handle_http_error(error: HTTPException):
-    if request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/"):
-        handler = _api_handler(error)
-        return handler(error) if handler else error
+def html_error(error: HTTPException):
+    """The DSFR page for an HTTP error outside the API (``relais.errors`` dispatches here)."""
     code = error.code or 500
     # Flask has already logged the trace of an unexpected error (``app.log_exception``).
     body, status = error_page(code, title=TITLES.get(code, error.name))
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     return body, status, headers
+
+
+def html_engine_unavailable(error: EngineUnavailable):
+    """Views catch an unreachable engine themselves; this is the net for the others."""
+    return render_template("errors/unavailable.html"), 503
 
 
 def error_page(code: int, description: str | None = None, title: str | None = None):
@@ -65,18 +55,3 @@ def error_page(code: int, description: str | None = None, title: str | None = No
         description=description or EXPLANATIONS.get(code, ""),
     )
     return body, code
-
-
-def init_app(app: Flask) -> None:
-    for code in default_exceptions:
-        app.register_error_handler(code, handle_http_error)
-    # Views catch an unreachable engine themselves; this is the net for the others. The API's
-    # own handler (registered before us by create_app) keeps answering under /api/.
-    api_handler = app.error_handler_spec[None][None].get(EngineUnavailable)
-
-    def handle_engine_unavailable(error: EngineUnavailable):
-        if api_handler is not None and request.path.startswith(API_PREFIX):
-            return api_handler(error)
-        return render_template("errors/unavailable.html"), 503
-
-    app.register_error_handler(EngineUnavailable, handle_engine_unavailable)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, url_for
 
-from indexer.runtime import Runtime
 from resource_base import vocabulary
+from resource_base.geo import CommuneDirectory
 from resource_base.models import PRECISIONS_GEO, STATUTS, VISIBILITES
+from resource_base.search import SearchEngine, SearchService
+from resource_base.store import Store
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -28,6 +31,15 @@ MOIS = (
     "novembre",
     "décembre",
 )
+
+
+class Runtime(Protocol):
+    """What the web UI uses of the runtime the composition root attaches to the app."""
+
+    directory: CommuneDirectory
+    search_service: SearchService
+    engine: SearchEngine
+    store: Store
 
 
 def runtime() -> Runtime:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from indexer.runtime import Runtime
-from resource_base import settings as settings_module
+from relais import settings as settings_module
+from relais.runtime import Runtime
 
 from .marne import resources
 
@@ -47,7 +47,7 @@ def browser_runtime(tmp_path_factory, directory) -> Runtime:
 @pytest.fixture(scope="session")
 def live_server(browser_runtime):
     """The whole app (API and web UI) served by werkzeug in a thread: yields its base URL."""
-    from api.app import create_app
+    from relais.app import create_app
 
     app = create_app({"TESTING": True, "RELAIS_RUNTIME": browser_runtime})
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -13,10 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import segno
 from markupsafe import Markup
 
-from indexer.runtime import Runtime
 from resource_base import vocabulary
 from resource_base.orientation import MAX_RESOURCES, OrientationEvent
-from web.helpers import phone_text
+from web.helpers import Runtime, phone_text
 from web.resources.services import ResourceView
 
 MAX_SHEET = 10  # one printed page holds about six; ten is the hard limit

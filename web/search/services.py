@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.runtime import Runtime
 from resource_base import vocabulary
 from resource_base.geo import Commune, name_key
 from resource_base.search import SearchError, SearchQuery, SearchResult
+from web.helpers import Runtime
 
 RADIUS_CHOICES = (10, 20, 30, 50, 100)
 DEFAULT_RADIUS = 30

@@ -1,4 +1,4 @@
-"""CLI commands of the indexer and the embedded engine: search and commune look-ups.
+"""CLI commands of searching: ``relais search``, ``relais communes`` and ``relais reindex``.
 
 Each command calls one library function and turns domain errors into a clear French message
 and a non-zero exit.
@@ -112,7 +112,7 @@ def reindex_command(ctx, rollback, as_json):
 
     Exemple : relais reindex ; relais reindex --rollback
     """
-    from indexer.engines.elasticsearch import ReindexError
+    from search_engines.elasticsearch import ReindexError
 
     runtime = runtime_from(ctx)
     engine = runtime.elasticsearch

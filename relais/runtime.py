@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from resource_base import settings as settings_module
+from relais import settings as settings_module
 from resource_base.geo import CommuneDirectory
 from resource_base.search import SearchService
 from resource_base.store import Store
@@ -46,13 +46,13 @@ class Runtime:
 
     @cached_property
     def embedded(self):
-        from indexer.engines.embedded import EmbeddedEngine
+        from search_engines.embedded import EmbeddedEngine
 
         return EmbeddedEngine(self.store)
 
     @cached_property
     def elasticsearch(self):
-        from indexer.engines.elasticsearch import ElasticsearchEngine
+        from search_engines.elasticsearch import ElasticsearchEngine
 
         return ElasticsearchEngine.from_settings(self.settings)
 

@@ -140,3 +140,8 @@ def load(overrides: dict | None = None, environ: dict | None = None) -> dict:
         key = name.removeprefix(PREFIX)
         values[key] = _coerce(_BY_NAME[key], value) if key in _BY_NAME else value
     return values
+
+
+def runtime_settings(config) -> dict:
+    """The registry's values out of a Flask ``app.config`` (the runtime reads nothing else)."""
+    return {setting.name: config[setting.name] for setting in SETTINGS}

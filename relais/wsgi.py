@@ -1,9 +1,9 @@
-"""The WSGI entry point for gunicorn: ``gunicorn -c gunicorn.conf.py`` (``api.wsgi:app``).
+"""The WSGI entry point for gunicorn: ``gunicorn -c gunicorn.conf.py`` (``relais.wsgi:app``).
 
 Settings come from ``RELAIS_*`` environment variables. Building the app reads no file: the
 communes and the engine are loaded by ``gunicorn.conf.py``'s ``post_worker_init`` hook.
 """
 
-from api.app import create_app
+from relais.app import create_app
 
 app = create_app()

@@ -23,7 +23,6 @@ from elasticsearch import (
 )
 from elasticsearch import ConnectionError as ESConnectionError
 
-from indexer.engines.es_query import INDEX_SETTINGS, MAPPING, build_search, index_document
 from resource_base.search import (
     EngineUnavailable,
     Retrieval,
@@ -33,6 +32,7 @@ from resource_base.search import (
     search_document,
 )
 from resource_base.store import Store
+from search_engines.es_query import INDEX_SETTINGS, MAPPING, build_search, index_document
 
 
 class ReindexError(Exception):
@@ -81,6 +81,9 @@ class ElasticsearchEngine:
         return cls(Elasticsearch(hosts, **options), alias=settings["ES_INDEX"])
 
     # --- searching ---
+
+    def warm(self) -> None:
+        """Nothing to load in the process: the cluster holds the index (interface step)."""
 
     def retrieve(self, plan: SearchPlan) -> Retrieval:
         try:

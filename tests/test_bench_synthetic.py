@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from indexer.synthetic import CSV_COLUMNS, generate, write_csv
+from bench.synthetic import CSV_COLUMNS, generate, write_csv
 from resource_base import vocabulary
 from resource_base.geo import haversine_km
 from resource_base.models import PRECISIONS_GEO, STATUTS, VISIBILITES
