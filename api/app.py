@@ -1,14 +1,13 @@
 """The JSON API on a Flask app: ``init_app(app)`` (called by ``relais.app.create_app``).
 
 The app holds the runtime (store, communes, engine) in ``app.extensions["relais"]`` and every
-setting in ``app.config``. Nothing is read or connected here: the key store opens on first use.
+setting in ``app.config``. Nothing is read or connected here: the key store (relational store) opens on first use.
 """
 
 from __future__ import annotations
 
 import http
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import flask
 from flask import Flask
@@ -21,7 +20,7 @@ from api import logging as api_logging
 from api.communes.routes import blp as communes_blp
 from api.errors import API_PREFIX, DESCRIPTIONS, ErrorSchema
 from api.health.routes import blp as health_blp
-from api.keys import KEYS_FILE, KeyStore, KeyStoreError, normalize_origin
+from api.keys import KeyService, KeyStoreError, normalize_origin
 from api.ratelimit import RateLimiter
 from api.resources.routes import blp as resources_blp
 from api.search.routes import blp as search_blp
@@ -77,7 +76,7 @@ class ApiState:
     """What the API keeps in ``app.extensions["relais_api"]``."""
 
     api: Api
-    keys: KeyStore
+    keys: KeyService
     limiter: RateLimiter = field(default_factory=RateLimiter)
     anonymous_origins: frozenset[str] = frozenset()
 
@@ -152,8 +151,8 @@ def init_app(app: Flask) -> None:
         raise ApiConfigError(f"RELAIS_ANONYMOUS_ORIGINS : {exc}") from exc
     app.extensions["relais_api"] = ApiState(
         api=api,
-        # Not runtime.data_dir: that property creates the folder; building an app touches nothing.
-        keys=KeyStore(Path(app.config["DATA_DIR"]) / KEYS_FILE),
+        # The runtime's key service connects on first use: building an app touches nothing.
+        keys=app.extensions["relais"].keys,
         anonymous_origins=anonymous,
     )
     access.init_app(app)

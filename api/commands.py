@@ -13,9 +13,8 @@ import click
 
 from api.keys import (
     DEFAULT_RATE_LIMIT,
-    KEYS_FILE,
     SCOPE_PROFESSIONNELS,
-    KeyStore,
+    KeyService,
     KeyStoreError,
 )
 
@@ -24,8 +23,9 @@ def _runtime(ctx: click.Context):
     return ctx.find_object(dict)["runtime"]()
 
 
-def _store(ctx: click.Context) -> KeyStore:
-    return KeyStore(_runtime(ctx).data_dir / KEYS_FILE)
+def _store(ctx: click.Context) -> KeyService:
+    # The composition root checks that the relational store is up to date (relais/cli.py).
+    return ctx.find_object(dict)["keys"]()
 
 
 def _create_app(ctx: click.Context):

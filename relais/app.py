@@ -3,8 +3,8 @@
 Settings come from the registry's defaults, then ``RELAIS_*`` environment variables, then
 ``config`` (tests); they all land in ``app.config``, and the runtime (store, communes, engine)
 is built from ``app.config`` alone and kept in ``app.extensions["relais"]``. A test may pass a
-ready runtime as ``config["RELAIS_RUNTIME"]``. Nothing is read or connected here: the runtime
-and the key store open on first use.
+ready runtime as ``config["RELAIS_RUNTIME"]``. The only connection made here checks that the
+relational store is at the code's last migration; the rest opens on first use.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ class RelaisFlask(Flask):
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: ``create_app({"TESTING": True, "RELAIS_RUNTIME": runtime})``.
 
-    Raises ``ConfigError`` (French message naming the variable) on an invalid setting.
+    Raises ``ConfigError`` (French message naming the variable) on an invalid setting, and
+    ``persistence.DatabaseOutOfDate`` when the relational store needs ``relais db upgrade``.
     """
     overrides = dict(config or {})
     runtime = overrides.pop("RELAIS_RUNTIME", None)
@@ -46,7 +47,13 @@ def create_app(config: dict | None = None) -> Flask:
     except api.ApiConfigError as exc:
         raise ConfigError(str(exc)) from exc
     web.init_app(app)
+    for blueprint in api.BLUEPRINTS:
+        # API calls carry a key, not a session cookie: no CSRF token to check.
+        app.extensions["relais_csrf"].exempt(blueprint)
     errors.init_app(app)
+    if app.config.get("CHECK_DATABASE", True):
+        # Refuse to start on a schema behind the code (French message: what to run).
+        runtime.database.check()
     return app
 
 

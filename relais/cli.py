@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import click
 
+from accounts.commands import departements_group, users_group
 from api.commands import keys_group, openapi_command
 from indexer.import_command import import_command
+from persistence.commands import db_group
+from persistence.database import DatabaseError
 from relais.runtime import ConfigError, Runtime
 from resource_base.geo import GeoError
 from search_engines.commands import communes_command, reindex_command, search_command
@@ -45,11 +48,24 @@ def main(ctx: click.Context) -> None:
 
         try:
             return create_app({"RELAIS_RUNTIME": state["runtime"]()})
-        except ConfigError as exc:
+        except (ConfigError, DatabaseError) as exc:
             raise SettingsError(str(exc)) from exc
+
+    def checked(attribute: str):
+        def get():
+            rt = state["runtime"]()
+            try:
+                rt.database.check()
+            except DatabaseError as exc:
+                raise click.ClickException(str(exc)) from exc
+            return getattr(rt, attribute)
+
+        return get
 
     state.setdefault("runtime", runtime)
     state.setdefault("app", app)
+    state.setdefault("keys", checked("keys"))
+    state.setdefault("accounts", checked("accounts"))
 
 
 @click.command("serve")
@@ -76,3 +92,6 @@ main.add_command(reindex_command)
 main.add_command(keys_group)
 main.add_command(serve_command)
 main.add_command(openapi_command)
+main.add_command(db_group)
+main.add_command(users_group)
+main.add_command(departements_group)

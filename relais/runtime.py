@@ -1,7 +1,9 @@
 """The running parts of Relais (store, communes, engine), built lazily from the settings.
 
 Shared by the CLI and the Flask app (``app.extensions["relais"]``): nothing connects or reads a
-big file until it is first used.
+big file until it is first used. The resource store and the embedded engine stay in their
+SQLite file (``DATA_DIR/relais.sqlite3``); people, keys, orientations and the audit log are in
+the relational store (``database``, ``persistence/``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,33 @@ class Runtime:
     @cached_property
     def store(self) -> Store:
         return Store(self.data_dir / "relais.sqlite3")
+
+    @cached_property
+    def database(self):
+        """The relational store (accounts, keys, orientations, audit); connects on first use."""
+        from persistence import Database
+
+        return Database.from_settings(self.settings)
+
+    @cached_property
+    def accounts(self):
+        from accounts.services import AccountService
+        from persistence.accounts import SqlAccountStore
+
+        return AccountService(SqlAccountStore(self.database))
+
+    @cached_property
+    def keys(self):
+        from accounts.keys import KeyService
+        from persistence.keys import SqlKeyStore
+
+        return KeyService(SqlKeyStore(self.database))
+
+    @cached_property
+    def orientation_log(self):
+        from persistence.orientations import SqlOrientationLog
+
+        return SqlOrientationLog(self.database)
 
     @cached_property
     def directory(self) -> CommuneDirectory:

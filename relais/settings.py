@@ -112,6 +112,77 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("THREADS", 4, "Fils d'exécution par processus gunicorn.", int),
     Setting("SECRET_KEY", "relais-dev-secret", "Clé secrète Flask (à changer en production)."),
     Setting("LOG_LEVEL", "INFO", "Niveau des journaux (DEBUG, INFO, WARNING, ERROR)."),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "Base relationnelle (comptes, clés d'API, orientations, journal d'audit) : vide pour le fichier SQLite RELAIS_DATA_DIR/relais.db, ou postgresql+psycopg://utilisateur:motdepasse@hote:port/base.",
+    ),
+    Setting(
+        "SESSION_IDLE_HOURS",
+        8.0,
+        "Durée d'inactivité, en heures, après laquelle une session se ferme.",
+        float,
+    ),
+    Setting(
+        "COOKIE_SECURE",
+        True,
+        "Cookie de session marqué Secure (HTTPS seulement) ; « non » pour http://127.0.0.1 en développement.",
+        bool,
+    ),
+    Setting(
+        "LOCAL_LOGIN",
+        True,
+        "Autorise la connexion par adresse électronique et mot de passe (comptes locaux).",
+        bool,
+    ),
+    Setting(
+        "PUBLIC_SEARCH",
+        False,
+        "Ouvre la page de recherche aux visiteurs non connectés (ressources publiques seulement).",
+        bool,
+    ),
+    Setting(
+        "ALLOWED_HOSTS",
+        "",
+        "Noms d'hôte acceptés pour construire les liens quand RELAIS_PUBLIC_URL est vide, séparés par des virgules (127.0.0.1 et localhost le sont toujours).",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "Stockage des compteurs de limites (Flask-Limiter) : memory:// (un seul processus) ou redis://hote:6379 pour les partager entre processus.",
+    ),
+    Setting(
+        "UI_RATE_LIMIT",
+        "120 per minute",
+        "Limite des pages de l'interface (recherche, suggestions de communes), par personne connectée ou par adresse IP.",
+    ),
+    Setting(
+        "LOGIN_RATE_LIMIT",
+        "10 per minute",
+        "Limite des tentatives de connexion, par adresse IP et par adresse électronique.",
+    ),
+    Setting(
+        "ORIENTATION_RATE_LIMIT",
+        "30 per minute",
+        "Limite des fiches d'orientation enregistrées, par personne connectée.",
+    ),
+    Setting(
+        "PROCONNECT_DISCOVERY_URL",
+        "",
+        "URL de découverte OpenID Connect de ProConnect (…/.well-known/openid-configuration) ; vide : ProConnect désactivé.",
+    ),
+    Setting("PROCONNECT_CLIENT_ID", "", "Identifiant client ProConnect."),
+    Setting("PROCONNECT_CLIENT_SECRET", "", "Secret client ProConnect."),
+    Setting(
+        "PROCONNECT_SCOPES",
+        "openid email given_name usual_name siret idp_id custom",
+        "Portées demandées à ProConnect, séparées par des espaces.",
+    ),
+    Setting(
+        "PROCONNECT_ACR_VALUES",
+        "eidas1",
+        "Niveau d'authentification demandé à ProConnect (acr_values) ; vide pour n'en demander aucun.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

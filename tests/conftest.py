@@ -3,16 +3,59 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from database_support import (
+    clean_database,
+    session_database_url,
+    start_postgresql,
+    stop_postgresql,
+)
 
 from relais import settings as settings_module
 from relais.runtime import Runtime
 from resource_base.geo import CommuneDirectory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def relational_store(tmp_path_factory):
+    """One relational store for the whole run, migrated once and emptied before each test.
+
+    SQLite by default; a real PostgreSQL server (scripts/postgresql, port
+    ``RELAIS_TEST_PG_PORT``) with ``RELAIS_TEST_DATABASE=postgresql``. Exported as
+    ``RELAIS_DATABASE_URL`` so that every runtime, app and ``relais`` subprocess uses it.
+    """
+    url, started = session_database_url(tmp_path_factory.mktemp("relational"))
+    previous = os.environ.get("RELAIS_DATABASE_URL")
+    os.environ["RELAIS_DATABASE_URL"] = url
+    yield url
+    if previous is None:
+        os.environ.pop("RELAIS_DATABASE_URL", None)
+    else:
+        os.environ["RELAIS_DATABASE_URL"] = previous
+    if started:
+        stop_postgresql()
+
+
+@pytest.fixture(autouse=True)
+def _empty_relational_store(relational_store):
+    clean_database(relational_store)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(relational_store):
+    """A real PostgreSQL server for the store's parametrised tests (started once)."""
+    if relational_store.startswith("postgresql"):
+        return relational_store
+    url, _ = start_postgresql()
+    yield url
+    stop_postgresql()
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +67,9 @@ def directory() -> CommuneDirectory:
 
 @pytest.fixture
 def settings(tmp_path) -> dict:
-    return settings_module.load({"DATA_DIR": str(tmp_path / "data"), "SEARCH_ENGINE": "embedded"})
+    return settings_module.load(
+        {"DATA_DIR": str(tmp_path / "data"), "SEARCH_ENGINE": "embedded", "COOKIE_SECURE": False}
+    )
 
 
 @pytest.fixture
@@ -55,8 +100,57 @@ def app(runtime):
     yield application
 
 
+def make_user(
+    runtime,
+    email: str = "conseillere@ft51.example.fr",
+    role: str = "conseiller",
+    departement: str | None = "51",
+    agence: str | None = "AG51",
+    password: str | None = None,
+    partage: bool = True,
+):
+    """An active account (its department declared, sharing the base by default)."""
+    if departement and runtime.accounts.store.get_departement(departement) is None:
+        runtime.accounts.set_departement(None, departement, partage)
+    return runtime.accounts.create_user(
+        None,
+        email,
+        role,
+        departement,
+        agence if role.startswith("conseiller") else None,
+        password,
+    )
+
+
+def sign_in(client, user) -> None:
+    """Open a session for ``user`` as Flask-Login does (the login form has its own tests)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+        session["vu"] = time.time()
+
+
+def csrf_token(client) -> str:
+    """The CSRF token of ``client``'s session, as a page's form carries it."""
+    html = client.get("/connexion").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
 @pytest.fixture
-def client(app):
+def adviser(runtime):
+    return make_user(runtime)
+
+
+@pytest.fixture
+def client(app, runtime, adviser):
+    """A test client logged in as a France Travail adviser (the UI's everyday user)."""
+    test_client = app.test_client()
+    sign_in(test_client, adviser)
+    return test_client
+
+
+@pytest.fixture
+def anonymous_client(app):
     return app.test_client()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.keys import KeyStore, KeyStoreError, hash_token, normalize_origin
+from api.keys import KeyStoreError, normalize_origin
 from api.ratelimit import RateLimiter
 from relais.app import create_app
 
@@ -53,27 +53,8 @@ def test_unknown_or_revoked_key_is_a_401(runtime, anonymous):
     assert response.status_code == 401 and response.get_json()["code"] == "cle_invalide"
 
 
-def test_key_store_keeps_only_a_hash(tmp_path):
-    store = KeyStore(tmp_path / "api.sqlite3")
-    key, token = store.create("cd51", ["https://Intranet.CD51.example.fr/recherche"], 30)
-    assert token.startswith("rl_") and len(token) > 40
-    raw = (tmp_path / "api.sqlite3").read_bytes()
-    assert token.encode() not in raw and hash_token(token).encode() in raw
-    assert store.find(token) == key
-    assert key.origins == ("https://intranet.cd51.example.fr",)
-    assert key.to_dict()["debut_cle"] == token[:9]
-
-
-def test_key_names_are_unique_among_active_keys(tmp_path):
-    store = KeyStore(tmp_path / "api.sqlite3")
-    store.create("cd51")
-    with pytest.raises(KeyStoreError, match="existe déjà"):
-        store.create("cd51")
-    store.revoke("cd51")
-    store.create("cd51")  # a revoked key's name may be given again
-    assert [k.active for k in store.list_keys()] == [False, True]
-    with pytest.raises(KeyStoreError, match="Aucune clé active"):
-        store.revoke("inconnue")
+# The key store's own tests (hash only, unique active names) run on SQLite and PostgreSQL in
+# tests/test_persistence.py.
 
 
 @pytest.mark.parametrize(

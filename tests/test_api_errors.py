@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import sign_in
 from werkzeug.exceptions import default_exceptions
 
 from api.errors import api_abort
@@ -107,8 +108,9 @@ def test_500_logs_the_trace_with_the_request_id(test_app, capsys):
     assert "RuntimeError: panne de test" in error["trace"]
 
 
-def test_html_pages_keep_html_errors(test_app):
+def test_html_pages_keep_html_errors(test_app, adviser):
     client = test_app.test_client()
+    sign_in(client, adviser)
     for url in ("/page-inconnue", "/_echec/500", "/_echec/409"):
         response = client.get(url)
         assert response.content_type.startswith("text/html"), url

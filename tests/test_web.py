@@ -12,8 +12,10 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import csrf_token, sign_in
+from sqlalchemy import inspect
 
-from resource_base import orientation
+from persistence.tables import metadata
 from resource_base.models import Resource
 from web.resources import horaires
 
@@ -343,16 +345,24 @@ def test_engine_unavailable_is_a_503_page(client, loaded, monkeypatch):
 
 
 def orientation_columns(runtime) -> list[str]:
-    with sqlite3.connect(runtime.store.path) as conn:
-        columns = [row[1] for row in conn.execute("PRAGMA table_info(orientations)")]
-    conn.close()
-    return columns
+    return [c["name"] for c in inspect(runtime.database.engine).get_columns("orientations")]
+
+
+def relational_dump(runtime) -> str:
+    """Every row of every table of the relational store, as text."""
+    with runtime.database.engine.connect() as conn:
+        return "\n".join(
+            repr(tuple(row))
+            for table in metadata.sorted_tables
+            for row in conn.execute(table.select())
+        )
 
 
 def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loaded):
     response = client.post(
         "/orientation",
         data={
+            "csrf_token": csrf_token(client),
             "ids": ["web--budget", "web--epicerie", "web--budget"],
             "code_commune": "51108",
             "thematiques": [DETTE, "pas-une-thematique"],
@@ -371,14 +381,23 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
         "date",
         "departement",
         "code_commune",
+        "agence",
         "thematiques",
         "ressources",
     ]
-    events = orientation.events(loaded.store)
+    events = loaded.orientation_log.events()
     assert len(events) == 1
     event = events[0].to_dict()
-    assert set(event) == {"date", "departement", "code_commune", "thematiques", "ressources"}
+    assert set(event) == {
+        "date",
+        "departement",
+        "code_commune",
+        "agence",
+        "thematiques",
+        "ressources",
+    }
     assert event["departement"] == "51" and event["code_commune"] == "51108"
+    assert event["agence"] == "AG51"  # the adviser's agence, never the adviser
     assert event["thematiques"] == [DETTE]
     assert event["ressources"] == ["web--budget", "web--epicerie"]
     assert datetime.strptime(event["date"], "%Y-%m-%dT%H:%M:%SZ")
@@ -386,6 +405,7 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
         dump = "\n".join(conn.iterdump())
     conn.close()
     assert "Dupont" not in dump
+    assert "Dupont" not in relational_dump(loaded)
 
     sheet = client.get(response.headers["Location"])
     assert sheet.status_code == 200
@@ -405,14 +425,17 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
     assert 'href="/?commune=51000"' in html
     # Showing (or printing) the sheet again records nothing more.
     client.get(response.headers["Location"])
-    assert len(orientation.events(loaded.store)) == 1
+    assert len(loaded.orientation_log.events()) == 1
 
 
 def test_orientation_from_a_resource_page_takes_the_search_context(client, loaded):
     retour = f"/?commune=Ch%C3%A2lons&code_commune=51108&thematiques={DETTE}"
-    response = client.post("/orientation", data={"ids": "web--budget", "retour": retour})
+    response = client.post(
+        "/orientation",
+        data={"ids": "web--budget", "retour": retour, "csrf_token": csrf_token(client)},
+    )
     assert response.status_code == 303
-    event = orientation.events(loaded.store)[0]
+    event = loaded.orientation_log.events()[0]
     assert event.code_commune == "51108" and event.thematiques == (DETTE,)
 
 
@@ -425,18 +448,20 @@ def test_orientation_from_a_resource_page_takes_the_search_context(client, loade
     ],
 )
 def test_orientation_refusals_are_french_pages(client, loaded, data, status, message):
-    response = client.post("/orientation", data=data)
+    response = client.post("/orientation", data={**data, "csrf_token": csrf_token(client)})
     assert response.status_code == status
     assert message in page_text(response)
-    assert orientation.events(loaded.store) == []
+    assert loaded.orientation_log.events() == []
 
 
 def test_orientation_refuses_a_form_posted_from_another_site(client, loaded):
     response = client.post(
-        "/orientation", data={"ids": "web--budget"}, headers={"Origin": "https://evil.example"}
+        "/orientation",
+        data={"ids": "web--budget", "csrf_token": csrf_token(client)},
+        headers={"Origin": "https://evil.example"},
     )
     assert response.status_code == 403 and response.content_type.startswith("text/html")
-    assert orientation.events(loaded.store) == []
+    assert loaded.orientation_log.events() == []
 
 
 def test_orientation_sheet_by_get_with_ids(client, loaded):
@@ -448,14 +473,14 @@ def test_orientation_sheet_by_get_with_ids(client, loaded):
 
 def test_orientation_storage_imports_neither_flask_nor_elasticsearch():
     code = (
-        "import sys, resource_base.orientation; "
+        "import sys, resource_base.orientation, persistence.orientations; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'elasticsearch')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
-def test_public_url_setting_is_used_for_qr_codes_and_messages(runtime):
+def test_public_url_setting_is_used_for_qr_codes_and_messages(runtime, adviser):
     from relais.app import create_app
 
     runtime.store.replace(
@@ -464,7 +489,9 @@ def test_public_url_setting_is_used_for_qr_codes_and_messages(runtime):
     app = create_app(
         {"TESTING": True, "RELAIS_RUNTIME": runtime, "PUBLIC_URL": "https://relais.example.fr/"}
     )
-    html = app.test_client().get("/orientation?ids=web--budget").get_data(as_text=True)
+    test_client = app.test_client()
+    sign_in(test_client, adviser)
+    html = test_client.get("/orientation?ids=web--budget").get_data(as_text=True)
     assert "https://relais.example.fr/ressources/web--budget" in html
     assert "http://localhost/" not in html
 
@@ -490,7 +517,8 @@ def test_widget_is_minimal_public_and_embeddable(client, loaded):
     assert "Commission logement" not in html  # professionals-only: not in the public widget
     assert 'target="_blank"' in html
     assert "X-Frame-Options" not in response.headers
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors *"
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors *" in policy and "script-src 'self'" in policy
 
 
 # --- Opening hours in French -----------------------------------------------------------------

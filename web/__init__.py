@@ -1,6 +1,7 @@
 """The adviser's web UI and the embeddable widget (server-rendered, DSFR).
 
-``init_app(app)`` registers the feature blueprints (search, resources, orientation, widget),
+``init_app(app)`` registers the feature blueprints (search, resources, orientation, widget,
+login, department console), sessions and CSRF protection, rate limits and security headers,
 the DSFR assets served from ``node_modules`` (no CDN) and the template helpers. HTML error
 pages are in ``web.errors``, reached through ``relais.errors``. The app holds the runtime in
 ``app.extensions["relais"]`` and the settings in ``app.config``.
@@ -13,7 +14,13 @@ from flask import Blueprint, Flask
 
 def init_app(app: Flask) -> None:
     """Register the web UI on the Flask app."""
-    from web import assets, helpers
+    from flask_wtf.csrf import CSRFProtect
+
+    from web import assets, helpers, security
+    from web.auth import proconnect
+    from web.auth import services as auth_services
+    from web.auth.routes import bp as auth_bp
+    from web.console.routes import bp as console_bp
     from web.orientation.routes import bp as orientation_bp
     from web.resources.routes import bp as resources_bp
     from web.search.routes import bp as search_bp
@@ -31,6 +38,13 @@ def init_app(app: Flask) -> None:
     )
     assets.init_app(app)
     helpers.init_app(app)
+    # Every form posted to the UI carries a CSRF token (Flask-WTF); the API only reads.
+    app.extensions["relais_csrf"] = CSRFProtect(app)
+    auth_services.init_app(app)
+    security.init_app(app)
+    proconnect.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(resources_bp)
     app.register_blueprint(orientation_bp)

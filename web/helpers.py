@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, url_for
+from flask import Flask, abort, current_app, request, url_for
 
 from resource_base import vocabulary
 from resource_base.geo import CommuneDirectory
@@ -116,6 +116,18 @@ def safe_return(url: str | None) -> str | None:
     return url
 
 
+def without_text(path: str) -> str:
+    """``/?code_commune=51108&q=dettes`` → ``/?code_commune=51108``: the free text ``q`` is
+    typed during an interview and may concern the person, so it never travels in a URL that
+    is logged or shared (``retour=``, redirects, the sheet's address)."""
+    parts = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "q"]
+    return parts.path + ("?" + urlencode(query) if query else "")
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
 def web_link(url: str | None) -> str | None:
     """A safe ``href`` for a web address from a source file: http(s) only, scheme added to
     ``www.example.fr``; anything else (``javascript:``…) gives None."""
@@ -129,11 +141,18 @@ def web_link(url: str | None) -> str | None:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """Absolute URL for a QR code or a message: setting ``PUBLIC_URL`` if given (the address
-    people reach), else the host of the current request."""
+    """Absolute URL for a QR code, a message or an identity provider: setting ``PUBLIC_URL``
+    (the address people reach). Without it, the request's host only if it is a loopback
+    address or listed in ``ALLOWED_HOSTS``; otherwise 400, so that a forged ``Host:
+    phishing.example`` never rewrites a link."""
     base = current_app.config.get("PUBLIC_URL") or (runtime().settings or {}).get("PUBLIC_URL")
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
+    allowed = {h.strip().lower() for h in current_app.config.get("ALLOWED_HOSTS", "").split(",")}
+    host = (request.host or "").lower()
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if hostname not in LOOPBACK_HOSTS and hostname not in allowed and host not in allowed:
+        abort(400, "Adresse publique non configurée (RELAIS_PUBLIC_URL ou RELAIS_ALLOWED_HOSTS).")
     return url_for(endpoint, _external=True, **values)
 
 

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import make_user
 from werkzeug.serving import make_server
 
 from relais import settings as settings_module
@@ -36,7 +37,12 @@ CHROMIUM_ARGS = [
 def browser_runtime(tmp_path_factory, directory) -> Runtime:
     """A runtime on the embedded engine, loaded with a few dozen resources of the Marne."""
     data_dir = tmp_path_factory.mktemp("browser")
-    rt = Runtime(settings_module.load({"DATA_DIR": str(data_dir), "SEARCH_ENGINE": "embedded"}))
+    rt = Runtime(
+        settings_module.load(
+            # Plain HTTP on loopback: the session cookie cannot be Secure here.
+            {"DATA_DIR": str(data_dir), "SEARCH_ENGINE": "embedded", "COOKIE_SECURE": False}
+        )
+    )
     rt.directory = directory
     rt.store.replace(
         "departement", "51", resources(), {"fichiers": ["marne.py"]}, writers=rt.store_writers()
@@ -82,6 +88,9 @@ def browser():
 
 def _context(browser, **options):
     defaults = {
+        # axe-core is injected as an inline script: the audit needs the CSP bypassed. The
+        # policy itself is enforced in test_security_headers_hold_in_the_browser.
+        "bypass_csp": True,
         "locale": "fr-FR",
         "timezone_id": "Europe/Paris",
         "viewport": {"width": 1280, "height": 900},
@@ -90,8 +99,26 @@ def _context(browser, **options):
     return browser.new_context(**defaults)
 
 
+ADVISER_EMAIL = "conseillere@ft51.example.fr"
+ADVISER_PASSWORD = "mot-de-passe-de-test-51"
+
+
 @pytest.fixture
-def page(browser, live_server):
+def adviser_account(browser_runtime):
+    """A France Travail adviser of the Marne with a local password (store emptied per test)."""
+    return make_user(browser_runtime, ADVISER_EMAIL, password=ADVISER_PASSWORD)
+
+
+def log_in(page, email: str = ADVISER_EMAIL, password: str = ADVISER_PASSWORD) -> None:
+    """Through the login form, as a person does."""
+    page.goto("/connexion")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+@pytest.fixture
+def anonymous_page(browser, live_server):
     context = _context(browser, base_url=live_server)
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -103,16 +130,24 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def nojs_page(browser, live_server):
+def page(anonymous_page, adviser_account):
+    """A page whose session belongs to a logged-in adviser."""
+    log_in(anonymous_page)
+    return anonymous_page
+
+
+@pytest.fixture
+def nojs_page(browser, live_server, adviser_account):
     context = _context(browser, base_url=live_server, java_script_enabled=False)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    log_in(page)
     yield page
     context.close()
 
 
 @pytest.fixture
-def narrow_page(browser, live_server):
+def narrow_page(browser, live_server, adviser_account):
     context = _context(
         browser,
         base_url=live_server,
@@ -123,6 +158,7 @@ def narrow_page(browser, live_server):
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    log_in(page)
     yield page
     context.close()
 

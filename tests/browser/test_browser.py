@@ -7,8 +7,6 @@ import re
 
 from playwright.sync_api import expect
 
-from resource_base import orientation
-
 from .conftest import SCREENSHOTS, audit, screenshot
 
 
@@ -96,7 +94,7 @@ def test_search_open_resource_orient_and_print(page, browser_runtime):
     audit(page, "fiche d'orientation")
 
     # The anonymous event: the commune of the search, the needs, the two resources.
-    event = orientation.events(browser_runtime.store, limit=1)[0]
+    event = browser_runtime.orientation_log.events(limit=1)[0]
     assert event.code_commune == "51108" and event.departement == "51"
     assert set(event.thematiques) == {
         "difficultes-financieres",
@@ -134,17 +132,17 @@ def test_without_javascript(nojs_page, browser_runtime):
     )
     first = page.locator(".relais-result h3").first.inner_text()
     page.locator("label[for='choix-1']").click()
-    before = len(orientation.events(browser_runtime.store))
+    before = len(browser_runtime.orientation_log.events())
     page.get_by_role("button", name="Préparer la fiche d'orientation").click()
     expect(page.locator(".relais-sheet__entry")).to_have_count(1)
     expect(page.locator(".relais-sheet")).to_contain_text(first)
     # The print and copy buttons need JavaScript: hidden; the hint says how to print.
     expect(page.get_by_role("button", name="Imprimer la fiche")).to_be_hidden()
     expect(page.get_by_text("Ctrl+P")).to_be_visible()
-    assert len(orientation.events(browser_runtime.store)) == before + 1
+    assert len(browser_runtime.orientation_log.events()) == before + 1
     # Reloading the sheet records nothing more (POST, then redirect).
     page.reload()
-    assert len(orientation.events(browser_runtime.store)) == before + 1
+    assert len(browser_runtime.orientation_log.events()) == before + 1
     screenshot(page, "06-sans-javascript-fiche")
 
 

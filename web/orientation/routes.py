@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from resource_base import orientation
 from resource_base.search import EngineUnavailable
-from web.helpers import external_url, now_paris, runtime, safe_return
+from web.auth.services import person
+from web.helpers import external_url, now_paris, runtime, safe_return, without_text
 from web.orientation.services import (
     MAX_SHEET,
     build_sheet,
@@ -22,6 +22,8 @@ from web.orientation.services import (
     message_text,
     parse_ids,
 )
+from web.resources.routes import visible
+from web.security import limiter, mark_private, orientation_limit
 
 bp = Blueprint("orientation", __name__)
 
@@ -40,11 +42,26 @@ def _problem(message: str, retour: str | None, status: int):
     return render_template("orientation/problem.html", message=message, retour=retour), status
 
 
+def _return_path(value: str | None) -> str | None:
+    path = safe_return(value)
+    return without_text(path) if path else None
+
+
+def _visible_records(rt, ids: list[str]) -> tuple[list[dict], list[str]]:
+    """The records this person may see; the others count as missing (same rule as the API)."""
+    records, missing = load_resources(rt, ids)
+    shown = [r for r in records if visible(r)]
+    hidden = [r["id"] for r in records if not visible(r)]
+    return shown, missing + hidden
+
+
 @bp.post("/orientation")
+@limiter.limit(orientation_limit)
 def create():
+    """Login required (``web.auth.services``), CSRF token checked (Flask-WTF), rate-limited."""
     if not _same_origin():
         abort(403)
-    retour = safe_return(request.form.get("retour"))
+    retour = _return_path(request.form.get("retour"))
     ids = parse_ids(request.form.getlist("ids"))
     if not ids:
         return _problem(
@@ -61,7 +78,7 @@ def create():
         )
     rt = runtime()
     try:
-        records, _missing = load_resources(rt, ids)
+        records, _missing = _visible_records(rt, ids)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     if not records:
@@ -71,13 +88,17 @@ def create():
     if not code_commune:
         code_commune, thematiques = context_from_return(retour)
     chosen = [r["id"] for r in records]
-    orientation.record(rt.store, event_for(rt, code_commune, thematiques, chosen))
+    user = person()
+    rt.orientation_log.record(
+        event_for(rt, code_commune, thematiques, chosen, agence=user.agence if user else None)
+    )
     return redirect(url_for("orientation.sheet", ids=chosen, retour=retour), 303)
 
 
 @bp.get("/orientation")
 def sheet():
-    retour = safe_return(request.args.get("retour"))
+    mark_private()
+    retour = _return_path(request.args.get("retour"))
     ids = parse_ids(request.args.getlist("ids"))
     if not ids:
         return _problem("Aucune ressource n'est indiquée pour la fiche d'orientation.", retour, 400)
@@ -87,7 +108,7 @@ def sheet():
         )
     rt = runtime()
     try:
-        records, missing = load_resources(rt, ids)
+        records, missing = _visible_records(rt, ids)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     if not records:
@@ -101,4 +122,5 @@ def sheet():
         message=message_text(entries),
         today=now.date(),
         retour=retour,
+        professionnels=any(r.get("visibilite") == "professionnels" for r in records),
     )

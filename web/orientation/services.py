@@ -90,15 +90,21 @@ def message_text(entries: list[SheetEntry]) -> str:
 
 
 def event_for(
-    runtime: Runtime, code_commune: str | None, thematiques: list[str], ids: list[str]
+    runtime: Runtime,
+    code_commune: str | None,
+    thematiques: list[str],
+    ids: list[str],
+    agence: str | None = None,
 ) -> OrientationEvent:
-    """The anonymous event: the commune's department, the needs searched, the resources."""
+    """The anonymous event: the commune's department, the needs searched, the resources, and
+    the adviser's agence code (never the adviser nor the person)."""
     commune = runtime.directory.get(code_commune) if code_commune else None
     return OrientationEvent(
         departement=commune.departement if commune else None,
         code_commune=commune.code_insee if commune else None,
         thematiques=tuple(t for t in dict.fromkeys(thematiques) if vocabulary.is_thematique(t)),
         ressources=tuple(ids),
+        agence=agence,
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from resource_base.search import EngineUnavailable
-from web.helpers import now_paris, runtime
+from web.auth.services import sees_professionals
+from web.helpers import now_paris, runtime, without_text
 from web.resources.services import ResourceView
 from web.search.services import SearchForm, category_groups, run_search
+from web.security import limiter, mark_private, ui_limit
 
 bp = Blueprint("search", __name__)
 
@@ -15,6 +17,8 @@ bp = Blueprint("search", __name__)
 def render_search(template: str, *, professionnels: bool, **context):
     """Run the form's search and render it: the adviser page and the widget share this."""
     form = SearchForm.from_args(request.args)
+    if professionnels:
+        mark_private()
     try:
         outcome = run_search(runtime(), form, professionnels=professionnels)
     except EngineUnavailable:
@@ -35,11 +39,14 @@ def render_search(template: str, *, professionnels: bool, **context):
 
 
 @bp.get("/")
+@limiter.limit(ui_limit)
 def index():
+    # Professionals-only resources: the same rule as the resource page and the sheet.
     return render_search(
         "search/index.html",
-        professionnels=True,
-        retour=request.full_path if request.query_string else "/",
+        professionnels=sees_professionals(),
+        # The way back to this search, without the free text ``q`` (never in shared URLs).
+        retour=without_text(request.full_path) if request.query_string else "/",
     )
 
 
@@ -54,6 +61,7 @@ def donnees():
 
 
 @bp.get("/communes/suggestions")
+@limiter.limit(ui_limit)
 def commune_suggestions():
     """Commune autocomplete for the UI's own script, in-process: advisers of one agency share
     an address, so the API's anonymous per-address limit must not throttle their typing."""

@@ -1,0 +1,94 @@
+"""Roles and what each may do: one table, read by the services and the README.
+
+Source: issue 9 (roles of the national protocol's actors: France Travail advisers, the
+dedicated accompagnement-global advisers, the Conseils départementaux' social workers and
+coordinators of a territoire d'action sociale, department and national administrators).
+"""
+
+from __future__ import annotations
+
+CONSEILLER = "conseiller"
+CONSEILLER_AG = "conseiller_ag"
+TRAVAILLEUR_SOCIAL = "travailleur_social"
+COORDINATEUR = "coordinateur"
+ADMIN_DEPARTEMENTAL = "admin_departemental"
+ADMIN_NATIONAL = "admin_national"
+
+# code → French label shown in the UI.
+ROLES: dict[str, str] = {
+    CONSEILLER: "Conseiller France Travail",
+    CONSEILLER_AG: "Conseiller France Travail dédié à l'accompagnement global",
+    TRAVAILLEUR_SOCIAL: "Travailleur social du Conseil départemental",
+    COORDINATEUR: "Coordinateur d'un territoire d'action sociale",
+    ADMIN_DEPARTEMENTAL: "Administrateur départemental",
+    ADMIN_NATIONAL: "Administrateur national",
+}
+
+# Roles held by France Travail staff (members of an agence) and by Conseil départemental staff.
+FRANCE_TRAVAIL_ROLES = frozenset({CONSEILLER, CONSEILLER_AG})
+CD_ROLES = frozenset({TRAVAILLEUR_SOCIAL, COORDINATEUR})
+
+# Actions (stable codes) and who may perform them. ``departement`` actions are further
+# limited to the person's own department by ``accounts.scoping``.
+SEARCH = "rechercher"
+SEE_PROFESSIONALS = "voir_ressources_professionnels"
+ORIENT = "orienter"
+MANAGE_MEMBERS = "gerer_membres"
+MANAGE_TERRITORIES = "gerer_territoires"
+IMPORT_RESOURCES = "importer_ressources"
+READ_AUDIT = "lire_journal"
+MANAGE_ALL = "administrer_tout"
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    CONSEILLER: frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT}),
+    CONSEILLER_AG: frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT}),
+    TRAVAILLEUR_SOCIAL: frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT}),
+    COORDINATEUR: frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT}),
+    ADMIN_DEPARTEMENTAL: frozenset(
+        {
+            SEARCH,
+            SEE_PROFESSIONALS,
+            ORIENT,
+            MANAGE_MEMBERS,
+            MANAGE_TERRITORIES,
+            IMPORT_RESOURCES,
+            READ_AUDIT,
+        }
+    ),
+    ADMIN_NATIONAL: frozenset(
+        {
+            SEARCH,
+            SEE_PROFESSIONALS,
+            ORIENT,
+            MANAGE_MEMBERS,
+            MANAGE_TERRITORIES,
+            IMPORT_RESOURCES,
+            READ_AUDIT,
+            MANAGE_ALL,
+        }
+    ),
+}
+
+ACTION_LABELS: dict[str, str] = {
+    SEARCH: "chercher dans la base",
+    SEE_PROFESSIONALS: "voir les ressources réservées aux professionnels",
+    ORIENT: "établir une fiche d'orientation",
+    MANAGE_MEMBERS: "gérer les membres du département",
+    MANAGE_TERRITORIES: "gérer les territoires d'action sociale",
+    IMPORT_RESOURCES: "importer les ressources du département",
+    READ_AUDIT: "lire le journal d'audit du département",
+    MANAGE_ALL: "agir sur tous les départements",
+}
+
+
+def label(role: str) -> str:
+    """The French label of a role code: ``label("coordinateur")`` → ``"Coordinateur d'un…"``."""
+    return ROLES.get(role, role)
+
+
+def is_role(value: str) -> bool:
+    return value in ROLES
+
+
+def allows(role: str, action: str) -> bool:
+    return action in PERMISSIONS.get(role, frozenset())

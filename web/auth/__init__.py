@@ -1,0 +1,1 @@
+"""Who is using the UI: sessions (Flask-Login), local login, ProConnect, login-required pages."""

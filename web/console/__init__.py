@@ -1,0 +1,1 @@
+"""The department console (``admin_departemental``): members, territories, resources, audit."""
