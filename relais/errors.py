@@ -8,8 +8,9 @@ in ``api.errors.API_PREFIX``.
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 
+from accounts.scoping import AccessDenied
 from api import errors as api_errors
 from resource_base.search import EngineUnavailable
 from web import errors as web_errors
@@ -29,6 +30,12 @@ def handle_engine_unavailable(error: EngineUnavailable):
     return web_errors.html_engine_unavailable(error)
 
 
+def handle_access_denied(error: AccessDenied):
+    """A service refused the person (out of their department or role): 403, never a 500."""
+    return handle_http_exception(Forbidden(str(error)))
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(AccessDenied, handle_access_denied)
     app.register_error_handler(EngineUnavailable, handle_engine_unavailable)

@@ -7,6 +7,7 @@ path here. Views call ``error_page`` with a description written for the adviser.
 from __future__ import annotations
 
 from flask import render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from resource_base.search import EngineUnavailable
@@ -36,7 +37,13 @@ def html_error(error: HTTPException):
     """The DSFR page for an HTTP error outside the API (``relais.errors`` dispatches here)."""
     code = error.code or 500
     # Flask has already logged the trace of an unexpected error (``app.log_exception``).
-    body, status = error_page(code, title=TITLES.get(code, error.name))
+    description = None
+    if isinstance(error, CSRFError):
+        description = (
+            "Ce formulaire a expiré ou n'a pas été envoyé depuis Relais : "
+            "rechargez la page, puis recommencez."
+        )
+    body, status = error_page(code, description, title=TITLES.get(code, error.name))
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     return body, status, headers
 

@@ -1,12 +1,248 @@
-"""``/console/<departement>/…``: placeholder replaced below."""
+"""The department console ``/console/<département>/…`` (``admin_departemental``).
+
+Every view asks ``accounts.scoping`` first (403 outside the admin's department, or for a role
+without the right), and the services check again: scoping holds even if a view forgets.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from accounts import roles, scoping
+from accounts.models import TERRITORY_KINDS, AccountError
+from web.auth.services import person
+from web.console.services import (
+    communes_of,
+    import_history,
+    import_upload,
+    rejects_dir,
+)
+from web.helpers import runtime
+from web.security import mark_private
 
 bp = Blueprint("console", __name__, url_prefix="/console/<departement>")
 
 
+def _actor(departement: str, action: str = roles.MANAGE_MEMBERS):
+    try:
+        return scoping.require(person(), action, departement)
+    except scoping.AccessDenied:
+        abort(403)
+
+
+@bp.before_request
+def _private():
+    mark_private()
+
+
 @bp.get("/")
 def home(departement: str):
-    return "console"
+    actor = _actor(departement)
+    accounts = runtime().accounts
+    return render_template(
+        "console/home.html",
+        departement=departement,
+        info=accounts.store.get_departement(departement),
+        members=accounts.members(actor, departement),
+        pending=accounts.pending(actor, departement),
+    )
+
+
+@bp.get("/membres")
+def members(departement: str):
+    actor = _actor(departement)
+    accounts = runtime().accounts
+    return render_template(
+        "console/members.html",
+        departement=departement,
+        members=accounts.members(actor, departement),
+        territories=accounts.territories(actor, departement),
+        roles=_assignable_roles(actor),
+        unclaimed=(
+            accounts.pending_without_department(actor) if actor.can(roles.MANAGE_ALL) else []
+        ),
+    )
+
+
+def _assignable_roles(actor) -> dict[str, str]:
+    return {
+        code: label
+        for code, label in roles.ROLES.items()
+        if code != roles.ADMIN_NATIONAL or actor.role == roles.ADMIN_NATIONAL
+    }
+
+
+def _territory_id() -> int | None:
+    value = request.form.get("territoire", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@bp.post("/membres")
+def invite(departement: str):
+    actor = _actor(departement)
+    try:
+        user = runtime().accounts.create_user(
+            actor,
+            request.form.get("email", ""),
+            request.form.get("role", ""),
+            departement,
+            request.form.get("agence") or None,
+            request.form.get("mot_de_passe") or None,
+            request.form.get("nom", ""),
+            _territory_id(),
+        )
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Compte {user.email} créé ({user.role_label}).", "success")
+    return redirect(url_for("console.members", departement=departement), 303)
+
+
+@bp.post("/membres/<int:user_id>")
+def update_member(departement: str, user_id: int):
+    actor = _actor(departement)
+    accounts = runtime().accounts
+    target = accounts.store.get_user(user_id)
+    # A pending account without a department is claimed by the national admin's choice.
+    if target is None or target.departement not in (departement, None):
+        abort(404)
+    try:
+        user = accounts.update_member(
+            actor,
+            user_id,
+            request.form.get("role", ""),
+            request.form.get("agence") or None,
+            _territory_id(),
+            departement,
+        )
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Compte {user.email} : {user.role_label}, {user.status_label.lower()}.", "success")
+    return redirect(url_for("console.members", departement=departement), 303)
+
+
+@bp.post("/membres/<int:user_id>/desactiver")
+def deactivate(departement: str, user_id: int):
+    actor = _actor(departement)
+    accounts = runtime().accounts
+    target = accounts.store.get_user(user_id)
+    if target is None or target.departement != departement:
+        abort(404)
+    try:
+        accounts.deactivate(actor, user_id)
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Compte {target.email} désactivé.", "success")
+    return redirect(url_for("console.members", departement=departement), 303)
+
+
+@bp.post("/membres/<int:user_id>/mot-de-passe")
+def reset_password(departement: str, user_id: int):
+    actor = _actor(departement)
+    accounts = runtime().accounts
+    target = accounts.store.get_user(user_id)
+    if target is None or target.departement != departement:
+        abort(404)
+    try:
+        accounts.reset_password(actor, user_id, request.form.get("mot_de_passe", ""))
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Mot de passe de {target.email} réinitialisé.", "success")
+    return redirect(url_for("console.members", departement=departement), 303)
+
+
+@bp.route("/territoires", methods=["GET", "POST"])
+def territories(departement: str):
+    actor = _actor(departement, roles.MANAGE_TERRITORIES)
+    rt = runtime()
+    communes = communes_of(rt, departement)
+    upload = None
+    status = 200
+    if request.method == "POST":
+        file = request.files.get("fichier")
+        if file is None or not file.filename:
+            flash("Choisissez un fichier CSV « code_insee;territoire ».", "error")
+            status = 400
+        else:
+            upload = rt.accounts.upload_territories(actor, departement, file.read(), communes)
+            status = 400 if upload.rejects else 200
+    listed, assignments, uncovered = rt.accounts.coverage(actor, departement, communes)
+    counts: dict[int, int] = {}
+    for territory_id in assignments.values():
+        counts[territory_id] = counts.get(territory_id, 0) + 1
+    return render_template(
+        "console/territories.html",
+        departement=departement,
+        territories=listed,
+        counts=counts,
+        uncovered=[(code, communes[code]) for code in uncovered],
+        upload=upload,
+        kinds=TERRITORY_KINDS,
+        total=len(communes),
+    ), status
+
+
+@bp.route("/ressources", methods=["GET", "POST"])
+def resources(departement: str):
+    actor = _actor(departement, roles.IMPORT_RESOURCES)
+    rt = runtime()
+    report, error, status = None, None, 200
+    if request.method == "POST":
+        file = request.files.get("fichier")
+        if file is None or not file.filename:
+            error, status = "Choisissez un fichier à importer.", 400
+        else:
+            report, error = import_upload(
+                rt, actor, departement, file, force=bool(request.form.get("forcer"))
+            )
+            status = 400 if error else 200
+            rt.accounts.audit(
+                actor,
+                "import_ressources",
+                f"departement:{departement}",
+                departement,
+                f"{file.filename}: "
+                + (error or f"{report.acceptees} acceptées, {report.rejetees} rejetées"),
+            )
+    return render_template(
+        "console/resources.html",
+        departement=departement,
+        report=report,
+        error=error,
+        history=import_history(rt, departement),
+        rejects_name=Path(report.rejets_fichier).name if report and report.rejets_fichier else None,
+    ), status
+
+
+@bp.get("/ressources/rejets/<name>")
+def rejects(departement: str, name: str):
+    _actor(departement, roles.IMPORT_RESOURCES)
+    folder = rejects_dir(runtime(), departement)
+    path = (folder / name).resolve()
+    if path.parent != folder.resolve() or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=name)
+
+
+@bp.get("/journal")
+def audit(departement: str):
+    actor = _actor(departement, roles.READ_AUDIT)
+    return render_template(
+        "console/audit.html",
+        departement=departement,
+        entries=runtime().accounts.audit_log(actor, departement),
+    )

@@ -1,0 +1,267 @@
+"""Who may reach what in the web UI: login, sessions, CSRF, visibility, scoping (403 route by
+route), security headers, links built without the Host header, login throttling."""
+
+from __future__ import annotations
+
+import re
+import time
+from html import unescape
+
+import pytest
+from conftest import csrf_token, make_user, sign_in
+from test_web import resources
+
+PASSWORD = "mot de passe de test 51"
+PRO = "web--pro"  # "Commission logement", visibilite=professionnels
+PUBLIC = "web--budget"
+
+
+@pytest.fixture
+def loaded(runtime):
+    runtime.store.replace(
+        "departement", "51", resources(), {"fichiers": ["test"]}, writers=runtime.store_writers()
+    )
+    return runtime
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def login(client, email, password=PASSWORD, **extra):
+    return client.post(
+        "/connexion",
+        data={"email": email, "mot_de_passe": password, "csrf_token": csrf_token(client), **extra},
+    )
+
+
+# --- logging in and out ---------------------------------------------------------------------
+
+
+def test_local_login_opens_a_session_with_safe_cookie_flags(runtime, anonymous_client):
+    make_user(runtime, "c@ft51.fr", password=PASSWORD)
+    response = login(anonymous_client, "c@ft51.fr", suivant="/ressources/web--budget")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/ressources/web--budget"
+    cookie = next(
+        v for k, v in response.headers.items() if k == "Set-Cookie" and "relais_session" in v
+    )
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # COOKIE_SECURE is off in the tests' settings
+    page = anonymous_client.get("/")
+    assert page.status_code == 200 and "Se déconnecter" in text(page)
+
+
+def test_session_cookie_is_secure_by_default(runtime):
+    from relais.app import create_app
+
+    settings = {**runtime.settings, "COOKIE_SECURE": True}
+    app = create_app({"TESTING": True, "RELAIS_RUNTIME": runtime, **settings})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_wrong_password_is_one_french_message_and_a_401(runtime, anonymous_client):
+    make_user(runtime, "c@ft51.fr", password=PASSWORD)
+    for email, password in [("c@ft51.fr", "faux"), ("inconnu@ft51.fr", PASSWORD)]:
+        response = login(anonymous_client, email, password)
+        assert response.status_code == 401
+        assert "Adresse électronique ou mot de passe incorrect." in text(response)
+    assert anonymous_client.get("/").status_code == 302
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(runtime, anonymous_client, client):
+    make_user(runtime, "c@ft51.fr", password=PASSWORD)
+    response = anonymous_client.post(
+        "/connexion", data={"email": "c@ft51.fr", "mot_de_passe": PASSWORD}
+    )
+    assert response.status_code == 400 and "Ce formulaire a expiré" in text(response)
+    assert anonymous_client.get("/").status_code == 302  # not logged in
+    refused = client.post("/orientation", data={"ids": PUBLIC})
+    assert refused.status_code == 400
+    assert client.post("/deconnexion").status_code == 400
+
+
+def test_logout_closes_the_session(client):
+    assert client.get("/").status_code == 200
+    response = client.post("/deconnexion", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 303 and response.headers["Location"] == "/deconnecte"
+    assert client.get("/").status_code == 302
+
+
+def test_sessions_expire_after_inactivity(app, adviser):
+    client = app.test_client()
+    sign_in(client, adviser)
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["vu"] = time.time() - 8 * 3600 - 1  # RELAIS_SESSION_IDLE_HOURS: 8 by default
+    response = client.get("/")
+    assert response.status_code == 302 and "expiree=1" in response.headers["Location"]
+    assert client.get("/").status_code == 302
+    assert "Votre session a expiré" in text(client.get("/connexion?expiree=1"))
+
+
+def test_a_deactivated_account_loses_its_session_at_once(runtime, client, adviser):
+    assert client.get("/").status_code == 200
+    runtime.accounts.deactivate(None, adviser.id)
+    assert client.get("/").status_code == 302
+
+
+def test_login_attempts_are_throttled(runtime):
+    from relais.app import create_app
+
+    app = create_app(
+        {"TESTING": True, "RELAIS_RUNTIME": runtime, "LOGIN_RATE_LIMIT": "3 per minute"}
+    )
+    client = app.test_client()
+    statuses = [login(client, "c@ft51.fr", "faux").status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+
+
+# --- login required, visibility -------------------------------------------------------------
+
+
+def test_the_adviser_ui_requires_login_and_the_redirect_drops_the_free_text(anonymous_client):
+    response = anonymous_client.get("/?code_commune=51108&q=dettes+loyer")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/connexion?suivant=/"
+    assert "dettes" not in response.headers["Location"]
+    for path in ("/orientation?ids=web--budget", "/console/51/", "/communes/suggestions?q=reims"):
+        assert anonymous_client.get(path).status_code == 302, path
+    assert anonymous_client.get("/connexion").status_code == 200
+    assert anonymous_client.get("/widget").status_code == 200
+
+
+def test_anonymous_visitors_never_see_a_professionals_only_resource(loaded, anonymous_client):
+    assert anonymous_client.get(f"/ressources/{PRO}").status_code == 404
+    assert "Commission logement" not in text(anonymous_client.get(f"/ressources/{PRO}"))
+    assert anonymous_client.get(f"/ressources/{PUBLIC}").status_code == 200
+    widget = text(anonymous_client.get("/widget?commune=51000"))
+    assert "Point conseil budget" in widget and "Commission logement" not in widget
+    assert anonymous_client.get(f"/orientation?ids={PRO}").status_code == 302
+    api = anonymous_client.get(f"/api/v1/resources/{PRO}")
+    assert api.status_code == 404
+    search = anonymous_client.get("/api/v1/search?code_commune=51108&rayon_km=50")
+    assert PRO not in {item["id"] for item in search.get_json()["items"]}
+
+
+def test_the_public_search_page_setting_shows_public_resources_only(loaded):
+    from relais.app import create_app
+
+    app = create_app({"TESTING": True, "RELAIS_RUNTIME": loaded, "PUBLIC_SEARCH": True})
+    html = text(app.test_client().get("/?commune=51000"))
+    assert "Point conseil budget" in html and "Commission logement" not in html
+
+
+def test_logged_in_professionals_see_professionals_only_resources(loaded, client):
+    assert "Commission logement" in text(client.get("/?commune=51000"))
+    page = client.get(f"/ressources/{PRO}")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
+    sheet = client.get(f"/orientation?ids={PRO}&ids={PUBLIC}")
+    assert "réservée aux professionnels" in text(sheet)
+
+
+def test_orientation_requires_login_and_is_rate_limited(loaded, runtime, adviser):
+    from relais.app import create_app
+
+    app = create_app(
+        {"TESTING": True, "RELAIS_RUNTIME": runtime, "ORIENTATION_RATE_LIMIT": "2 per minute"}
+    )
+    anonymous = app.test_client()
+    assert anonymous.post("/orientation", data={"ids": PUBLIC}).status_code in (302, 400)
+    client = app.test_client()
+    sign_in(client, adviser)
+    token = csrf_token(client)
+    statuses = [
+        client.post("/orientation", data={"ids": PUBLIC, "csrf_token": token}).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [303, 303, 429]
+    assert len(runtime.orientation_log.events()) == 2
+
+
+def test_return_links_of_the_sheet_never_carry_the_free_text(loaded, client):
+    retour = "/?commune=51000&q=loyer+impay%C3%A9"
+    response = client.post(
+        "/orientation",
+        data={"ids": PUBLIC, "retour": retour, "csrf_token": csrf_token(client)},
+    )
+    assert "loyer" not in response.headers["Location"]
+    results = text(client.get("/?commune=51000&q=budget"))
+    assert re.search(r'name="retour" value="[^"]*q=', results) is None
+
+
+# --- headers and links ----------------------------------------------------------------------
+
+
+def test_security_headers_on_pages(client, anonymous_client):
+    page = client.get("/")
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert "frame-ancestors *" in anonymous_client.get("/widget").headers["Content-Security-Policy"]
+    assert "<script>" not in text(page)  # no inline script anywhere in the layout
+
+
+def test_links_never_come_from_a_forged_host_header(loaded, client):
+    # The same session, presented to the app under a forged Host.
+    session = client.get_cookie("relais_session").value
+    client.set_cookie("relais_session", session, domain="phishing.example")
+    response = client.get(f"/orientation?ids={PUBLIC}", headers={"Host": "phishing.example"})
+    assert response.status_code == 400
+    assert "phishing.example" not in text(response)
+    assert "http://localhost/ressources/" in text(client.get(f"/orientation?ids={PUBLIC}"))
+
+
+# --- the department console: 403 outside scope, route by route ------------------------------
+
+CONSOLE_GETS = ["/", "/membres", "/territoires", "/ressources", "/journal"]
+CONSOLE_POSTS = [
+    "/membres",
+    "/membres/1",
+    "/membres/1/desactiver",
+    "/membres/1/mot-de-passe",
+    "/territoires",
+    "/ressources",
+]
+
+
+@pytest.mark.parametrize(
+    "role", ["conseiller", "travailleur_social", "coordinateur", "admin_departemental"]
+)
+def test_the_console_of_department_52_refuses_people_of_department_51(app, runtime, role):
+    person = make_user(runtime, f"{role}@51.fr", role=role)
+    client = app.test_client()
+    sign_in(client, person)
+    token = csrf_token(client)
+    for path in CONSOLE_GETS:
+        assert client.get(f"/console/52{path}").status_code == 403, path
+    for path in CONSOLE_POSTS:
+        response = client.post(f"/console/52{path}", data={"csrf_token": token})
+        assert response.status_code == 403, path
+
+
+@pytest.mark.parametrize(
+    "role", ["conseiller", "conseiller_ag", "travailleur_social", "coordinateur"]
+)
+def test_only_admins_open_their_own_console(app, runtime, role):
+    person = make_user(runtime, f"{role}@51.fr", role=role)
+    client = app.test_client()
+    sign_in(client, person)
+    for path in CONSOLE_GETS:
+        assert client.get(f"/console/51{path}").status_code == 403, path
+
+
+def test_admins_open_their_console_and_national_admins_every_console(app, runtime):
+    admin = make_user(runtime, "admin@cd51.fr", role="admin_departemental")
+    national = make_user(runtime, "n@relais.fr", role="admin_national", departement=None)
+    for person, departements in [(admin, ["51"]), (national, ["51", "52"])]:
+        client = app.test_client()
+        sign_in(client, person)
+        for departement in departements:
+            for path in CONSOLE_GETS:
+                response = client.get(f"/console/{departement}{path}")
+                assert response.status_code == 200, (person.email, departement, path)
+                assert response.headers["Cache-Control"] == "private, no-store"
