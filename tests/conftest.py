@@ -49,6 +49,16 @@ def _empty_relational_store(relational_store):
 
 
 @pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Connect provider process on loopback, for the ProConnect tests."""
+    from oidc_support import start_provider, stop_provider
+
+    process, base = start_provider()
+    yield base
+    stop_provider(process)
+
+
+@pytest.fixture(scope="session")
 def postgresql_url(relational_store):
     """A real PostgreSQL server for the store's parametrised tests (started once)."""
     if relational_store.startswith("postgresql"):
