@@ -5,11 +5,14 @@ Never skipped: without Chromium the tests fail and say how to install it (script
 
 from __future__ import annotations
 
+import re
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import make_user
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from relais import settings as settings_module
@@ -18,6 +21,7 @@ from relais.runtime import Runtime
 from .marne import resources
 
 ROOT = Path(__file__).resolve().parents[2]
+PRO_RESOURCE = "marne--reserve-pro"
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -44,18 +48,44 @@ def browser_runtime(tmp_path_factory, directory) -> Runtime:
         )
     )
     rt.directory = directory
-    rt.store.replace(
-        "departement", "51", resources(), {"fichiers": ["marne.py"]}, writers=rt.store_writers()
-    )
+    load_marne(rt)
     return rt
 
 
+def load_marne(rt: Runtime) -> None:
+    """The Marne data set, plus one professionals-only resource for the visibility tests."""
+    items = resources()
+    items.append(
+        replace(
+            items[0],
+            id=PRO_RESOURCE,
+            source_id="reserve-pro",
+            nom="Cellule d'appui réservée aux professionnels",
+            visibilite="professionnels",
+        )
+    )
+    rt.store.replace(
+        "departement", "51", items, {"fichiers": ["marne.py"]}, writers=rt.store_writers()
+    )
+
+
 @pytest.fixture(scope="session")
-def live_server(browser_runtime):
-    """The whole app (API and web UI) served by werkzeug in a thread: yields its base URL."""
+def live_server(browser_runtime, oidc_provider):
+    """The whole app (API and web UI) served by werkzeug in a thread: yields its base URL.
+    ProConnect points at the real provider process of the test run."""
+    from oidc_support import proconnect_settings
+
     from relais.app import create_app
 
-    app = create_app({"TESTING": True, "RELAIS_RUNTIME": browser_runtime})
+    app = create_app(
+        {
+            "TESTING": True,
+            "RELAIS_RUNTIME": browser_runtime,
+            **proconnect_settings(oidc_provider),
+            # Every test logs in from 127.0.0.1: throttling has its own tests.
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -115,6 +145,7 @@ def log_in(page, email: str = ADVISER_EMAIL, password: str = ADVISER_PASSWORD) -
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
+    expect(page).not_to_have_url(re.compile(r"/connexion"))
 
 
 @pytest.fixture
