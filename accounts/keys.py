@@ -40,7 +40,13 @@ class ApiKey:
         return self.revoked_at is None
 
     def allows_origin(self, origin: str) -> bool:
-        return "*" in self.origins or normalize_origin(origin) in self.origins
+        """False for an origin this key does not list, and for ``null`` or a malformed one."""
+        if "*" in self.origins:
+            return True
+        try:
+            return normalize_origin(origin) in self.origins
+        except KeyStoreError:
+            return False
 
     def to_dict(self) -> dict:
         """The key as listed by ``relais keys list --json`` (never the key itself)."""

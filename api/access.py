@@ -165,6 +165,16 @@ def after_api_request(response):
     if not is_api_request():
         return response
     response.vary.add("Origin")
+    if can_see_professionals():
+        # Professionals-only data: no shared cache may keep it or serve it to another key.
+        response.vary.update(("X-Api-Key", "Authorization"))
+        directives = response.headers.get("Cache-Control", "")
+        response.headers["Cache-Control"] = ", ".join(
+            [
+                "private",
+                *[d.strip() for d in directives.split(",") if d.strip() and d.strip() != "public"],
+            ]
+        )
     origin = g.get("cors_origin")
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin

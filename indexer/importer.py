@@ -27,6 +27,7 @@ import csv
 import gc
 import hashlib
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -532,7 +533,9 @@ def write_rejects(
                 columns.setdefault(key, None)
     head = ["ligne", "champ", "motif", "fichier"]
     original = [c for c in columns if c not in head]
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+    # Readable by its owner only: rejected rows may hold contacts of professionals-only services.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(descriptor, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(head + original)
         for r in rejected:

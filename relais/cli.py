@@ -8,6 +8,7 @@ naming the variable and exit code 2.
 from __future__ import annotations
 
 import click
+from werkzeug.serving import WSGIRequestHandler
 
 from accounts.commands import departements_group, users_group
 from api.commands import keys_group, openapi_command
@@ -82,7 +83,23 @@ def serve_command(ctx, port, host, debug):
     """
     app = ctx.find_object(dict)["app"]()
     click.echo(f"API : http://{host}:{port}/api/v1/docs", err=True)
-    app.run(host=host, port=port, debug=debug, use_reloader=debug)
+    app.run(
+        host=host,
+        port=port,
+        debug=debug,
+        use_reloader=debug,
+        request_handler=PathOnlyRequestHandler,
+    )
+
+
+class PathOnlyRequestHandler(WSGIRequestHandler):
+    """The development server logs the path without its query string: the free text ``q`` is
+    typed during an interview and may concern the person."""
+
+    def log_request(self, code="-", size="-") -> None:
+        self.path = self.path.split("?", 1)[0]
+        self.requestline = self.requestline.split("?", 1)[0]
+        super().log_request(code, size)
 
 
 main.add_command(search_command)

@@ -8,6 +8,7 @@ the relational store (``database``, ``persistence/``).
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -34,13 +35,19 @@ class Runtime:
 
     @property
     def data_dir(self) -> Path:
+        """The data folder, created readable by its owner only (stores, rejects, caches)."""
         path = Path(self.settings["DATA_DIR"])
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.mkdir(parents=True, mode=0o700)
         return path
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.data_dir / "relais.sqlite3")
+        path = self.data_dir / "relais.sqlite3"
+        if not path.exists():
+            # Owner-only: SQLite gives its journal and WAL files the same permissions.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        return Store(path)
 
     @cached_property
     def database(self):

@@ -3,12 +3,19 @@ route), security headers, links built without the Host header, login throttling.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import subprocess
+import sys
 import time
 from html import unescape
+from pathlib import Path
 
 import pytest
+import requests
 from conftest import csrf_token, make_user, sign_in
+from oidc_support import free_port
 from test_web import resources
 
 PASSWORD = "mot de passe de test 51"
@@ -265,3 +272,54 @@ def test_admins_open_their_console_and_national_admins_every_console(app, runtim
                 response = client.get(f"/console/{departement}{path}")
                 assert response.status_code == 200, (person.email, departement, path)
                 assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_the_development_server_log_never_holds_the_free_text(loaded):
+    port = free_port()
+    env = {**os.environ, "RELAIS_DATA_DIR": loaded.settings["DATA_DIR"]}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "relais"), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/widget?q=loyer-impaye-secret", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=20)
+    log = err.decode()
+    assert "GET /widget HTTP" in log
+    assert "loyer-impaye-secret" not in log
+
+
+def test_an_origin_bound_key_called_with_origin_null_gets_a_403(app, client):
+    _, token = app.extensions["relais_api"].keys.create("intranet", ["https://a.example.fr"])
+    for origin in ("null", "pas une origine", "https://a.example.fr:notaport"):
+        response = client.get(
+            "/api/v1/search?code_commune=51108", headers={"X-Api-Key": token, "Origin": origin}
+        )
+        assert response.status_code == 403, origin
+        assert response.get_json()["code"] == "origine_non_autorisee"
+
+
+def test_professional_scope_answers_are_private_and_vary_on_the_key(app, client):
+    _, token = app.extensions["relais_api"].keys.create("cd51", scopes=["professionnels"])
+    response = client.get("/api/v1/thematiques", headers={"X-Api-Key": token})
+    assert response.headers["Cache-Control"].startswith("private")
+    assert "public" not in response.headers["Cache-Control"]
+    assert {"X-Api-Key", "Authorization"} <= set(response.vary)
+    anonymous = client.get("/api/v1/thematiques")
+    assert anonymous.headers["Cache-Control"] == "public, max-age=86400"
+
+
+def test_files_the_product_writes_are_owner_only(loaded):
+    data = Path(loaded.settings["DATA_DIR"])
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "relais.sqlite3").stat().st_mode) == 0o600
