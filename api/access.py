@@ -6,7 +6,8 @@
   its key allows (or, without a key, one of ``ANONYMOUS_ORIGINS``); a key used from an origin
   it does not allow gets a 403. Preflights carry no key: they succeed for an origin that some
   active key (or the anonymous list) allows, and the real request is then checked.
-- Rate limits per key, or per IP address without a key (api/ratelimit.py).
+- Rate limits per key, or per IP address without a key (api/ratelimit.py); requests with an
+  invalid key and CORS preflights count against the IP address too.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ def _authenticate() -> ApiKey | None:
         return None
     key = _state().keys.find(token)
     if key is None or not key.active:
+        # Guessing keys costs requests: an invalid key counts against the caller's address.
+        _check_rate(None)
         api_abort(
             401,
             code="cle_invalide",
@@ -121,6 +124,8 @@ def before_api_request():
         and origin
         and "Access-Control-Request-Method" in request.headers
     ):
+        # Preflights carry no key: counted against the caller's address.
+        _check_rate(None)
         return _preflight(origin)
     if request.endpoint in OPEN_ENDPOINTS:
         if origin and _anonymous_allows(origin):
@@ -140,12 +145,11 @@ def before_api_request():
             g.cors_origin = origin
         elif _anonymous_allows(origin):
             g.cors_origin = origin
-    _check_rate()
+    _check_rate(key)
     return None
 
 
-def _check_rate() -> None:
-    key: ApiKey | None = g.get("api_key")
+def _check_rate(key: ApiKey | None) -> None:
     if key is not None:
         client, limit = f"cle:{key.name}", key.rate_limit
     else:

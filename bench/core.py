@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import data, es, mix
+from bench import data, es, mix, web_page
 from bench.stats import ROOT, load_average, machine_info, peak_rss_mb, summary_ms, target
 from relais import settings as settings_module
 from relais.runtime import Runtime
@@ -454,6 +454,15 @@ def _targets(report: dict) -> list[dict]:
             part.get("recherche_embarquee", {}).get("latence_ms", {}).get("p95"),
         )
         add(f"communes {size} p95 (ms)", part.get("communes", {}).get("latence_ms", {}).get("p95"))
+        pages = part.get("pages") or {}
+        add(
+            f"page de recherche connectée {size} p95 (ms)",
+            ((pages.get("page_recherche_connecte") or {}).get("latence_ms") or {}).get("p95"),
+        )
+        add(
+            f"api avec clé / sans clé {size} (rapport des p95)",
+            (pages.get("api_recherche") or {}).get("rapport_p95"),
+        )
         es = part.get("elasticsearch") or {}
         add(
             f"elasticsearch {size} indexation (ressources/s)",
@@ -563,6 +572,10 @@ def run_benchmark(
                 queries,
                 warmup,
                 TARGET_SEARCH_P95_MS,
+            )
+            log("page de recherche connectée et API avec ou sans clé (client de test Flask)…")
+            part["pages"] = _measured(
+                web_page.measure_pages, _runtime(directory, search_dir), queries, warmup
             )
             log(f"communes : {len(prefixes)} recherches par préfixe…")
             part["communes"] = _measured(measure_lookups, directory, prefixes)

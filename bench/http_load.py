@@ -235,6 +235,15 @@ def start_server(
     if workers:
         env["RELAIS_WORKERS"] = str(workers)
     effective_workers = settings_module.load(environ=env)["WORKERS"]
+    # The app refuses to start on a relational store that is not migrated.
+    relais = ROOT / ".venv" / "bin" / "relais"
+    subprocess.run(
+        [str(relais) if relais.exists() else "relais", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     command = [str(gunicorn) if gunicorn.exists() else "gunicorn", "-c", "gunicorn.conf.py"]
     log_handle = log_path.open("ab")

@@ -195,3 +195,19 @@ def test_rate_limiter_forgets_idle_clients():
     now[0] += 61
     limiter.hit("d", 10)
     assert set(limiter._buckets) == {"d"}
+
+
+def test_invalid_keys_and_preflights_count_against_the_address(runtime):
+    app, client = make_client(runtime, ANONYMOUS_RATE_LIMIT=3, ANONYMOUS_ORIGINS=INTRANET)
+    statuses = [
+        client.get(SEARCH, headers={"X-Api-Key": "rl_devine"}).status_code for _ in range(3)
+    ]
+    assert statuses == [401, 401, 401]
+    assert client.get(SEARCH, headers={"X-Api-Key": "rl_devine"}).status_code == 429
+    _, other = make_client(runtime, ANONYMOUS_RATE_LIMIT=2, ANONYMOUS_ORIGINS=INTRANET)
+    preflight = {"Origin": INTRANET, "Access-Control-Request-Method": "GET"}
+    assert [other.options(SEARCH, headers=preflight).status_code for _ in range(3)] == [
+        204,
+        204,
+        429,
+    ]

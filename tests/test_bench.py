@@ -90,12 +90,24 @@ def test_search_and_lookup_latencies(report):
     assert lookups["communes_trouvees_moyenne"] > 0
 
 
+def test_logged_in_page_and_keyed_api_latencies(report):
+    pages = report["tailles"][str(SIZE)]["pages"]
+    assert "erreur" not in pages, pages
+    page = pages["page_recherche_connecte"]
+    assert page["requetes"] > 0 and _positive(_figure(page["latence_ms"]["p95"]))
+    api = pages["api_recherche"]
+    assert api["sans_cle_ms"]["n"] == api["avec_cle_ms"]["n"] == 30
+    assert _positive(_figure(api["rapport_p95"]))
+
+
 def test_summary_lists_every_target(report):
     labels = [t["mesure"] for t in report["synthese"]]
     assert labels == [
         f"import {SIZE} (ressources/s)",
         f"recherche embarquée {SIZE} p95 (ms)",
         f"communes {SIZE} p95 (ms)",
+        f"page de recherche connectée {SIZE} p95 (ms)",
+        f"api avec clé / sans clé {SIZE} (rapport des p95)",
     ]
 
 
