@@ -165,7 +165,9 @@ class AccountService:
         return user
 
     def members(self, actor: User, departement: str) -> list[User]:
+        """The department's accounts (personal data of professionals: the read is logged)."""
         scoping.require(actor, roles.MANAGE_MEMBERS, departement)
+        self.audit(actor, "lecture_membres", f"departement:{departement}", departement)
         return self.store.list_users(departement)
 
     def pending(self, actor: User, departement: str) -> list[User]:

@@ -153,6 +153,7 @@ def test_admin_invites_sets_role_resets_password_and_deactivates(admin_client, r
         "modification_compte",
         "reinitialisation_mot_de_passe",
         "desactivation_compte",
+        "lecture_membres",
     ):
         assert action in journal
 
