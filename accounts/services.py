@@ -17,6 +17,7 @@ from accounts.models import (
     CONSEIL_DEPARTEMENTAL,
     DEACTIVATED,
     PENDING,
+    TERRITORY_KINDS,
     AccountError,
     AuditEntry,
     Departement,
@@ -318,6 +319,28 @@ class AccountService:
             f"{len(names)} territoires, {len(upload.assignments)} communes",
         )
         return upload
+
+    def edit_territory(
+        self, actor: User, departement: str, territory_id: int, nom: str, kind: str, courriel: str
+    ) -> Territory:
+        """Rename a territory, set its kind (MDS, CMS…) and functional mailbox."""
+        scoping.require(actor, roles.MANAGE_TERRITORIES, departement)
+        current = {t.id: t for t in self.store.list_territories(departement)}.get(territory_id)
+        if current is None:
+            raise AccountError("Ce territoire n'appartient pas au département.")
+        nom = (nom or "").strip()
+        if not nom or len(nom) > territories.MAX_NAME:
+            raise AccountError(
+                f"Le nom d'un territoire compte de 1 à {territories.MAX_NAME} caractères."
+            )
+        if kind not in TERRITORY_KINDS:
+            raise AccountError(f"Type de territoire inconnu : « {kind} ».")
+        courriel = check_email(courriel) if (courriel or "").strip() else ""
+        updated = self.store.update_territory(
+            replace(current, nom=nom, kind=kind, courriel=courriel)
+        )
+        self.audit(actor, "territoire", f"territoire:{territory_id}", departement, nom)
+        return updated
 
     def coverage(
         self, actor: User, departement: str, communes: dict[str, str]

@@ -237,6 +237,18 @@ class SqlAccountStore:
             ).first()
         return _territory(row) if row else None
 
+    def update_territory(self, territory: Territory) -> Territory:
+        try:
+            with self.database.engine.begin() as conn:
+                conn.execute(
+                    update(territories)
+                    .where(territories.c.id == territory.id)
+                    .values(nom=territory.nom, kind=territory.kind, courriel=territory.courriel)
+                )
+        except IntegrityError as exc:
+            raise AccountError(f"Un territoire « {territory.nom} » existe déjà.") from exc
+        return territory
+
     # Audit log --------------------------------------------------------------------------
     def add_audit(self, entry: AuditEntry) -> AuditEntry:
         with self.database.engine.begin() as conn:

@@ -231,6 +231,7 @@ CONSOLE_POSTS = [
     "/membres/1/desactiver",
     "/membres/1/mot-de-passe",
     "/territoires",
+    "/territoires/1",
     "/ressources",
 ]
 

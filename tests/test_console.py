@@ -167,3 +167,31 @@ def test_the_audit_log_is_per_department(app, runtime):
     journal = text(client.get("/console/51/journal"))
     assert f"compte:{a51.id}" in journal  # the 51 admin's own account creation
     assert f"compte:{c52.id}" not in journal and "admin@cd52.fr" not in journal
+
+
+def test_admin_edits_a_territory_name_kind_and_mailbox(admin_client, runtime, directory):
+    admin_client.get("/console/51/territoires")  # the default territory
+    [territory] = runtime.accounts.store.list_territories("51")
+    token = csrf_token(admin_client)
+    response = admin_client.post(
+        f"/console/51/territoires/{territory.id}",
+        data={
+            "csrf_token": token,
+            "nom": "MDS de la Marne",
+            "type": "MDS",
+            "courriel": "mds@cd51.example.fr",
+        },
+    )
+    assert response.status_code == 303
+    [edited] = runtime.accounts.store.list_territories("51")
+    assert (edited.nom, edited.kind, edited.courriel) == (
+        "MDS de la Marne",
+        "MDS",
+        "mds@cd51.example.fr",
+    )
+    admin_client.post(
+        f"/console/51/territoires/{territory.id}",
+        data={"csrf_token": token, "nom": "X", "type": "inconnu", "courriel": ""},
+    )
+    assert runtime.accounts.store.list_territories("51")[0].kind == "MDS"
+    assert "Type de territoire inconnu" in text(admin_client.get("/console/51/territoires"))

@@ -196,6 +196,25 @@ def territories(departement: str):
     ), status
 
 
+@bp.post("/territoires/<int:territory_id>")
+def edit_territory(departement: str, territory_id: int):
+    actor = _actor(departement, roles.MANAGE_TERRITORIES)
+    try:
+        territory = runtime().accounts.edit_territory(
+            actor,
+            departement,
+            territory_id,
+            request.form.get("nom", ""),
+            request.form.get("type", ""),
+            request.form.get("courriel", ""),
+        )
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Territoire « {territory.nom} » enregistré.", "success")
+    return redirect(url_for("console.territories", departement=departement), 303)
+
+
 @bp.route("/ressources", methods=["GET", "POST"])
 def resources(departement: str):
     actor = _actor(departement, roles.IMPORT_RESOURCES)
