@@ -62,7 +62,8 @@ def oidc_provider():
 def postgresql_url(relational_store):
     """A real PostgreSQL server for the store's parametrised tests (started once)."""
     if relational_store.startswith("postgresql"):
-        return relational_store
+        yield relational_store  # the whole run is on PostgreSQL already
+        return
     url, _ = start_postgresql()
     yield url
     stop_postgresql()
