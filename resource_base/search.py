@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from resource_base import text, vocabulary
+from resource_base.audience import Audience, may_show
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 from resource_base.models import Resource
 
@@ -70,7 +71,7 @@ class SearchQuery:
     rayon_km: float = DEFAULT_RADIUS_KM
     page: int = 1
     size: int = DEFAULT_SIZE
-    inclure_professionnels: bool = False
+    audience: Audience = Audience.PUBLIC
 
     def validate(self) -> None:
         """Raise ``SearchError`` naming every field at fault, in French."""
@@ -394,7 +395,7 @@ def passes_filters(candidate: Candidate, query: SearchQuery) -> bool:
     """Status, visibility, publics, modes d'accueil and frais (everything but place and needs)."""
     if candidate.statut == "ferme":
         return False
-    if candidate.visibilite != "public" and not query.inclure_professionnels:
+    if not may_show(candidate, query.audience):
         return False
     if (
         query.publics
@@ -553,7 +554,8 @@ class SearchEngine(Protocol):
 
 
 class SearchService:
-    """Plans a query, asks the engine, ranks and paginates with the shared rules."""
+    """Plans a query, asks the engine, ranks and paginates with the shared rules; reads one
+    record for an audience."""
 
     def __init__(self, engine: SearchEngine, directory: CommuneDirectory):
         self.engine = engine
@@ -574,3 +576,11 @@ class SearchService:
             lieu=plan_.location,
             moteur=self.engine.name,
         )
+
+    def get(self, resource_id: str, audience: Audience) -> dict | None:
+        """The full record of ``resource_id`` if ``audience`` may see it (``may_show``), else
+        None, as for an unknown id. Raises ``EngineUnavailable`` when the engine is down."""
+        record = self.engine.get(resource_id)
+        if record is None or not may_show(record, audience):
+            return None
+        return record

@@ -267,7 +267,6 @@ class _Index:
     located: np.ndarray  # on site, with coordinates
     remote: np.ndarray
     closed: np.ndarray
-    public: np.ndarray
     tiebreak: np.ndarray  # rank by (-qualite, id): the last keys of the ranking
     zone_empty: np.ndarray
     publics_empty: np.ndarray
@@ -363,7 +362,6 @@ class _Index:
             located=located,
             remote=remote,
             closed=values["statut"].get("ferme", none),
-            public=values["visibilite"].get("public", none),
             tiebreak=tiebreak,
             zone_empty=empty_zone,
             publics_empty=empty_publics,
@@ -416,8 +414,9 @@ class _Index:
         """Every rule but the needs (the facets are counted on it)."""
         query, location = plan.query, plan.location
         base = self.exists & ~self.closed
-        if not query.inclure_professionnels:
-            base &= self.public
+        base &= np.logical_or.reduce(
+            [self.value("visibilite", v) for v in query.audience.visibilites]
+        )
         for codes in location.zone_code_sets:
             eligible = self.zone_empty.copy()
             for code in codes:
