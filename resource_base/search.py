@@ -25,6 +25,10 @@ DEFAULT_SIZE = 20
 MAX_SIZE = 100
 MAX_WINDOW = 10_000  # page * size; deeper pages are refused (and Elasticsearch's default)
 MAX_Q_LENGTH = 200
+# Candidates past the page end that an engine hands to the shared ranking, so that float
+# ties on distance are settled by ``rank`` and not by the engine's own sort (README, "Les
+# moteurs"). Both engines read it through ``SearchPlan.window``.
+WINDOW_MARGIN = 10
 
 # Relevance points (integers, so that every engine adds them up exactly).
 POINTS_THEME_EXACT = 100
@@ -283,9 +287,10 @@ class SearchPlan:
 
     @property
     def window(self) -> int:
-        """How many top candidates an engine that pre-sorts must return: the page end, plus a
-        margin for float ties on distance that the shared ranking settles."""
-        return min(MAX_WINDOW, self.query.page * self.query.size + 10)
+        """How many top candidates an engine that pre-sorts must return: the page end plus
+        ``WINDOW_MARGIN`` (float ties on distance, settled by the shared ranking), at most
+        ``MAX_WINDOW``."""
+        return min(MAX_WINDOW, self.query.page * self.query.size + WINDOW_MARGIN)
 
 
 def plan(query: SearchQuery, directory: CommuneDirectory) -> SearchPlan:
