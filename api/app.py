@@ -83,7 +83,7 @@ class ApiState:
 class RelaisApi(Api):
     """flask-smorest's Api with the Relais error schema (``ERROR_SCHEMA``, a public class
     attribute). The French response descriptions are applied to the served document by
-    ``api.docs.spec_dict``; the documentation blueprint is ours (``DOCS``), registered by
+    ``api.docs.spec_dict``; the documentation blueprint is ours (``_docs_blueprint``), registered by
     ``init_app`` since ``OPENAPI_URL_PREFIX`` is None (flask-smorest then registers none)."""
 
     ERROR_SCHEMA = ErrorSchema
