@@ -118,6 +118,8 @@ class SearchQuery:
                 "page",
                 f"Page trop lointaine : page × size ne peut dépasser {MAX_WINDOW}. Affinez la recherche.",
             )
+        if not isinstance(self.audience, Audience):
+            err("audience", "Public inconnu : « public » ou « professionnel » attendu.")
         if self.q is not None and len(self.q) > MAX_Q_LENGTH:
             err("q", f"Le texte recherché dépasse {MAX_Q_LENGTH} caractères.")
         if errors:

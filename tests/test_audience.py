@@ -38,6 +38,14 @@ def test_visibilities_of_each_audience():
     assert SearchQuery(CHALONS).audience is Audience.PUBLIC  # the safe default
 
 
+def test_a_query_without_an_audience_is_refused():
+    from resource_base.search import SearchError
+
+    with pytest.raises(SearchError) as caught:
+        SearchQuery(CHALONS, audience=True).validate()  # the old boolean, say
+    assert list(caught.value.errors) == ["audience"]
+
+
 def test_reading_one_resource_follows_the_audience(contract_runtime):
     service = contract_runtime.search_service
     assert service.get("test--pro-only", Audience.PUBLIC) is None
