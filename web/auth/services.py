@@ -14,6 +14,7 @@ from flask_login import AnonymousUserMixin, LoginManager, current_user, logout_u
 
 from accounts import roles
 from accounts.models import User
+from resource_base.audience import Audience
 
 # Endpoints anyone may reach (issue 9: by default the login pages and the public widget; the
 # resource page shows public resources to everyone, since QR codes and the widget link there).
@@ -75,6 +76,11 @@ def sees_professionals() -> bool:
     """The one rule for the UI: professionals-only resources appear to logged-in
     professionals whose role allows it (the API's rule is the key's scope)."""
     return current_user.can(roles.SEE_PROFESSIONALS)
+
+
+def audience() -> Audience:
+    """Who is looking, for ``resource_base.audience.may_show`` and the engines' filters."""
+    return Audience.PROFESSIONAL if sees_professionals() else Audience.PUBLIC
 
 
 def _load(user_id: str) -> SessionUser | None:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from resource_base.search import EngineUnavailable
-from web.auth.services import person
+from web.auth.services import audience, person
 from web.helpers import external_url, now_paris, runtime, safe_return, without_text
 from web.orientation.services import (
     MAX_SHEET,
@@ -22,7 +22,6 @@ from web.orientation.services import (
     message_text,
     parse_ids,
 )
-from web.resources.routes import visible
 from web.security import limiter, mark_private, orientation_limit
 
 bp = Blueprint("orientation", __name__)
@@ -48,11 +47,9 @@ def _return_path(value: str | None) -> str | None:
 
 
 def _visible_records(rt, ids: list[str]) -> tuple[list[dict], list[str]]:
-    """The records this person may see; the others count as missing (same rule as the API)."""
-    records, missing = load_resources(rt, ids)
-    shown = [r for r in records if visible(r)]
-    hidden = [r["id"] for r in records if not visible(r)]
-    return shown, missing + hidden
+    """The records this person may see; the others count as missing (``may_show``, the rule
+    the API and the engines apply)."""
+    return load_resources(rt, ids, audience())
 
 
 @bp.post("/orientation")

@@ -14,6 +14,7 @@ import segno
 from markupsafe import Markup
 
 from resource_base import vocabulary
+from resource_base.audience import Audience
 from resource_base.orientation import MAX_RESOURCES, OrientationEvent
 from web.helpers import Runtime, phone_text
 from web.resources.services import ResourceView
@@ -41,11 +42,14 @@ def qr_svg(url: str) -> Markup:
     return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
 
 
-def load_resources(runtime: Runtime, ids: list[str]) -> tuple[list[dict], list[str]]:
-    """The records found, and the ids that are unknown (deleted since the search)."""
+def load_resources(
+    runtime: Runtime, ids: list[str], audience: Audience
+) -> tuple[list[dict], list[str]]:
+    """The records ``audience`` may see, and the other ids (deleted since the search, or
+    professionals-only for a public audience: the same answer)."""
     found, missing = [], []
     for rid in ids:
-        record = runtime.engine.get(rid)
+        record = runtime.search_service.get(rid, audience)
         if record:
             found.append(record)
         else:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from resource_base.audience import PROFESSIONAL_VISIBILITY, visibility_of
 from resource_base.search import EngineUnavailable
-from web.auth.services import sees_professionals
+from web.auth.services import audience
 from web.errors import error_page
 from web.helpers import now_paris, runtime, safe_return
 from web.resources.services import ResourceView, zone_labels
@@ -14,31 +15,25 @@ from web.security import limiter, mark_private, ui_limit
 bp = Blueprint("resources", __name__)
 
 
-def visible(record: dict | None) -> bool:
-    """The UI's one visibility rule (search, resource page, sheet): professionals-only
-    resources exist only for logged-in professionals."""
-    if record is None:
-        return False
-    return record.get("visibilite") != "professionnels" or sees_professionals()
-
-
 @bp.get("/ressources/<resource_id>")
 @limiter.limit(ui_limit)
 def show(resource_id: str):
     rt = runtime()
     try:
-        record = rt.engine.get(resource_id)
+        # Professionals-only resources for logged-in professionals only (QR codes and the
+        # widget lead anonymous visitors here: they see public resources).
+        record = rt.search_service.get(resource_id, audience())
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
-    if not visible(record):
-        # The same answer as an unknown id: an anonymous visitor learns nothing.
+    if record is None:
+        # The same answer for an unknown id and a hidden one: an anonymous visitor learns nothing.
         return error_page(
             404,
             "Cette ressource n'existe pas ou n'est plus référencée : "
             "elle a peut-être été retirée lors de la dernière mise à jour de la base.",
             title="Ressource introuvable",
         )
-    if record.get("visibilite") == "professionnels":
+    if visibility_of(record) == PROFESSIONAL_VISIBILITY:
         mark_private()
     resource = ResourceView(record, now_paris())
     return render_template(

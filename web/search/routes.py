@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
+from resource_base.audience import Audience
 from resource_base.search import EngineUnavailable
-from web.auth.services import sees_professionals
+from web.auth.services import audience as current_audience
 from web.helpers import now_paris, runtime, without_text
 from web.resources.services import ResourceView
 from web.search.services import SearchForm, category_groups, run_search
@@ -14,13 +15,13 @@ from web.security import limiter, mark_private, ui_limit
 bp = Blueprint("search", __name__)
 
 
-def render_search(template: str, *, professionnels: bool, **context):
+def render_search(template: str, *, audience: Audience, **context):
     """Run the form's search and render it: the adviser page and the widget share this."""
     form = SearchForm.from_args(request.args)
-    if professionnels:
+    if audience is Audience.PROFESSIONAL:
         mark_private()
     try:
-        outcome = run_search(runtime(), form, professionnels=professionnels)
+        outcome = run_search(runtime(), form, audience=audience)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     now = now_paris()
@@ -44,7 +45,7 @@ def index():
     # Professionals-only resources: the same rule as the resource page and the sheet.
     return render_search(
         "search/index.html",
-        professionnels=sees_professionals(),
+        audience=current_audience(),
         # The way back to this search, without the free text ``q`` (never in shared URLs).
         retour=without_text(request.full_path) if request.query_string else "/",
     )
