@@ -40,7 +40,8 @@ def default_url(data_dir: str | Path) -> str:
 def _owner_only_file(path: Path) -> None:
     """Create the SQLite file readable by its owner only (SQLite gives its journal and WAL
     files the permissions of the database file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 

@@ -55,10 +55,11 @@ def test_an_empty_database_is_refused_with_the_command_to_run(tmp_path):
 
 
 def test_sqlite_file_is_readable_by_its_owner_only(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'prive.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'donnees' / 'prive.db'}")
     db.upgrade()
-    mode = stat.S_IMODE(os.stat(tmp_path / "prive.db").st_mode)
+    mode = stat.S_IMODE(os.stat(tmp_path / "donnees" / "prive.db").st_mode)
     assert mode == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "donnees").st_mode) == 0o700
     db.dispose()
 
 
