@@ -12,11 +12,19 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Protocol
 
 from resource_base import text, vocabulary
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 from resource_base.models import Resource
+from resource_base.quality import (
+    Step,
+    quality_on,
+    quality_steps,
+    steps_from_json,
+    steps_to_json,
+)
 
 DEFAULT_RADIUS_KM = 30.0
 MAX_RADIUS_KM = 200.0
@@ -199,7 +207,7 @@ class Candidate:
     thematiques: frozenset[str]
     mots_nom: frozenset[str]
     mots: frozenset[str]
-    qualite: int
+    qualite_paliers: tuple[Step, ...]  # the official quality score by day (resource_base.quality)
     statut: str
     visibilite: str
     publics: frozenset[str]
@@ -208,13 +216,14 @@ class Candidate:
     resume: dict = field(compare=False, hash=False, repr=False)
 
 
-def search_document(resource: Resource, today=None) -> dict:
-    """The flat document every engine indexes for a resource (also the ``resume`` source)."""
+def search_document(resource: Resource) -> dict:
+    """The flat document every engine indexes for a resource (also the ``resume`` source);
+    ``qualite_paliers`` is the quality score as a step function of the day."""
     doc = resource.to_dict()
     doc["categories"] = resource.categories
     doc["mots_nom"] = resource.mots_nom()
     doc["mots"] = resource.mots()
-    doc["qualite"] = resource.qualite(today)
+    doc["qualite_paliers"] = steps_to_json(quality_steps(resource))
     doc["a_distance"] = resource.a_distance
     doc["sur_place"] = resource.sur_place
     return doc
@@ -262,7 +271,7 @@ def candidate_from_document(doc: dict) -> Candidate:
         thematiques=frozenset(doc.get("thematiques") or ()),
         mots_nom=frozenset(doc.get("mots_nom") or ()),
         mots=frozenset(doc.get("mots") or ()),
-        qualite=int(doc.get("qualite") or 0),
+        qualite_paliers=steps_from_json(doc.get("qualite_paliers") or ()),
         statut=doc.get("statut") or "actif",
         visibilite=doc.get("visibilite") or "public",
         publics=frozenset(doc.get("publics") or ()),
@@ -274,11 +283,13 @@ def candidate_from_document(doc: dict) -> Candidate:
 
 @dataclass(frozen=True)
 class SearchPlan:
-    """A validated query with its place resolved and its text parsed: the input of engines."""
+    """A validated query with its place resolved and its text parsed: the input of engines.
+    ``today`` is the day the quality score is evaluated for (``resource_base.quality``)."""
 
     query: SearchQuery
     location: Location
     groups: tuple[text.TermGroup, ...]
+    today: date = field(default_factory=date.today)
 
     @property
     def window(self) -> int:
@@ -287,14 +298,16 @@ class SearchPlan:
         return min(MAX_WINDOW, self.query.page * self.query.size + 10)
 
 
-def plan(query: SearchQuery, directory: CommuneDirectory) -> SearchPlan:
+def plan(query: SearchQuery, directory: CommuneDirectory, today: date | None = None) -> SearchPlan:
+    """Validate ``query`` (``SearchError``), resolve its place (``UnknownLocation``), parse its
+    text; ``today`` (default: the current date) dates the quality score."""
     query.validate()
     location = resolve_location(query, directory)
     groups = text.query_groups(query.q)
     if query.q and query.q.strip() and not groups:
         # Only stop words: search as if no text had been given.
         query = replace(query, q=None)
-    return SearchPlan(query, location, groups)
+    return SearchPlan(query, location, groups, today or date.today())
 
 
 # --- The rules every engine implements ------------------------------------------------------
@@ -453,13 +466,14 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
         return None
     points = th_points + t_points
     sort_distance = distance if (distance is not None and candidate.sur_place) else math.inf
-    key = (-points, sort_distance, -candidate.qualite, candidate.id)
+    qualite = quality_on(candidate.qualite_paliers, plan_.today)
+    key = (-points, sort_distance, -qualite, candidate.id)
     explication = {
         "thematiques": [{**m, "libelle": vocabulary.label(m["thematique"])} for m in th_matches],
         "mots": words,
         "eligibilite": reason,
         "portee": _reach_text(candidate, distance),
-        "points": {"thematiques": th_points, "texte": t_points, "qualite": candidate.qualite},
+        "points": {"thematiques": th_points, "texte": t_points, "qualite": qualite},
     }
     if candidate.statut == "fermeture-temporaire":
         explication["avertissement"] = "Fermé temporairement"
@@ -481,7 +495,8 @@ def _reach_text(candidate: Candidate, distance: float | None) -> str:
 
 def rank(items: Iterable[ResultItem]) -> list[ResultItem]:
     """Order: relevance points, then distance (on-site first, remote-only last), then record
-    quality, then id, so that the order is total and the same in every engine."""
+    quality on the search day (data·inclusion's score, ``resource_base.quality``), then id,
+    so that the order is total and the same in every engine."""
     return sorted(items, key=lambda item: item.key)
 
 
@@ -559,8 +574,10 @@ class SearchService:
         self.engine = engine
         self.directory = directory
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        plan_ = plan(query, self.directory)
+    def search(self, query: SearchQuery, today: date | None = None) -> SearchResult:
+        """One page of results; ``today`` (default: the current date) dates the quality
+        score."""
+        plan_ = plan(query, self.directory, today)
         retrieval = self.engine.retrieve(plan_)
         evaluated = (evaluate(c, plan_) for c in retrieval.candidates)
         ranked = rank(item for item in evaluated if item is not None)

@@ -18,12 +18,14 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
 from resource_base import vocabulary
 from resource_base.geo import EARTH_RADIUS_KM, bounding_box
 from resource_base.models import Resource
+from resource_base.quality import quality_steps, steps_to_json
 from resource_base.search import (
     POINTS_TEXT_NAME,
     POINTS_TEXT_OTHER,
@@ -37,7 +39,7 @@ from resource_base.search import (
 )
 from resource_base.store import Store
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS moteur_docs (
         rid INTEGER PRIMARY KEY,
@@ -48,7 +50,7 @@ SCHEMA = (
         sur_place INTEGER NOT NULL,
         statut TEXT NOT NULL,
         visibilite TEXT NOT NULL,
-        qualite INTEGER NOT NULL,
+        qualite_paliers TEXT NOT NULL,
         frais TEXT,
         publics TEXT NOT NULL,
         modes TEXT NOT NULL,
@@ -135,7 +137,7 @@ class EmbeddedEngine:
                     int(resource.sur_place),
                     resource.statut,
                     resource.visibilite,
-                    resource.qualite(),
+                    json.dumps(steps_to_json(quality_steps(resource)), separators=(",", ":")),
                     resource.frais,
                     _SEP.join(resource.publics),
                     _SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),
@@ -148,7 +150,8 @@ class EmbeddedEngine:
             texts.append((rid, mots_nom, mots))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
-            "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots) "
+            "visibilite, qualite_paliers, frais, publics, modes, zone, thematiques, mots_nom, "
+            "mots) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
@@ -199,7 +202,7 @@ class EmbeddedEngine:
             last = 0
             while True:
                 rows = conn.execute(
-                    "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
+                    "SELECT d.rid, d.mots_nom, d.mots, d.qualite_paliers, d.a_distance, d.sur_place, r.data "
                     "FROM moteur_docs d JOIN resources r ON r.id = d.id "
                     "WHERE d.rid > ? ORDER BY d.rid LIMIT ?",
                     (last, batch),
@@ -268,19 +271,25 @@ class _Index:
     remote: np.ndarray
     closed: np.ndarray
     public: np.ndarray
-    tiebreak: np.ndarray  # rank by (-qualite, id): the last keys of the ranking
+    id_rank: np.ndarray  # rank of each rid's id in id order (the last ranking key)
+    # The quality steps of every rid, flattened: rid, first day, end day (ordinals), value.
+    step_rid: np.ndarray
+    step_start: np.ndarray
+    step_end: np.ndarray
+    step_value: np.ndarray
     zone_empty: np.ndarray
     publics_empty: np.ndarray
     zones: dict[str, np.ndarray]
     values: dict[str, dict[str, np.ndarray]]
     tokens: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     candidates_cache: dict[int, Candidate] = field(default_factory=dict)
+    tiebreaks: dict[date, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, version: str) -> _Index:
         rows = conn.execute(
             "SELECT rid, id, latitude, longitude, a_distance, sur_place, statut, visibilite, "
-            "qualite, frais, publics, modes, zone, thematiques FROM moteur_docs"
+            "qualite_paliers, frais, publics, modes, zone, thematiques FROM moteur_docs"
         ).fetchall()
         size = (max((r[0] for r in rows), default=0)) + 1
         rid = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -299,11 +308,25 @@ class _Index:
         latitude, longitude = column(2, np.float64), column(3, np.float64)
         remote = column(4, np.int8, 0).astype(bool)
         located = column(5, np.int8, 0).astype(bool) & ~np.isnan(latitude) & ~np.isnan(longitude)
-        order = sorted(rows, key=lambda r: (-r[8], r[1]))
-        tiebreak = np.zeros(size, dtype=np.int64)
-        tiebreak[np.fromiter((r[0] for r in order), dtype=np.int64, count=len(order))] = np.arange(
-            len(order)
+        by_id = sorted(rows, key=lambda r: r[1])
+        id_rank = np.zeros(size, dtype=np.int64)
+        id_rank[np.fromiter((r[0] for r in by_id), dtype=np.int64, count=len(by_id))] = np.arange(
+            len(by_id)
         )
+        steps = [
+            (
+                r[0],
+                date.fromisoformat(s["depuis"]).toordinal(),
+                date.fromisoformat(s["jusqu_a"]).toordinal(),
+                s["valeur"],
+            )
+            for r in rows
+            for s in json.loads(r[8])
+        ]
+        step_columns = [
+            np.fromiter((step[i] for step in steps), dtype=np.int64, count=len(steps))
+            for i in range(4)
+        ]
 
         lists: dict[str, dict[str, list[int]]] = {
             name: {}
@@ -364,12 +387,31 @@ class _Index:
             remote=remote,
             closed=values["statut"].get("ferme", none),
             public=values["visibilite"].get("public", none),
-            tiebreak=tiebreak,
+            id_rank=id_rank,
+            step_rid=step_columns[0],
+            step_start=step_columns[1],
+            step_end=step_columns[2],
+            step_value=step_columns[3],
             zone_empty=empty_zone,
             publics_empty=empty_publics,
             zones=zones,
             values=values,
         )
+
+    def tiebreak(self, today: date) -> np.ndarray:
+        """Each rid's rank by (-quality on ``today``, id): the last keys of the ranking.
+        Computed once per day from the quality steps (``resource_base.quality``)."""
+        found = self.tiebreaks.get(today)
+        if found is None:
+            day = today.toordinal()
+            holds = (self.step_start <= day) & (day < self.step_end)
+            quality = np.zeros(self.size, dtype=np.int64)
+            quality[self.step_rid[holds]] = self.step_value[holds]
+            order = np.lexsort((self.id_rank, -quality))
+            found = np.zeros(self.size, dtype=np.int64)
+            found[order] = np.arange(self.size)
+            self.tiebreaks = {today: found}  # one day at a time
+        return found
 
     def value(self, name: str, key: str) -> np.ndarray:
         found = self.values[name].get(key)
@@ -490,7 +532,7 @@ class _Index:
         distance[located] = self.distances(
             rids[located], plan.location.latitude, plan.location.longitude
         )
-        order = np.lexsort((self.tiebreak[rids], distance, -points))
+        order = np.lexsort((self.tiebreak(plan.today)[rids], distance, -points))
         return rids[order[:window]]
 
     def candidates(self, rids: np.ndarray, conn: sqlite3.Connection) -> list[Candidate]:
@@ -502,7 +544,7 @@ class _Index:
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = conn.execute(
-                "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
+                "SELECT d.rid, d.mots_nom, d.mots, d.qualite_paliers, d.a_distance, d.sur_place, r.data "
                 f"FROM moteur_docs d JOIN resources r ON r.id = d.id WHERE d.rid IN ({marks})",
                 chunk,
             )
@@ -511,7 +553,7 @@ class _Index:
         return [cache[int(r)] for r in rids if int(r) in cache]
 
 
-def _search_document(mots_nom, mots, qualite, a_distance, sur_place, data) -> dict:
+def _search_document(mots_nom, mots, qualite_paliers, a_distance, sur_place, data) -> dict:
     """A ``search_document`` rebuilt from the store's JSON and the tokens written at import
     (the same as ``resource_base.search.search_document``, without tokenising again)."""
     doc = json.loads(data)
@@ -519,7 +561,7 @@ def _search_document(mots_nom, mots, qualite, a_distance, sur_place, data) -> di
         categories=sorted({vocabulary.category_of(t) for t in doc["thematiques"]}),
         mots_nom=mots_nom.split(),
         mots=mots.split(),
-        qualite=qualite,
+        qualite_paliers=json.loads(qualite_paliers),
         a_distance=bool(a_distance),
         sur_place=bool(sur_place),
     )

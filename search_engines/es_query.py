@@ -4,10 +4,14 @@ The index holds the flat ``search_document`` of each resource. Text fields carry
 own normalised tokens as keywords (``mots_nom``, ``mots``), so French text handling needs no
 analysis plugin: the test distribution has the server modules only. Relevance points are
 integer ``constant_score`` boosts, summed exactly as ``resource_base.search`` does; ties are
-broken by the same keys (distance, quality, id) in the sort.
+broken by the same keys (distance, quality, id) in the sort. The quality of the search day is
+the value of the nested ``qualite_paliers`` step whose range holds that day: a nested sort with
+a range filter, which needs no scripting (the test distribution has no painless).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from resource_base import vocabulary
 from resource_base.search import (
@@ -21,7 +25,13 @@ from resource_base.search import (
 from resource_base.text import TermGroup
 
 # What the shared ranking reads of each hit (the full record stays in "fiche").
-CANDIDATE_FIELDS = SUMMARY_FIELDS + ("mots_nom", "mots", "qualite", "a_distance", "sur_place")
+CANDIDATE_FIELDS = SUMMARY_FIELDS + (
+    "mots_nom",
+    "mots",
+    "qualite_paliers",
+    "a_distance",
+    "sur_place",
+)
 
 MAPPING = {
     "dynamic": False,
@@ -44,7 +54,15 @@ MAPPING = {
         "a_distance": {"type": "boolean"},
         "sur_place": {"type": "boolean"},
         "lieu_sur_place": {"type": "geo_point"},
-        "qualite": {"type": "integer"},
+        # The quality score by day (resource_base.quality): one nested document per step.
+        "qualite_paliers": {
+            "type": "nested",
+            "properties": {
+                "depuis": {"type": "date"},
+                "jusqu_a": {"type": "date"},
+                "valeur": {"type": "integer"},
+            },
+        },
         "departement": {"type": "keyword"},
         "source": {"type": "keyword"},
         "date_maj": {"type": "date", "ignore_malformed": True},
@@ -181,6 +199,28 @@ def filter_clauses(plan: SearchPlan) -> list[dict]:
     return filters
 
 
+def quality_sort(today: date) -> dict:
+    """Sort by the quality score on ``today``: the step with ``depuis <= today < jusqu_a``."""
+    day = today.isoformat()
+    return {
+        "qualite_paliers.valeur": {
+            "order": "desc",
+            "mode": "max",  # one step holds the day: any mode gives its value
+            "nested": {
+                "path": "qualite_paliers",
+                "filter": {
+                    "bool": {
+                        "filter": [
+                            {"range": {"qualite_paliers.depuis": {"lte": day}}},
+                            {"range": {"qualite_paliers.jusqu_a": {"gt": day}}},
+                        ]
+                    }
+                },
+            },
+        }
+    }
+
+
 def build_search(plan: SearchPlan) -> dict:
     """The search body: filters and text in the query, needs scored in the query and
     filtered in ``post_filter`` so that the category facets ignore the needs selected."""
@@ -206,7 +246,7 @@ def build_search(plan: SearchPlan) -> dict:
                     "ignore_unmapped": True,
                 }
             },
-            {"qualite": {"order": "desc"}},
+            quality_sort(plan.today),
             {"id": {"order": "asc"}},
         ],
         "size": plan.window,

@@ -6,8 +6,10 @@ The same data and queries run on the embedded engine and on a real Elasticsearch
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from contract_data import BUDGET, DETTE, GARDE
+from contract_data import ALIMENTATION, BUDGET, DECAY_START, DETTE, GARDE
 
 from resource_base.search import MAX_WINDOW, SearchError, SearchQuery, UnknownLocation
 
@@ -19,12 +21,12 @@ def ids(result) -> list[str]:
     return [item.candidate.id.removeprefix("test--") for item in result.items]
 
 
-def search(rt, **kwargs):
+def search(rt, today=None, **kwargs):
     kwargs.setdefault("size", 100)
     for name in ("thematiques", "publics", "modes_accueil", "frais"):
         if name in kwargs:
             kwargs[name] = tuple(kwargs[name])
-    return rt.search_service.search(SearchQuery(**kwargs))
+    return rt.search_service.search(SearchQuery(**kwargs), today=today)
 
 
 # --- eligibility ---------------------------------------------------------------------------
@@ -175,6 +177,33 @@ def test_closer_first_among_equally_relevant(contract_runtime):
 def test_quality_breaks_ties_at_the_same_place(contract_runtime):
     found = ids(search(contract_runtime, code_commune=CHALONS, q="atelier numerique"))
     assert found == ["same-place-fresh", "same-place-stale"]
+
+
+@pytest.mark.parametrize(
+    ("days", "first", "qualites"),
+    [
+        # Both fresh: the more complete record first.
+        (100, "epicerie-complete", {"epicerie-complete": 56, "epicerie-recente": 50}),
+        # 600 days on, the older record's freshness has decayed below the newer one's.
+        (600, "epicerie-recente", {"epicerie-complete": 47, "epicerie-recente": 50}),
+        # Both over two years old: completeness decides again.
+        (1400, "epicerie-complete", {"epicerie-complete": 44, "epicerie-recente": 38}),
+    ],
+)
+def test_quality_is_the_official_score_on_the_search_day(contract_runtime, days, first, qualites):
+    # The same two records at the same place, searched on three days (a moved clock).
+    result = search(
+        contract_runtime,
+        today=DECAY_START + timedelta(days=days),
+        code_commune=CHALONS,
+        thematiques=[ALIMENTATION],
+    )
+    assert ids(result) == [first, ({*qualites} - {first}).pop()]
+    explained = {
+        item.candidate.id.removeprefix("test--"): item.explication["points"]["qualite"]
+        for item in result.items
+    }
+    assert explained == qualites
 
 
 def test_name_match_ranks_above_description_match(contract_runtime):
