@@ -29,6 +29,7 @@ the day (a nested sort with a range filter: the test distribution has no scripti
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from typing import NamedTuple
@@ -58,15 +59,24 @@ def quality_steps(resource: Resource) -> tuple[Step, ...]:
     >>> [s.valeur for s in quality_steps(Resource("x", "s", "x", "51", "Nom", "Structure"))]
     [0]
     """
-    values = list(_static_values(_features(resource)))
+    values = _static_values(_features(resource))
     position = official.CRITERES.index(official.date_maj_recente)
     if official.date_maj_recente(_undated(resource.source)) is None:
         return (Step(FIRST_DAY, LAST_DAY, _score(values)),)  # a source the criterion skips
     if resource.date_maj is None:
         return (Step(FIRST_DAY, LAST_DAY, _score(_with(values, position, 0.0))),)
-    dated = date.fromisoformat(resource.date_maj)
+    return _dated_steps(values, position, resource.date_maj)
+
+
+@lru_cache(maxsize=65_536)
+def _dated_steps(
+    values: tuple[float | None, ...], position: int, date_maj: str
+) -> tuple[Step, ...]:
+    """The steps of records with these criteria values and update date: few distinct pairs
+    in a department's file, so each is built once."""
+    dated = date.fromisoformat(date_maj)
     steps = []
-    for start_age, end_age, value in _relative_steps(tuple(values), position):
+    for start_age, end_age, value in _relative_steps(values, position):
         start = FIRST_DAY if start_age == 0 else dated + timedelta(days=start_age)
         end = LAST_DAY if end_age is None else dated + timedelta(days=end_age)
         steps.append(Step(start, end, value))
@@ -93,6 +103,12 @@ def steps_to_json(steps: tuple[Step, ...]) -> list[dict]:
         {"depuis": s.depuis.isoformat(), "jusqu_a": s.jusqu_a.isoformat(), "valeur": s.valeur}
         for s in steps
     ]
+
+
+@lru_cache(maxsize=65_536)
+def steps_json_text(steps: tuple[Step, ...]) -> str:
+    """``steps_to_json`` as compact JSON text (what the embedded engine stores)."""
+    return json.dumps(steps_to_json(steps), separators=(",", ":"))
 
 
 def steps_from_json(items: list[dict]) -> tuple[Step, ...]:
@@ -178,13 +194,13 @@ def _undated(source: str) -> Service:
     return Service.model_construct(source=source, date_maj=None)
 
 
-def _score(values: list[float | None]) -> int:
+def _score(values: tuple[float | None, ...] | list[float | None]) -> int:
     """``score_qualite.score``'s arithmetic, in its order, as an integer percentage."""
     relevant = [round(v, 2) for v in values if v is not None]
     return round(round(sum(relevant) / len(relevant), 2) * 100)
 
 
-def _with(values: list[float | None], position: int, value: float) -> list[float | None]:
+def _with(values: tuple[float | None, ...], position: int, value: float) -> list[float | None]:
     out = list(values)
     out[position] = value
     return out
@@ -199,7 +215,7 @@ def _relative_steps(
     runs: list[list] = []
     freshness = _freshness_by_age()
     for age in range(MAX_AGE_DAYS + 1):
-        value = _score(_with(list(values), position, freshness[age]))
+        value = _score(_with(values, position, freshness[age]))
         if runs and runs[-1][2] == value:
             continue
         if runs:

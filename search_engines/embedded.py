@@ -18,14 +18,13 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 
 from resource_base import vocabulary
 from resource_base.geo import EARTH_RADIUS_KM, bounding_box
 from resource_base.models import Resource
-from resource_base.quality import quality_steps, steps_to_json
+from resource_base.quality import quality_steps, steps_json_text
 from resource_base.search import (
     POINTS_TEXT_NAME,
     POINTS_TEXT_OTHER,
@@ -38,6 +37,7 @@ from resource_base.search import (
     empty_facets,
 )
 from resource_base.store import Store
+from search_engines.quality_order import QualityOrder
 
 SCHEMA_VERSION = "4"
 SCHEMA = (
@@ -137,7 +137,7 @@ class EmbeddedEngine:
                     int(resource.sur_place),
                     resource.statut,
                     resource.visibilite,
-                    json.dumps(steps_to_json(quality_steps(resource)), separators=(",", ":")),
+                    steps_json_text(quality_steps(resource)),
                     resource.frais,
                     _SEP.join(resource.publics),
                     _SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),
@@ -271,19 +271,13 @@ class _Index:
     remote: np.ndarray
     closed: np.ndarray
     public: np.ndarray
-    id_rank: np.ndarray  # rank of each rid's id in id order (the last ranking key)
-    # The quality steps of every rid, flattened: rid, first day, end day (ordinals), value.
-    step_rid: np.ndarray
-    step_start: np.ndarray
-    step_end: np.ndarray
-    step_value: np.ndarray
+    quality: QualityOrder  # rank by (-quality on the day, id): the last keys of the ranking
     zone_empty: np.ndarray
     publics_empty: np.ndarray
     zones: dict[str, np.ndarray]
     values: dict[str, dict[str, np.ndarray]]
     tokens: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     candidates_cache: dict[int, Candidate] = field(default_factory=dict)
-    tiebreaks: dict[date, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, version: str) -> _Index:
@@ -308,25 +302,7 @@ class _Index:
         latitude, longitude = column(2, np.float64), column(3, np.float64)
         remote = column(4, np.int8, 0).astype(bool)
         located = column(5, np.int8, 0).astype(bool) & ~np.isnan(latitude) & ~np.isnan(longitude)
-        by_id = sorted(rows, key=lambda r: r[1])
-        id_rank = np.zeros(size, dtype=np.int64)
-        id_rank[np.fromiter((r[0] for r in by_id), dtype=np.int64, count=len(by_id))] = np.arange(
-            len(by_id)
-        )
-        steps = [
-            (
-                r[0],
-                date.fromisoformat(s["depuis"]).toordinal(),
-                date.fromisoformat(s["jusqu_a"]).toordinal(),
-                s["valeur"],
-            )
-            for r in rows
-            for s in json.loads(r[8])
-        ]
-        step_columns = [
-            np.fromiter((step[i] for step in steps), dtype=np.int64, count=len(steps))
-            for i in range(4)
-        ]
+        quality = QualityOrder.load(size, ((r[0], r[1], r[8]) for r in rows))
 
         lists: dict[str, dict[str, list[int]]] = {
             name: {}
@@ -387,31 +363,12 @@ class _Index:
             remote=remote,
             closed=values["statut"].get("ferme", none),
             public=values["visibilite"].get("public", none),
-            id_rank=id_rank,
-            step_rid=step_columns[0],
-            step_start=step_columns[1],
-            step_end=step_columns[2],
-            step_value=step_columns[3],
+            quality=quality,
             zone_empty=empty_zone,
             publics_empty=empty_publics,
             zones=zones,
             values=values,
         )
-
-    def tiebreak(self, today: date) -> np.ndarray:
-        """Each rid's rank by (-quality on ``today``, id): the last keys of the ranking.
-        Computed once per day from the quality steps (``resource_base.quality``)."""
-        found = self.tiebreaks.get(today)
-        if found is None:
-            day = today.toordinal()
-            holds = (self.step_start <= day) & (day < self.step_end)
-            quality = np.zeros(self.size, dtype=np.int64)
-            quality[self.step_rid[holds]] = self.step_value[holds]
-            order = np.lexsort((self.id_rank, -quality))
-            found = np.zeros(self.size, dtype=np.int64)
-            found[order] = np.arange(self.size)
-            self.tiebreaks = {today: found}  # one day at a time
-        return found
 
     def value(self, name: str, key: str) -> np.ndarray:
         found = self.values[name].get(key)
@@ -532,7 +489,7 @@ class _Index:
         distance[located] = self.distances(
             rids[located], plan.location.latitude, plan.location.longitude
         )
-        order = np.lexsort((self.tiebreak(plan.today)[rids], distance, -points))
+        order = np.lexsort((self.quality.tiebreak(plan.today)[rids], distance, -points))
         return rids[order[:window]]
 
     def candidates(self, rids: np.ndarray, conn: sqlite3.Connection) -> list[Candidate]:
