@@ -84,7 +84,8 @@ def _dated_steps(
 
 
 def quality_on(steps: tuple[Step, ...], today: date) -> int:
-    """The score (0–100) on ``today``: the value of the step holding that day."""
+    """The score (0–100) on ``today``: the value of the step holding that day. Raises
+    ``ValueError`` when none does (``quality_steps`` always covers every day)."""
     for step in steps:
         if step.depuis <= today < step.jusqu_a:
             return step.valeur
@@ -112,6 +113,7 @@ def steps_json_text(steps: tuple[Step, ...]) -> str:
 
 
 def steps_from_json(items: list[dict]) -> tuple[Step, ...]:
+    """The inverse of ``steps_to_json`` (an indexed document back to steps)."""
     return tuple(
         Step(date.fromisoformat(i["depuis"]), date.fromisoformat(i["jusqu_a"]), int(i["valeur"]))
         for i in items
