@@ -84,12 +84,13 @@ def _dated_steps(
 
 
 def quality_on(steps: tuple[Step, ...], today: date) -> int:
-    """The score (0–100) on ``today``: the value of the step holding that day. Raises
-    ``ValueError`` when none does (``quality_steps`` always covers every day)."""
+    """The score (0–100) on ``today``: the value of the step holding that day
+    (``quality_steps`` covers every day). 0 without steps: a document indexed before they
+    existed, until ``relais reindex`` (the Elasticsearch sort puts those last too)."""
     for step in steps:
         if step.depuis <= today < step.jusqu_a:
             return step.valeur
-    raise ValueError(f"no quality step holds {today}")
+    return 0
 
 
 def quality(resource: Resource, today: date | None = None) -> int:

@@ -105,6 +105,7 @@ def test_steps_cover_every_day_once_and_survive_json():
     assert 5 < len(steps) < 40
     assert steps_from_json(steps_to_json(steps)) == steps
     assert steps_to_json(steps)[0]["depuis"] == "1970-01-01"
+    assert quality_on((), date.today()) == 0  # a document indexed without steps
 
 
 def test_records_without_freshness_have_one_step():
