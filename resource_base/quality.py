@@ -10,10 +10,12 @@ Only freshness depends on time (``date_maj_recente``: 1 for a record under 6 mon
 falling linearly to 0 at 2 years, read from the clock): a score computed at import would stay
 frozen. So the score is stored as a step function of the day, and evaluated on the search day:
 
-- ``quality_steps(resource)`` (at import) evaluates the time-independent criteria once with the
-  official functions, then the score for every age of the record: a tuple of
-  ``Step(depuis, jusqu_a, valeur)``, consecutive day intervals ``[depuis, jusqu_a)`` covering
-  1970-01-01 to 9999-12-31 (about 15 steps for a dated record, one for the others);
+- ``quality_code(resource)`` (at import) evaluates the time-independent criteria once with the
+  official functions, then the score for every age of the record, and writes it compactly:
+  ``"2025-01-14|0:94,180:83,181:94,227:93,…"`` (``date_maj``, then from which age in days each
+  score holds; ``"|0:55"`` for a record whose score does not depend on the day);
+- ``quality_steps(code)`` turns it into ``Step(depuis, jusqu_a, valeur)``: consecutive day
+  intervals ``[depuis, jusqu_a)`` from 1970-01-01 to 9999-12-31 (about 15 for a dated record);
 - ``quality_on(steps, today)`` (at search) is the value of the interval holding ``today``.
 
 The freshness of each age (0–731 days) comes from the official ``date_maj_recente`` itself,
@@ -22,14 +24,14 @@ criterion depends on the age only); no formula is copied. The official function 
 quirk, kept: at exactly 180 days (``SIX_MOIS``) neither of its bounds holds and it returns 0.
 Days before ``date_maj`` (which the importer refuses in the future) count as age 0.
 
-Both engines evaluate the same steps (``search_engines``): the embedded engine in numpy, per
-day; Elasticsearch from nested documents, sorted by the value of the step whose range holds
-the day (a nested sort with a range filter: the test distribution has no scripting).
+Both engines store the code (``qualite``) and evaluate the same steps (``search_engines``): the
+embedded engine in numpy, once per day; Elasticsearch from nested documents
+(``qualite_paliers``), sorted by the value of the step whose range holds the day (a nested sort
+with a range filter: the test distribution has no scripting).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from typing import NamedTuple
@@ -53,32 +55,37 @@ class Step(NamedTuple):
     valeur: int
 
 
-def quality_steps(resource: Resource) -> tuple[Step, ...]:
-    """The official score of ``resource`` as a step function of the day (module docstring).
+def quality_code(resource: Resource) -> str:
+    """The official score of ``resource`` by day, as compact text (module docstring).
 
-    >>> [s.valeur for s in quality_steps(Resource("x", "s", "x", "51", "Nom", "Structure"))]
-    [0]
+    >>> quality_code(Resource("x", "s", "x", "51", "Nom", "Structure"))
+    '|0:0'
     """
     values = _static_values(_features(resource))
     position = official.CRITERES.index(official.date_maj_recente)
     if official.date_maj_recente(_undated(resource.source)) is None:
-        return (Step(FIRST_DAY, LAST_DAY, _score(values)),)  # a source the criterion skips
+        return f"|0:{_score(values)}"  # a source the criterion skips
     if resource.date_maj is None:
-        return (Step(FIRST_DAY, LAST_DAY, _score(_with(values, position, 0.0))),)
-    return _dated_steps(values, position, resource.date_maj)
+        return f"|0:{_score(_with(values, position, 0.0))}"
+    return resource.date_maj + "|" + _relative_code(values, position)
 
 
 @lru_cache(maxsize=65_536)
-def _dated_steps(
-    values: tuple[float | None, ...], position: int, date_maj: str
-) -> tuple[Step, ...]:
-    """The steps of records with these criteria values and update date: few distinct pairs
-    in a department's file, so each is built once."""
-    dated = date.fromisoformat(date_maj)
+def quality_steps(code: str) -> tuple[Step, ...]:
+    """The steps a ``quality_code`` stands for; ``()`` for an empty or malformed code."""
+    dated, _, runs = code.partition("|")
+    try:
+        starts = [(int(age), int(value)) for age, value in (r.split(":") for r in runs.split(","))]
+        origin = date.fromisoformat(dated) if dated else None
+    except ValueError:
+        return ()
     steps = []
-    for start_age, end_age, value in _relative_steps(values, position):
-        start = FIRST_DAY if start_age == 0 else dated + timedelta(days=start_age)
-        end = LAST_DAY if end_age is None else dated + timedelta(days=end_age)
+    for index, (age, value) in enumerate(starts):
+        start = FIRST_DAY if age == 0 or origin is None else origin + timedelta(days=age)
+        following = starts[index + 1][0] if index + 1 < len(starts) else None
+        end = (
+            LAST_DAY if following is None or origin is None else origin + timedelta(days=following)
+        )
         steps.append(Step(start, end, value))
     return tuple(steps)
 
@@ -95,42 +102,30 @@ def quality_on(steps: tuple[Step, ...], today: date) -> int:
 
 def quality(resource: Resource, today: date | None = None) -> int:
     """The official score of ``resource`` on ``today`` (default: today), 0–100."""
-    return quality_on(quality_steps(resource), today or date.today())
+    return quality_on(quality_steps(quality_code(resource)), today or date.today())
 
 
 def steps_to_json(steps: tuple[Step, ...]) -> list[dict]:
     """``[{"depuis": "1970-01-01", "jusqu_a": "2026-06-01", "valeur": 83}, …]`` (ISO dates):
-    the form both engines index."""
+    the nested documents Elasticsearch indexes."""
     return [
         {"depuis": s.depuis.isoformat(), "jusqu_a": s.jusqu_a.isoformat(), "valeur": s.valeur}
         for s in steps
     ]
 
 
-@lru_cache(maxsize=65_536)
-def steps_json_text(steps: tuple[Step, ...]) -> str:
-    """``steps_to_json`` as compact JSON text (what the embedded engine stores)."""
-    return json.dumps(steps_to_json(steps), separators=(",", ":"))
-
-
-def steps_from_json(items: list[dict]) -> tuple[Step, ...]:
-    """The inverse of ``steps_to_json`` (an indexed document back to steps)."""
-    return tuple(
-        Step(date.fromisoformat(i["depuis"]), date.fromisoformat(i["jusqu_a"]), int(i["valeur"]))
-        for i in items
-    )
-
-
 # --- internals ---------------------------------------------------------------------------
 
 
 def _features(resource: Resource) -> tuple:
-    """What the official criteria read of a record, as a hashable key: the vocabulary
-    fields, the description's length, and whether each free-text field is filled (the
-    criteria test those for presence only). Empty lists become None, as in the schema."""
+    """What the official criteria read of a record, as a hashable key with few distinct
+    values: the source, the description criterion's value (it reads the length), the frais,
+    the modes d'accueil and de mobilisation (membership tests), and only whether each other
+    field is filled (the criteria test those for presence). ``()`` stands for an empty list,
+    which the schema writes None. ``test_quality`` holds it to the official score."""
     return (
         resource.source,
-        len(resource.description or ""),
+        _description_value(len(resource.description or "")),
         *(
             bool(value)
             for value in (
@@ -139,19 +134,14 @@ def _features(resource: Resource) -> tuple:
                 resource.courriel,
                 resource.lien_mobilisation,
                 resource.frais_precisions,
-            )
-        ),
-        resource.frais,
-        *(
-            tuple(values) or None
-            for values in (
                 resource.thematiques,
                 resource.publics,
-                resource.modes_accueil,
-                resource.modes_mobilisation,
                 resource.mobilisable_par,
             )
         ),
+        resource.frais,
+        tuple(resource.modes_accueil),
+        tuple(resource.modes_mobilisation),
     )
 
 
@@ -159,37 +149,56 @@ def _features(resource: Resource) -> tuple:
 def _static_values(features: tuple) -> tuple[float | None, ...]:
     """Each official criterion's value for records with these ``features``; None in the
     freshness position (evaluated per day) and for criteria that do not apply."""
-    (source, description_length, adresse, telephone, courriel, lien, precisions, frais) = features[
-        :8
-    ]
-    thematiques, publics, modes_accueil, modes_mobilisation, mobilisable_par = features[8:]
+    (
+        source,
+        description,
+        adresse,
+        telephone,
+        courriel,
+        lien,
+        precisions,
+        thematiques,
+        publics,
+        mobilisable_par,
+        frais,
+        modes_accueil,
+        modes_mobilisation,
+    ) = features
     service = Service.model_construct(
         source=source,
-        description="x" * description_length,
+        description="",  # scored by _description_value
         adresse="x" if adresse else None,
         telephone="x" if telephone else None,
         courriel="x" if courriel else None,
         lien_mobilisation="x" if lien else None,
         frais=frais,
         frais_precisions="x" if precisions else None,
-        thematiques=thematiques,
-        publics=publics,
-        modes_accueil=modes_accueil,
-        modes_mobilisation=modes_mobilisation,
-        mobilisable_par=mobilisable_par,
+        thematiques=("x",) if thematiques else None,
+        publics=("x",) if publics else None,
+        modes_accueil=modes_accueil or None,
+        modes_mobilisation=modes_mobilisation or None,
+        mobilisable_par=("x",) if mobilisable_par else None,
         date_maj=None,
     )
     values: list[float | None] = []
     for criterion in official.CRITERES:
         if criterion is official.date_maj_recente:
             values.append(None)
-            continue
-        try:
+        elif criterion is official.description_bien_definie:
+            values.append(description)
+        else:
             values.append(criterion(service))
-        except ValueError:
-            # The schema requires a description of 5+ characters; ours may be empty.
-            values.append(0.0)
     return tuple(values)
+
+
+@lru_cache(maxsize=16384)
+def _description_value(length: int) -> float:
+    """The official ``description_bien_definie`` for a description of ``length`` characters."""
+    try:
+        return official.description_bien_definie(Service.model_construct(description="x" * length))
+    except ValueError:
+        # The schema requires 5+ characters (the criterion raises on 0); ours may be empty.
+        return 0.0
 
 
 @lru_cache(maxsize=64)
@@ -210,21 +219,18 @@ def _with(values: tuple[float | None, ...], position: int, value: float) -> list
 
 
 @lru_cache(maxsize=4096)
-def _relative_steps(
-    values: tuple[float | None, ...], position: int
-) -> tuple[tuple[int, int | None, int], ...]:
-    """``(start age, end age or None, score)`` runs for a record's time-independent criteria:
-    few distinct combinations, so each is computed once."""
-    runs: list[list] = []
+def _relative_code(values: tuple[float | None, ...], position: int) -> str:
+    """``"0:94,180:83,181:94,…"``: from which age (days) each score holds, for a record's
+    time-independent criteria (few distinct combinations: each is computed once)."""
+    runs: list[str] = []
+    previous = None
     freshness = _freshness_by_age()
     for age in range(MAX_AGE_DAYS + 1):
         value = _score(_with(values, position, freshness[age]))
-        if runs and runs[-1][2] == value:
-            continue
-        if runs:
-            runs[-1][1] = age
-        runs.append([age, None, value])
-    return tuple((start, end, value) for start, end, value in runs)
+        if value != previous:
+            runs.append(f"{age}:{value}")
+            previous = value
+    return ",".join(runs)
 
 
 @cache

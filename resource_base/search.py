@@ -18,13 +18,7 @@ from typing import Protocol
 from resource_base import text, vocabulary
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 from resource_base.models import Resource
-from resource_base.quality import (
-    Step,
-    quality_on,
-    quality_steps,
-    steps_from_json,
-    steps_to_json,
-)
+from resource_base.quality import Step, quality_code, quality_on, quality_steps
 
 DEFAULT_RADIUS_KM = 30.0
 MAX_RADIUS_KM = 200.0
@@ -218,12 +212,12 @@ class Candidate:
 
 def search_document(resource: Resource) -> dict:
     """The flat document every engine indexes for a resource (also the ``resume`` source);
-    ``qualite_paliers`` is the quality score as a step function of the day."""
+    ``qualite`` is the quality score by day, as ``resource_base.quality.quality_code``."""
     doc = resource.to_dict()
     doc["categories"] = resource.categories
     doc["mots_nom"] = resource.mots_nom()
     doc["mots"] = resource.mots()
-    doc["qualite_paliers"] = steps_to_json(quality_steps(resource))
+    doc["qualite"] = quality_code(resource)
     doc["a_distance"] = resource.a_distance
     doc["sur_place"] = resource.sur_place
     return doc
@@ -271,7 +265,7 @@ def candidate_from_document(doc: dict) -> Candidate:
         thematiques=frozenset(doc.get("thematiques") or ()),
         mots_nom=frozenset(doc.get("mots_nom") or ()),
         mots=frozenset(doc.get("mots") or ()),
-        qualite_paliers=steps_from_json(doc.get("qualite_paliers") or ()),
+        qualite_paliers=quality_steps(doc.get("qualite") or ""),
         statut=doc.get("statut") or "actif",
         visibilite=doc.get("visibilite") or "public",
         publics=frozenset(doc.get("publics") or ()),

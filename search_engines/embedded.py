@@ -24,7 +24,7 @@ import numpy as np
 from resource_base import vocabulary
 from resource_base.geo import EARTH_RADIUS_KM, bounding_box
 from resource_base.models import Resource
-from resource_base.quality import quality_steps, steps_json_text
+from resource_base.quality import quality_code
 from resource_base.search import (
     POINTS_TEXT_NAME,
     POINTS_TEXT_OTHER,
@@ -50,7 +50,7 @@ SCHEMA = (
         sur_place INTEGER NOT NULL,
         statut TEXT NOT NULL,
         visibilite TEXT NOT NULL,
-        qualite_paliers TEXT NOT NULL,
+        qualite TEXT NOT NULL,  -- resource_base.quality.quality_code
         frais TEXT,
         publics TEXT NOT NULL,
         modes TEXT NOT NULL,
@@ -137,7 +137,7 @@ class EmbeddedEngine:
                     int(resource.sur_place),
                     resource.statut,
                     resource.visibilite,
-                    steps_json_text(quality_steps(resource)),
+                    quality_code(resource),
                     resource.frais,
                     _SEP.join(resource.publics),
                     _SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),
@@ -150,7 +150,7 @@ class EmbeddedEngine:
             texts.append((rid, mots_nom, mots))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
-            "visibilite, qualite_paliers, frais, publics, modes, zone, thematiques, mots_nom, "
+            "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, "
             "mots) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
@@ -202,7 +202,7 @@ class EmbeddedEngine:
             last = 0
             while True:
                 rows = conn.execute(
-                    "SELECT d.rid, d.mots_nom, d.mots, d.qualite_paliers, d.a_distance, d.sur_place, r.data "
+                    "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
                     "FROM moteur_docs d JOIN resources r ON r.id = d.id "
                     "WHERE d.rid > ? ORDER BY d.rid LIMIT ?",
                     (last, batch),
@@ -283,7 +283,7 @@ class _Index:
     def load(cls, conn: sqlite3.Connection, version: str) -> _Index:
         rows = conn.execute(
             "SELECT rid, id, latitude, longitude, a_distance, sur_place, statut, visibilite, "
-            "qualite_paliers, frais, publics, modes, zone, thematiques FROM moteur_docs"
+            "qualite, frais, publics, modes, zone, thematiques FROM moteur_docs"
         ).fetchall()
         size = (max((r[0] for r in rows), default=0)) + 1
         rid = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -501,7 +501,7 @@ class _Index:
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = conn.execute(
-                "SELECT d.rid, d.mots_nom, d.mots, d.qualite_paliers, d.a_distance, d.sur_place, r.data "
+                "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
                 f"FROM moteur_docs d JOIN resources r ON r.id = d.id WHERE d.rid IN ({marks})",
                 chunk,
             )
@@ -510,7 +510,7 @@ class _Index:
         return [cache[int(r)] for r in rids if int(r) in cache]
 
 
-def _search_document(mots_nom, mots, qualite_paliers, a_distance, sur_place, data) -> dict:
+def _search_document(mots_nom, mots, qualite, a_distance, sur_place, data) -> dict:
     """A ``search_document`` rebuilt from the store's JSON and the tokens written at import
     (the same as ``resource_base.search.search_document``, without tokenising again)."""
     doc = json.loads(data)
@@ -518,7 +518,7 @@ def _search_document(mots_nom, mots, qualite_paliers, a_distance, sur_place, dat
         categories=sorted({vocabulary.category_of(t) for t in doc["thematiques"]}),
         mots_nom=mots_nom.split(),
         mots=mots.split(),
-        qualite_paliers=json.loads(qualite_paliers),
+        qualite=qualite,
         a_distance=bool(a_distance),
         sur_place=bool(sur_place),
     )

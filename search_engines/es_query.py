@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from resource_base import vocabulary
+from resource_base.quality import quality_steps, steps_to_json
 from resource_base.search import (
     POINTS_TEXT_NAME,
     POINTS_TEXT_OTHER,
@@ -28,7 +29,7 @@ from resource_base.text import TermGroup
 CANDIDATE_FIELDS = SUMMARY_FIELDS + (
     "mots_nom",
     "mots",
-    "qualite_paliers",
+    "qualite",
     "a_distance",
     "sur_place",
 )
@@ -54,7 +55,8 @@ MAPPING = {
         "a_distance": {"type": "boolean"},
         "sur_place": {"type": "boolean"},
         "lieu_sur_place": {"type": "geo_point"},
-        # The quality score by day (resource_base.quality): one nested document per step.
+        # The quality score by day (resource_base.quality): one nested document per step;
+        # the compact "qualite" code stays in _source only.
         "qualite_paliers": {
             "type": "nested",
             "properties": {
@@ -81,6 +83,7 @@ def index_document(doc: dict) -> dict:
     indexed = dict(doc)
     indexed["modes_effectifs"] = doc.get("modes_accueil") or [vocabulary.EN_PRESENTIEL]
     indexed["zone_vide"] = not doc.get("zone_eligibilite")
+    indexed["qualite_paliers"] = steps_to_json(quality_steps(doc.get("qualite") or ""))
     if (
         doc.get("sur_place")
         and doc.get("latitude") is not None

@@ -1,19 +1,20 @@
 """The embedded engine's quality key: every record ranked by (-quality on a day, id).
 
-The quality score changes with the day (``resource_base.quality``): each record's steps
-(``qualite_paliers``, stored as JSON in ``moteur_docs``) are flattened into numpy columns once
-per index load, and the order of a day is computed at its first search (a few milliseconds
+The quality score changes with the day (``resource_base.quality``): each record's steps (from
+its ``qualite`` code in ``moteur_docs``) are flattened into numpy columns once per index load, and the order of a day is computed at its first search (a few milliseconds
 for 100,000 records), then reused until the day changes.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
+
+from resource_base.quality import quality_steps
 
 
 @dataclass
@@ -30,19 +31,14 @@ class QualityOrder:
 
     @classmethod
     def load(cls, size: int, rows: Iterable[tuple[int, str, str]]) -> QualityOrder:
-        """``rows``: (rid, id, steps as JSON text) of every record; rids below ``size``."""
+        """``rows``: (rid, id, quality code) of every record; rids below ``size``."""
         rows = list(rows)
         by_id = sorted(rows, key=lambda r: r[1])
         id_rank = np.zeros(size, dtype=np.int64)
         id_rank[np.fromiter((r[0] for r in by_id), dtype=np.int64, count=len(by_id))] = np.arange(
             len(by_id)
         )
-        parsed: dict[str, list[tuple[int, int, int]]] = {}  # records share their steps' text
-        steps = [
-            (rid, *step)
-            for rid, _id, text in rows
-            for step in parsed.get(text) or parsed.setdefault(text, _ordinal_steps(text))
-        ]
+        steps = [(rid, *step) for rid, _id, code in rows for step in _ordinal_steps(code)]
         columns = [
             np.fromiter((step[i] for step in steps), dtype=np.int64, count=len(steps))
             for i in range(4)
@@ -64,13 +60,11 @@ class QualityOrder:
         return found
 
 
-def _ordinal_steps(text: str) -> list[tuple[int, int, int]]:
-    """Stored quality steps as (first day, end day, value), days as ordinals."""
-    return [
-        (
-            date.fromisoformat(s["depuis"]).toordinal(),
-            date.fromisoformat(s["jusqu_a"]).toordinal(),
-            s["valeur"],
-        )
-        for s in json.loads(text)
-    ]
+@lru_cache(maxsize=65_536)
+def _ordinal_steps(code: str) -> tuple[tuple[int, int, int], ...]:
+    """A record's quality steps as (first day, end day, value), days as ordinals; records
+    updated the same day with the same criteria share their code."""
+    return tuple(
+        (step.depuis.toordinal(), step.jusqu_a.toordinal(), step.valeur)
+        for step in quality_steps(code)
+    )

@@ -188,7 +188,7 @@ def test_build_search_literal(directory):
             "source",
             "mots_nom",
             "mots",
-            "qualite_paliers",
+            "qualite",
             "a_distance",
             "sur_place",
         ],

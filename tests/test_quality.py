@@ -18,10 +18,11 @@ from resource_base.models import Resource
 from resource_base.quality import (
     FIRST_DAY,
     LAST_DAY,
+    Step,
     quality,
+    quality_code,
     quality_on,
     quality_steps,
-    steps_from_json,
     steps_to_json,
 )
 
@@ -88,7 +89,7 @@ def test_today_the_score_is_the_official_one(resource):
 def test_the_score_decays_with_a_moved_clock(resource):
     dated = date.fromisoformat(resource.date_maj)
     today = date.today()
-    steps = quality_steps(resource)
+    steps = quality_steps(quality_code(resource))
     by_age = [quality_on(steps, dated + timedelta(days=age)) for age in range(0, 800)]
     for age, value in enumerate(by_age):
         # Searched `age` days after its update = updated `age` days ago, searched today.
@@ -98,19 +99,30 @@ def test_the_score_decays_with_a_moved_clock(resource):
     assert quality(resource, dated - timedelta(days=10)) == by_age[0]  # before its date: fresh
 
 
-def test_steps_cover_every_day_once_and_survive_json():
-    steps = quality_steps(BASE)
+def test_the_code_stands_for_steps_covering_every_day_once():
+    code = quality_code(BASE)
+    assert code.startswith("2025-01-01|0:")
+    steps = quality_steps(code)
     assert steps[0].depuis == FIRST_DAY and steps[-1].jusqu_a == LAST_DAY
     assert all(a.jusqu_a == b.depuis for a, b in zip(steps, steps[1:], strict=False))
     assert 5 < len(steps) < 40
-    assert steps_from_json(steps_to_json(steps)) == steps
-    assert steps_to_json(steps)[0]["depuis"] == "1970-01-01"
+    # The official quirk at exactly 180 days (neither "< 6 months" nor "> 6 months").
+    assert steps[1] == Step(date(2025, 6, 30), date(2025, 7, 1), steps[1].valeur)
+    assert steps[1].valeur < steps[0].valeur == steps[2].valeur
+    assert steps_to_json(steps)[0] == {
+        "depuis": "1970-01-01",
+        "jusqu_a": "2025-06-30",
+        "valeur": steps[0].valeur,
+    }
+    assert quality_steps("|0:55") == (Step(FIRST_DAY, LAST_DAY, 55),)
+    for broken in ("", "x", "2025-13-01|0:1", "|0:"):
+        assert quality_steps(broken) == ()
     assert quality_on((), date.today()) == 0  # a document indexed without steps
 
 
 def test_records_without_freshness_have_one_step():
-    undated = quality_steps(dataclasses.replace(BASE, date_maj=None))
-    exempt = quality_steps(dataclasses.replace(BASE, source="france-travail"))
+    undated = quality_steps(quality_code(dataclasses.replace(BASE, date_maj=None)))
+    exempt = quality_steps(quality_code(dataclasses.replace(BASE, source="france-travail")))
     assert len(undated) == len(exempt) == 1
     # Without a date, freshness counts 0; for a source the criterion skips, it does not count.
     assert (
@@ -124,4 +136,4 @@ def test_empty_description_scores_as_too_short():
     # The schema forbids it (and the official criterion raises); the import template allows it.
     empty = dataclasses.replace(BASE, description="")
     short = dataclasses.replace(BASE, description="Court.")
-    assert quality_steps(empty) == quality_steps(short)
+    assert quality_code(empty) == quality_code(short)
