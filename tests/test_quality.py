@@ -137,3 +137,21 @@ def test_empty_description_scores_as_too_short():
     empty = dataclasses.replace(BASE, description="")
     short = dataclasses.replace(BASE, description="Court.")
     assert quality_code(empty) == quality_code(short)
+
+
+def test_the_embedded_order_reads_the_same_scores_as_the_steps():
+    from search_engines.quality_order import QualityOrder
+
+    codes = [quality_code(r) for r in VARIANTS] + [
+        quality_code(dataclasses.replace(BASE, date_maj=None)),
+        "2025-13-01|0:90",  # unreadable: 0, as quality_on without steps
+        "|0:",
+    ]
+    order = QualityOrder.load(len(codes), ((i, f"id{i}", c) for i, c in enumerate(codes)))
+    for day in (date(2024, 1, 1), date(2025, 6, 30), date(2025, 7, 1), date(2026, 3, 1)):
+        expected = [quality_on(quality_steps(c), day) for c in codes]
+        age = (day.toordinal() - order.origin).clip(0, len(order.table[0]) - 1)
+        assert order.table[order.profile, age].tolist() == expected, day
+        ranks = order.tiebreak(day)
+        by_rank = sorted(range(len(codes)), key=lambda i: (-expected[i], f"id{i}"))
+        assert [int(ranks[i]) for i in by_rank] == list(range(len(codes)))
