@@ -226,6 +226,8 @@ def _relative_code(values: tuple[float | None, ...], position: int) -> str:
     previous = None
     freshness = _freshness_by_age()
     for age in range(MAX_AGE_DAYS + 1):
+        if age and round(freshness[age], 2) == round(freshness[age - 1], 2):
+            continue  # the score rounds each criterion to 2 decimals: same score
         value = _score(_with(values, position, freshness[age]))
         if value != previous:
             runs.append(f"{age}:{value}")
