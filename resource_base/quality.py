@@ -20,7 +20,9 @@ frozen. So the score is stored as a step function of the day, and evaluated on t
 
 The freshness of each age (0–731 days) comes from the official ``date_maj_recente`` itself,
 called once per process and age with a record dated that many days before today (the
-criterion depends on the age only); no formula is copied. The official function has one
+criterion depends on the age only): its formula is not copied. Only the final mean is
+redone here, in ``score``'s order and rounding (``score`` itself takes one whole record and the
+clock); ``tests/test_quality.py`` compares both, day by day. The official function has one
 quirk, kept: at exactly 180 days (``SIX_MOIS``) neither of its bounds holds and it returns 0.
 Days before ``date_maj`` (which the importer refuses in the future) count as age 0.
 
