@@ -499,7 +499,7 @@ def run_benchmark(
     work_dir.mkdir(parents=True, exist_ok=True)
     if directory is None:
         log("lecture du référentiel des communes…")
-        directory = CommuneDirectory.load(settings["COMMUNES_CSV"], settings["EPCI_JSON"])
+        directory = CommuneDirectory.load(settings["DECOUPAGE_DIR"], settings["COMMUNES_CSV"])
     queries = mix.search_queries(directory, options.queries, seed=options.query_seed)
     warmup = mix.search_queries(directory, max(1, options.warmup), seed=options.query_seed + 100)
     prefixes = mix.commune_prefixes(directory, options.lookups, seed=options.query_seed + 1)

@@ -42,7 +42,9 @@ class Runtime:
 
     @cached_property
     def directory(self) -> CommuneDirectory:
-        return CommuneDirectory.load(self.settings["COMMUNES_CSV"], self.settings["EPCI_JSON"])
+        return CommuneDirectory.load(
+            self.settings["DECOUPAGE_DIR"], self.settings["COMMUNES_CSV"]
+        )
 
     @cached_property
     def embedded(self):

@@ -33,21 +33,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Dossier du magasin SQLite, des caches et des rejets.",
     ),
     Setting(
-        "COMMUNES_CSV",
-        _default_communes_csv(),
-        "Fichier CSV des communes (référentiel géographique).",
+        "DECOUPAGE_DIR",
+        str(PROJECT_ROOT / "node_modules" / "@etalab" / "decoupage-administratif" / "data"),
+        "Dossier data de @etalab/decoupage-administratif : communes, codes postaux, EPCI, départements (millésime 2026).",
     ),
     Setting(
-        "EPCI_JSON",
-        str(
-            PROJECT_ROOT
-            / "node_modules"
-            / "@etalab"
-            / "decoupage-administratif"
-            / "data"
-            / "epci.json"
-        ),
-        "Fichier JSON des EPCI et de leurs communes membres (@etalab/decoupage-administratif).",
+        "COMMUNES_CSV",
+        _default_communes_csv(),
+        "Fichier CSV des centres des communes (REF_INSEE, LATITUDE, LONGITUDE).",
     ),
     Setting(
         "SEARCH_ENGINE",
