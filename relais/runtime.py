@@ -42,9 +42,7 @@ class Runtime:
 
     @cached_property
     def directory(self) -> CommuneDirectory:
-        return CommuneDirectory.load(
-            self.settings["DECOUPAGE_DIR"], self.settings["COMMUNES_CSV"]
-        )
+        return CommuneDirectory.load(self.settings["DECOUPAGE_DIR"], self.settings["COMMUNES_CSV"])
 
     @cached_property
     def embedded(self):

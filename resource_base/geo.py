@@ -179,12 +179,6 @@ class CommuneDirectory:
         return frozenset(c.departement for c in self.communes.values())
 
     def get(self, code_insee: str) -> Commune | None:
-        return self.communes.get(code_insee)
-
-    def by_code_postal(self, code_postal: str) -> list[Commune]:
-        return list(self.by_postal.get(code_postal, ()))
-
-    def get(self, code_insee: str) -> Commune | None:
         """The commune of an INSEE code (any case: ``2a004``), or of a former commune's code
         (the commune it belongs to today); None when unknown."""
         code = code_insee.strip().upper()
@@ -247,9 +241,7 @@ class CommuneDirectory:
             dep = suffix.group(2).upper()
             dep = dep.zfill(2)
             in_dep = [
-                c
-                for c in self.resolve(suffix.group(1), 50, dep).communes
-                if c.departement == dep
+                c for c in self.resolve(suffix.group(1), 50, dep).communes if c.departement == dep
             ]
             if in_dep:
                 return CommuneMatch(tuple(in_dep[:limit]))

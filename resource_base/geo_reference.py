@@ -63,7 +63,9 @@ def read_centres(path: str | Path) -> dict[str, tuple[float, float]]:
                     float(row["LONGITUDE"]),
                 )
             except (KeyError, ValueError, AttributeError) as exc:
-                raise GeoError(f"{path}, ligne {line} : ligne de commune illisible ({exc}).") from exc
+                raise GeoError(
+                    f"{path}, ligne {line} : ligne de commune illisible ({exc})."
+                ) from exc
     return centres
 
 
