@@ -258,7 +258,8 @@ class CommuneDirectory:
         if len(text) == 5:
             within = self.by_code_postal(text)
             if within:
-                return CommuneMatch(tuple(sorted(within, key=order)), choose=len(within) > 1)
+                ordered = tuple(sorted(within, key=order))[:limit]
+                return CommuneMatch(ordered, choose=len(within) > 1)
             found = self.get(text)
             return CommuneMatch((found,) if found else ())
         found: list[Commune] = []

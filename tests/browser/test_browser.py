@@ -47,7 +47,7 @@ def test_search_open_resource_orient_and_print(page, browser_runtime):
     page.get_by_role("button", name="Rechercher").click()
 
     count = page.locator("#nombre-resultats")
-    expect(count).to_contain_text("pour Châlons-en-Champagne (51)")
+    expect(count).to_contain_text("pour Châlons-en-Champagne, Marne (51)")
     expect(count).to_contain_text("Difficultés financières")
     cards = page.locator(".relais-result")
     expect(cards.first).to_be_visible()
@@ -128,7 +128,9 @@ def test_without_javascript(nojs_page, browser_runtime):
     page.get_by_text("Tout : mobilité").click()
     page.get_by_label(re.compile("Distance maximale")).select_option("50")
     page.get_by_role("button", name="Rechercher").click()
-    expect(page.locator("#nombre-resultats")).to_contain_text("pour Châlons-en-Champagne (51)")
+    expect(page.locator("#nombre-resultats")).to_contain_text(
+        "pour Châlons-en-Champagne, Marne (51)"
+    )
     expect(page.get_by_label(re.compile("Commune de la personne"))).to_have_value(
         "Châlons-en-Champagne (51000)"
     )
