@@ -48,6 +48,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Moteur de recherche : « embedded » (SQLite) ou « elasticsearch ».",
     ),
     Setting(
+        "EMBEDDED_TOKEN_CACHE_MB",
+        64,
+        "Mémoire (Mo) des masques de mots gardés par processus par le moteur embarqué (au-delà, les moins récents sont oubliés).",
+        int,
+    ),
+    Setting(
         "ES_URL",
         "http://127.0.0.1:9200",
         "URL(s) du cluster Elasticsearch, séparées par des virgules.",

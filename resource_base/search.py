@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from resource_base import text, vocabulary
+from resource_base import vocabulary
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 from resource_base.models import Resource
+from resource_base.relevance import TextPlan, explain_words, text_plan, text_points
 
 DEFAULT_RADIUS_KM = 30.0
 MAX_RADIUS_KM = 200.0
@@ -28,8 +29,7 @@ MAX_Q_LENGTH = 200
 # Relevance points (integers, so that every engine adds them up exactly).
 POINTS_THEME_EXACT = 100
 POINTS_THEME_CATEGORY = 40
-POINTS_TEXT_NAME = 20
-POINTS_TEXT_OTHER = 10
+# Free-text points: resource_base.relevance (rarity weight × best field).
 
 
 class SearchError(Exception):
@@ -207,6 +207,7 @@ class Candidate:
     zone_eligibilite: tuple[str, ...]
     thematiques: frozenset[str]
     mots_nom: frozenset[str]
+    mots_forts: frozenset[str]
     mots: frozenset[str]
     qualite: int
     statut: str
@@ -222,6 +223,7 @@ def search_document(resource: Resource, today=None) -> dict:
     doc = resource.to_dict()
     doc["categories"] = resource.categories
     doc["mots_nom"] = resource.mots_nom()
+    doc["mots_forts"] = resource.mots_forts()
     doc["mots"] = resource.mots()
     doc["qualite"] = resource.qualite(today)
     doc["a_distance"] = resource.a_distance
@@ -270,6 +272,7 @@ def candidate_from_document(doc: dict) -> Candidate:
         zone_eligibilite=tuple(doc.get("zone_eligibilite") or ()),
         thematiques=frozenset(doc.get("thematiques") or ()),
         mots_nom=frozenset(doc.get("mots_nom") or ()),
+        mots_forts=frozenset(doc.get("mots_forts") or ()),
         mots=frozenset(doc.get("mots") or ()),
         qualite=int(doc.get("qualite") or 0),
         statut=doc.get("statut") or "actif",
@@ -287,7 +290,12 @@ class SearchPlan:
 
     query: SearchQuery
     location: Location
-    groups: tuple[text.TermGroup, ...]
+    text: TextPlan = TextPlan()
+
+    @property
+    def groups(self):
+        """The free text's term groups (``resource_base.thesaurus.TermGroup``)."""
+        return self.text.groups
 
     @property
     def window(self) -> int:
@@ -296,14 +304,16 @@ class SearchPlan:
         return min(MAX_WINDOW, self.query.page * self.query.size + 10)
 
 
-def plan(query: SearchQuery, directory: CommuneDirectory) -> SearchPlan:
+def plan(query: SearchQuery, directory: CommuneDirectory, lexicon=None) -> SearchPlan:
+    """Validate, resolve the place, parse and weigh the text (``lexicon``: the index's
+    vocabulary, ``resource_base.lexicon.Lexicon``, for rarity weights and corrections)."""
     query.validate()
     location = resolve_location(query, directory)
-    groups = text.query_groups(query.q)
-    if query.q and query.q.strip() and not groups:
+    parsed = text_plan(query.q, lexicon)
+    if query.q and query.q.strip() and not parsed.groups:
         # Only stop words: search as if no text had been given.
         query = replace(query, q=None)
-    return SearchPlan(query, location, groups)
+    return SearchPlan(query, location, parsed)
 
 
 # --- The rules every engine implements ------------------------------------------------------
@@ -383,22 +393,6 @@ def theme_points(
     return points, matches
 
 
-def text_points(
-    groups: Sequence[text.TermGroup], mots_nom: frozenset[str], mots: frozenset[str]
-) -> tuple[int, list[str]] | None:
-    """Points for the query's words, or None when a word matches nowhere (every word must)."""
-    points, matched = 0, []
-    for group in groups:
-        if text.group_matches(group, mots_nom):
-            points += POINTS_TEXT_NAME
-        elif text.group_matches(group, mots):
-            points += POINTS_TEXT_OTHER
-        else:
-            return None
-        matched.append(group.word)
-    return points, matched
-
-
 def passes_filters(candidate: Candidate, query: SearchQuery) -> bool:
     """Status, visibility, publics, modes d'accueil and frais (everything but place and needs)."""
     if candidate.statut == "ferme":
@@ -426,6 +420,7 @@ class ResultItem:
     points: int
     key: tuple
     explication: dict
+    text_matched: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         item = dict(self.candidate.resume)
@@ -453,10 +448,14 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     distance = distance_km(candidate, location)
     if not within_reach(candidate, distance, query.rayon_km):
         return None
-    text_result = text_points(plan_.groups, candidate.mots_nom, candidate.mots)
-    if text_result is None:
-        return None
-    t_points, words = text_result
+    t_points, matched = 0, []
+    if plan_.text.groups:
+        text_result = text_points(
+            plan_.text, candidate.mots_nom, candidate.mots_forts, candidate.mots
+        )
+        if text_result is None:
+            return None
+        t_points, matched = text_result
     th_points, th_matches = theme_points(query.thematiques, candidate.thematiques)
     if query.thematiques and not th_matches:
         return None
@@ -465,14 +464,31 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     key = (-points, sort_distance, -candidate.qualite, candidate.id)
     explication = {
         "thematiques": [{**m, "libelle": vocabulary.label(m["thematique"])} for m in th_matches],
-        "mots": words,
+        "mots": [],  # filled for the page shown (describe_text)
+        "synonymes": [],
         "eligibilite": reason,
         "portee": _reach_text(candidate, distance),
         "points": {"thematiques": th_points, "texte": t_points, "qualite": candidate.qualite},
     }
     if candidate.statut == "fermeture-temporaire":
         explication["avertissement"] = "Fermé temporairement"
-    return ResultItem(candidate, distance, points, key, explication)
+    return ResultItem(candidate, distance, points, key, explication, matched)
+
+
+def describe_text(item: ResultItem, plan_: SearchPlan) -> None:
+    """Fill the explanation's words as the record writes them (only for the page shown:
+    reading the record's texts costs more than ranking)."""
+    if not item.text_matched:
+        return
+    resume = item.candidate.resume
+    texts = [resume.get(name) for name in ("nom", "nom_structure", "description")]
+    texts += [resume.get("conditions_acces"), resume.get("commune")]
+    themes = resume.get("thematiques") or ()
+    categories = {vocabulary.category_of(t) for t in themes}
+    texts += [vocabulary.label(t) for t in (*themes, *sorted(categories))]
+    item.explication.update(
+        explain_words(plan_.text, item.text_matched, item.candidate.mots, texts)
+    )
 
 
 def _reach_text(candidate: Candidate, distance: float | None) -> str:
@@ -518,6 +534,7 @@ class SearchResult:
     facettes: dict[str, int]
     lieu: Location
     moteur: str
+    texte_compris: str | None = None
 
     @property
     def pages(self) -> int:
@@ -538,6 +555,7 @@ class SearchResult:
                 "communes": [c.code_insee for c in self.lieu.communes],
             },
             "moteur": self.moteur,
+            "texte_compris": self.texte_compris,
         }
 
 
@@ -564,22 +582,31 @@ class SearchEngine(Protocol):
 class SearchService:
     """Plans a query, asks the engine, ranks and paginates with the shared rules."""
 
-    def __init__(self, engine: SearchEngine, directory: CommuneDirectory):
+    def __init__(self, engine: SearchEngine, directory: CommuneDirectory, lexicon=None):
+        """``lexicon``: a callable returning the index's ``Lexicon`` (or None), shared by
+        every engine of a runtime so that they weigh and correct words alike."""
         self.engine = engine
         self.directory = directory
+        self.lexicon = lexicon
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan_ = plan(query, self.directory)
+        query.validate()
+        lexicon = self.lexicon() if self.lexicon and query.q else None
+        plan_ = plan(query, self.directory, lexicon)
         retrieval = self.engine.retrieve(plan_)
         evaluated = (evaluate(c, plan_) for c in retrieval.candidates)
         ranked = rank(item for item in evaluated if item is not None)
         start = (plan_.query.page - 1) * plan_.query.size
+        page = ranked[start : start + plan_.query.size]
+        for item in page:
+            describe_text(item, plan_)
         return SearchResult(
-            items=ranked[start : start + plan_.query.size],
+            items=page,
             total=retrieval.total,
             page=plan_.query.page,
             size=plan_.query.size,
             facettes=retrieval.facettes,
             lieu=plan_.location,
             moteur=self.engine.name,
+            texte_compris=plan_.text.understood(query.q or ""),
         )

@@ -4,11 +4,14 @@ Tables (written by ``writer`` inside the store's own transactions, so an import 
 index commit together):
 - ``moteur_docs``: one row per resource, the filter fields as columns and the search
   document as JSON;
-- ``moteur_texte``: an FTS5 index of the normalised tokens (name, and everything).
+- ``moteur_texte``: an FTS5 index of the normalised tokens (name; name and thématique labels;
+  everything), and ``moteur_vocab`` its vocabulary (``fts5vocab``: records per token).
 
 Searching reads those tables once into a columnar index (numpy arrays, one boolean mask per
 value), reloaded when the tables change. A query is then a handful of vectorised mask
 operations; the shared rules of ``resource_base.search`` rank and explain the top of it.
+Free text (token masks within a byte budget, relevance floor and points, vocabulary) is in
+``search_engines.embedded_text``.
 """
 
 from __future__ import annotations
@@ -23,10 +26,9 @@ import numpy as np
 
 from resource_base import vocabulary
 from resource_base.geo import EARTH_RADIUS_KM, bounding_box
+from resource_base.lexicon import Lexicon
 from resource_base.models import Resource
 from resource_base.search import (
-    POINTS_TEXT_NAME,
-    POINTS_TEXT_OTHER,
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
     Candidate,
@@ -36,8 +38,9 @@ from resource_base.search import (
     empty_facets,
 )
 from resource_base.store import Store
+from search_engines.embedded_text import TokenMasks, read_lexicon
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS moteur_docs (
         rid INTEGER PRIMARY KEY,
@@ -55,14 +58,18 @@ SCHEMA = (
         zone TEXT NOT NULL,
         thematiques TEXT NOT NULL,
         mots_nom TEXT NOT NULL,
+        mots_forts TEXT NOT NULL,
         mots TEXT NOT NULL
     )""",
     # detail=column: token presence per column is all the search needs (no phrases, no
     # positions), and it indexes faster.
     "CREATE VIRTUAL TABLE IF NOT EXISTS moteur_texte USING fts5("
-    "mots_nom, mots, content='', detail=column, tokenize='unicode61')",
+    "mots_nom, mots_forts, mots, content='', detail=column, tokenize='unicode61')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS moteur_vocab USING fts5vocab(moteur_texte, 'row')",
 )
-_OLD_TABLES = ("moteur_docs", "moteur_texte", "moteur_geo", "moteur_zone")
+_OLD_TABLES = ("moteur_vocab", "moteur_docs", "moteur_texte", "moteur_geo", "moteur_zone")
+# Default byte budget of the token masks of one process (RELAIS_EMBEDDED_TOKEN_CACHE_MB).
+DEFAULT_TOKEN_CACHE_BYTES = 64 * 1024 * 1024
 _SEP = "|"
 # Extra candidates past the page end handed to the shared ranking (ties of float distances).
 _MARGIN = 10
@@ -73,8 +80,9 @@ class EmbeddedEngine:
 
     name = "embedded"
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, token_cache_bytes: int = DEFAULT_TOKEN_CACHE_BYTES):
         self.store = store
+        self.token_cache_bytes = token_cache_bytes
         self._local = threading.local()
         self._lock = threading.Lock()
         self._index: _Index | None = None
@@ -125,6 +133,7 @@ class EmbeddedEngine:
         next_rid = conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM moteur_docs").fetchone()[0]
         for rid, resource in enumerate(upserted, start=next_rid):
             mots_nom, mots = " ".join(resource.mots_nom()), " ".join(resource.mots())
+            mots_forts = " ".join(resource.mots_forts())
             rows.append(
                 (
                     rid,
@@ -142,17 +151,21 @@ class EmbeddedEngine:
                     _SEP.join(resource.zone_eligibilite),
                     _SEP.join(resource.thematiques),
                     mots_nom,
+                    mots_forts,
                     mots,
                 )
             )
-            texts.append((rid, mots_nom, mots))
+            texts.append((rid, mots_nom, mots_forts, mots))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
-            "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots_forts, "
+            "mots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        conn.executemany("INSERT INTO moteur_texte(rowid, mots_nom, mots) VALUES (?, ?, ?)", texts)
+        conn.executemany(
+            "INSERT INTO moteur_texte(rowid, mots_nom, mots_forts, mots) VALUES (?, ?, ?, ?)",
+            texts,
+        )
         # Tells every process serving searches that its in-memory index is stale.
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('moteur_version', '1') "
@@ -165,11 +178,12 @@ class EmbeddedEngine:
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             found = conn.execute(
-                f"SELECT rid, mots_nom, mots FROM moteur_docs WHERE id IN ({marks})", chunk
+                f"SELECT rid, mots_nom, mots_forts, mots FROM moteur_docs WHERE id IN ({marks})",
+                chunk,
             ).fetchall()
             conn.executemany(
-                "INSERT INTO moteur_texte(moteur_texte, rowid, mots_nom, mots) "
-                "VALUES('delete', ?, ?, ?)",
+                "INSERT INTO moteur_texte(moteur_texte, rowid, mots_nom, mots_forts, mots) "
+                "VALUES('delete', ?, ?, ?, ?)",
                 found,
             )
             conn.executemany("DELETE FROM moteur_docs WHERE rid = ?", [(row[0],) for row in found])
@@ -199,9 +213,8 @@ class EmbeddedEngine:
             last = 0
             while True:
                 rows = conn.execute(
-                    "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
-                    "FROM moteur_docs d JOIN resources r ON r.id = d.id "
-                    "WHERE d.rid > ? ORDER BY d.rid LIMIT ?",
+                    f"SELECT d.rid, {_DOC_COLUMNS} FROM moteur_docs d "
+                    "JOIN resources r ON r.id = d.id WHERE d.rid > ? ORDER BY d.rid LIMIT ?",
                     (last, batch),
                 ).fetchall()
                 if not rows:
@@ -227,8 +240,18 @@ class EmbeddedEngine:
             return index
         with self._lock:
             if self._index is None or self._index.version != version:
-                self._index = _Index.load(conn, version)
+                self._index = _Index.load(conn, version, self.token_cache_bytes)
             return self._index
+
+    def lexicon(self) -> Lexicon:
+        """The vocabulary of the current tables (records per token), for rarity weights and
+        spelling corrections; read once per version of the tables."""
+        index = self._current_index()
+        if index.lexicon is None:
+            index.lexicon = read_lexicon(
+                self._conn(), int(np.count_nonzero(index.exists)), self.store.connect
+            )
+        return index.lexicon
 
     def retrieve(self, plan: SearchPlan) -> Retrieval:
         index = self._current_index()
@@ -273,11 +296,12 @@ class _Index:
     publics_empty: np.ndarray
     zones: dict[str, np.ndarray]
     values: dict[str, dict[str, np.ndarray]]
-    tokens: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    masks: TokenMasks
     candidates_cache: dict[int, Candidate] = field(default_factory=dict)
+    lexicon: Lexicon | None = None
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection, version: str) -> _Index:
+    def load(cls, conn: sqlite3.Connection, version: str, token_cache_bytes: int) -> _Index:
         rows = conn.execute(
             "SELECT rid, id, latitude, longitude, a_distance, sur_place, statut, visibilite, "
             "qualite, frais, publics, modes, zone, thematiques FROM moteur_docs"
@@ -369,6 +393,7 @@ class _Index:
             publics_empty=empty_publics,
             zones=zones,
             values=values,
+            masks=TokenMasks(size, token_cache_bytes),
         )
 
     def value(self, name: str, key: str) -> np.ndarray:
@@ -384,33 +409,6 @@ class _Index:
         dp, dl = p2 - p1, np.radians(self.longitude[rids] - lon)
         h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
         return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-
-    def token_mask(self, column: str, token: str, conn: sqlite3.Connection) -> np.ndarray:
-        key = (column, token)
-        found = self.tokens.get(key)
-        if found is None:
-            rids = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT rowid FROM moteur_texte WHERE moteur_texte MATCH ?",
-                    (f'{column} : "{token}"',),
-                )
-            ]
-            found = np.zeros(self.size, dtype=bool)
-            found[np.asarray(rids, dtype=np.int64)] = True
-            if len(self.tokens) > 5000:
-                self.tokens.clear()
-            self.tokens[key] = found
-        return found
-
-    def group_mask(self, group, column: str, conn: sqlite3.Connection) -> np.ndarray:
-        out = np.zeros(self.size, dtype=bool)
-        for alternative in group.alternatives:
-            both = np.ones(self.size, dtype=bool)
-            for token in alternative:
-                both &= self.token_mask(column, token, conn)
-            out |= both
-        return out
 
     def base_mask(self, plan: SearchPlan, conn: sqlite3.Connection) -> np.ndarray:
         """Every rule but the needs (the facets are counted on it)."""
@@ -451,8 +449,9 @@ class _Index:
             base &= np.logical_or.reduce([self.value("modes", m) for m in query.modes_accueil])
         if query.frais:
             base &= np.logical_or.reduce([self.value("frais", f) for f in query.frais])
-        for group in plan.groups:
-            base &= self.group_mask(group, "mots", conn)
+        above_floor = self.masks.floor(plan.text, conn)
+        if above_floor is not None:
+            base &= above_floor
         return base
 
     def themes_mask(self, thematiques: tuple[str, ...]) -> np.ndarray:
@@ -482,9 +481,8 @@ class _Index:
                 points += np.where(
                     exact, POINTS_THEME_EXACT, np.where(whole, POINTS_THEME_CATEGORY, 0)
                 )
-        for group in plan.groups:
-            in_name = self.group_mask(group, "mots_nom", conn)[rids]
-            points += np.where(in_name, POINTS_TEXT_NAME, POINTS_TEXT_OTHER)
+        if plan.text.groups:
+            points += self.masks.points(plan.text, rids, conn)
         distance = np.full(len(rids), np.inf)
         located = self.located[rids]
         distance[located] = self.distances(
@@ -502,7 +500,7 @@ class _Index:
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = conn.execute(
-                "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
+                f"SELECT d.rid, {_DOC_COLUMNS} "
                 f"FROM moteur_docs d JOIN resources r ON r.id = d.id WHERE d.rid IN ({marks})",
                 chunk,
             )
@@ -511,13 +509,17 @@ class _Index:
         return [cache[int(r)] for r in rids if int(r) in cache]
 
 
-def _search_document(mots_nom, mots, qualite, a_distance, sur_place, data) -> dict:
+_DOC_COLUMNS = "d.mots_nom, d.mots_forts, d.mots, d.qualite, d.a_distance, d.sur_place, r.data"
+
+
+def _search_document(mots_nom, mots_forts, mots, qualite, a_distance, sur_place, data) -> dict:
     """A ``search_document`` rebuilt from the store's JSON and the tokens written at import
     (the same as ``resource_base.search.search_document``, without tokenising again)."""
     doc = json.loads(data)
     doc.update(
         categories=sorted({vocabulary.category_of(t) for t in doc["thematiques"]}),
         mots_nom=mots_nom.split(),
+        mots_forts=mots_forts.split(),
         mots=mots.split(),
         qualite=qualite,
         a_distance=bool(a_distance),

@@ -612,3 +612,15 @@ def test_commune_suggestions_are_served_by_the_ui_itself(client):
     assert "Châlons-en-Champagne" in names and len(names) == 3
     page = client.get("/").get_data(as_text=True)
     assert 'data-suggest-url="/communes/suggestions"' in page
+
+
+def test_free_text_explained_with_the_records_words_and_corrections(client, loaded):
+    html = page_text(client.get("/?commune=51000&q=surendetement mutuelle"))
+    assert "Résultats pour « surendettement mutuelle » (saisi : « surendetement mutuelle »)" in html
+    assert "mots trouvés : surendettement" in html  # the record's word, never a stem
+    why = " ".join(re.findall(r'<p class="relais-why">(.*?)</p>', html, flags=re.S))
+    assert why and not re.search(r"\b(dett|mutuell|surendet)\b", why)
+    html = page_text(client.get("/?commune=51000&q=dettes"))
+    assert "mots trouvés : dettes" in html  # « Écoute dettes »
+    assert "« dettes » → surendettement" in html
+    assert "texte-compris" not in html

@@ -70,7 +70,11 @@ class SearchArgsSchema(QuerySchema):
     q = String(
         metadata=described(
             f"Texte libre (nom, description, structure…), {search.MAX_Q_LENGTH} caractères au "
-            "plus ; chaque mot doit être trouvé (accents et pluriels indifférents).",
+            "plus. Classement par le nombre de mots trouvés et leur poids (nom du service, "
+            "puis libellés des thématiques, puis le reste ; les mots rares comptent plus) ; "
+            "la moitié des mots au moins doit être trouvée. Accents, pluriels, sigles et mots "
+            "courants (« SDF », « mutuelle », « frigo ») et fautes de frappe (« logemnt ») sont "
+            "compris : voir texte_compris.",
             example="dettes",
         )
     )
@@ -133,7 +137,16 @@ class ExplanationSchema(OutputSchema):
     thematiques = F.List(
         F.Nested(ThemeMatchSchema), metadata=described("Besoins auxquels la ressource répond.")
     )
-    mots = F.List(F.String(), metadata=described("Mots du texte libre trouvés."))
+    mots = F.List(
+        F.String(),
+        metadata=described("Mots du texte libre trouvés, tels que la ressource les écrit."),
+    )
+    synonymes = F.List(
+        F.String(),
+        metadata=described(
+            "Équivalences du thésaurus utilisées (ex. « « mutuelle » → complémentaire santé »)."
+        ),
+    )
     eligibilite = F.String(
         metadata=described("Pourquoi la personne est éligible (zone d'éligibilité).")
     )
@@ -205,4 +218,11 @@ class SearchResultSchema(OutputSchema):
     lieu = F.Nested(PlaceSchema, metadata=described("Le lieu de la personne, tel que compris."))
     moteur = F.String(
         metadata=described("Moteur de recherche qui a répondu (embedded ou elasticsearch).")
+    )
+    texte_compris = F.String(
+        allow_none=True,
+        metadata=described(
+            "Le texte libre tel que compris quand un mot a été corrigé (« logemnt » → "
+            "« logement ») : à afficher (« Résultats pour « logement » ») ; null sinon."
+        ),
     )
