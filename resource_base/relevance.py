@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resource_base import text
+from resource_base import text, vocabulary
 from resource_base.thesaurus import TermGroup, group_matches, query_groups
 
 # (field, points per unit of rarity weight), best field first.
@@ -132,3 +132,19 @@ def explain_words(
                 synonyms.append(f"« {group.word} » → {label}")
             break
     return {"mots": words, "synonymes": synonyms}
+
+
+def describe_text(item, plan_) -> None:
+    """Fill the explanation's words as the record writes them (only for the page shown:
+    reading the record's texts costs more than ranking)."""
+    if not item.text_matched:
+        return
+    resume = item.candidate.resume
+    texts = [resume.get(name) for name in ("nom", "nom_structure", "description")]
+    texts += [resume.get("conditions_acces"), resume.get("commune")]
+    themes = resume.get("thematiques") or ()
+    categories = {vocabulary.category_of(t) for t in themes}
+    texts += [vocabulary.label(t) for t in (*themes, *sorted(categories))]
+    item.explication.update(
+        explain_words(plan_.text, item.text_matched, item.candidate.mots, texts)
+    )

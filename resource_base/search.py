@@ -16,8 +16,15 @@ from typing import Protocol
 
 from resource_base import vocabulary
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
-from resource_base.models import Resource
-from resource_base.relevance import TextPlan, explain_words, text_plan, text_points
+from resource_base.relevance import TextPlan, describe_text, text_plan, text_points
+from resource_base.retrieval import (  # noqa: F401 - engines import them from here
+    SUMMARY_FIELDS,
+    Candidate,
+    Retrieval,
+    candidate_from_document,
+    empty_facets,
+    search_document,
+)
 
 DEFAULT_RADIUS_KM = 30.0
 MAX_RADIUS_KM = 200.0
@@ -192,95 +199,6 @@ def resolve_location(query: SearchQuery, directory: CommuneDirectory) -> Locatio
         raise UnknownLocation({"lat": ["Ce point n'est proche d'aucune commune connue."]})
     return Location(
         (commune,), query.lat, query.lon, f"{query.lat:.5f}, {query.lon:.5f} ({commune.nom})"
-    )
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """What an engine hands back for ranking: the search fields and the record's summary."""
-
-    id: str
-    latitude: float | None
-    longitude: float | None
-    a_distance: bool
-    sur_place: bool
-    zone_eligibilite: tuple[str, ...]
-    thematiques: frozenset[str]
-    mots_nom: frozenset[str]
-    mots_forts: frozenset[str]
-    mots: frozenset[str]
-    qualite: int
-    statut: str
-    visibilite: str
-    publics: frozenset[str]
-    modes_accueil: frozenset[str]
-    frais: str | None
-    resume: dict = field(compare=False, hash=False, repr=False)
-
-
-def search_document(resource: Resource, today=None) -> dict:
-    """The flat document every engine indexes for a resource (also the ``resume`` source)."""
-    doc = resource.to_dict()
-    doc["categories"] = resource.categories
-    doc["mots_nom"] = resource.mots_nom()
-    doc["mots_forts"] = resource.mots_forts()
-    doc["mots"] = resource.mots()
-    doc["qualite"] = resource.qualite(today)
-    doc["a_distance"] = resource.a_distance
-    doc["sur_place"] = resource.sur_place
-    return doc
-
-
-SUMMARY_FIELDS = (
-    "id",
-    "nom",
-    "nom_structure",
-    "description",
-    "thematiques",
-    "publics",
-    "frais",
-    "modes_accueil",
-    "adresse",
-    "complement_adresse",
-    "code_postal",
-    "commune",
-    "code_insee",
-    "latitude",
-    "longitude",
-    "precision_geo",
-    "telephone",
-    "courriel",
-    "site_web",
-    "horaires_accueil",
-    "conditions_acces",
-    "zone_eligibilite",
-    "departement",
-    "date_maj",
-    "statut",
-    "visibilite",
-    "source",
-)
-
-
-def candidate_from_document(doc: dict) -> Candidate:
-    return Candidate(
-        id=doc["id"],
-        latitude=doc.get("latitude"),
-        longitude=doc.get("longitude"),
-        a_distance=bool(doc.get("a_distance")),
-        sur_place=bool(doc.get("sur_place")),
-        zone_eligibilite=tuple(doc.get("zone_eligibilite") or ()),
-        thematiques=frozenset(doc.get("thematiques") or ()),
-        mots_nom=frozenset(doc.get("mots_nom") or ()),
-        mots_forts=frozenset(doc.get("mots_forts") or ()),
-        mots=frozenset(doc.get("mots") or ()),
-        qualite=int(doc.get("qualite") or 0),
-        statut=doc.get("statut") or "actif",
-        visibilite=doc.get("visibilite") or "public",
-        publics=frozenset(doc.get("publics") or ()),
-        modes_accueil=frozenset(doc.get("modes_accueil") or ()),
-        frais=doc.get("frais"),
-        resume={k: doc.get(k) for k in SUMMARY_FIELDS},
     )
 
 
@@ -475,22 +393,6 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     return ResultItem(candidate, distance, points, key, explication, matched)
 
 
-def describe_text(item: ResultItem, plan_: SearchPlan) -> None:
-    """Fill the explanation's words as the record writes them (only for the page shown:
-    reading the record's texts costs more than ranking)."""
-    if not item.text_matched:
-        return
-    resume = item.candidate.resume
-    texts = [resume.get(name) for name in ("nom", "nom_structure", "description")]
-    texts += [resume.get("conditions_acces"), resume.get("commune")]
-    themes = resume.get("thematiques") or ()
-    categories = {vocabulary.category_of(t) for t in themes}
-    texts += [vocabulary.label(t) for t in (*themes, *sorted(categories))]
-    item.explication.update(
-        explain_words(plan_.text, item.text_matched, item.candidate.mots, texts)
-    )
-
-
 def _reach_text(candidate: Candidate, distance: float | None) -> str:
     on_site = (
         f"Sur place à {distance:.1f} km".replace(".", ",")
@@ -508,21 +410,6 @@ def rank(items: Iterable[ResultItem]) -> list[ResultItem]:
     """Order: relevance points, then distance (on-site first, remote-only last), then record
     quality, then id, so that the order is total and the same in every engine."""
     return sorted(items, key=lambda item: item.key)
-
-
-def empty_facets() -> dict[str, int]:
-    """Every thématique category with a zero count, in slug order (engines fill it)."""
-    return dict.fromkeys(sorted(vocabulary.CATEGORIES), 0)
-
-
-@dataclass
-class Retrieval:
-    """What an engine returns: candidates that include the top of the ranking, the total of
-    results, and facet counts computed without the thématique filter."""
-
-    candidates: list[Candidate]
-    total: int
-    facettes: dict[str, int]
 
 
 @dataclass

@@ -86,6 +86,7 @@ class EmbeddedEngine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._index: _Index | None = None
+        self._lexicon: tuple[str, Lexicon] | None = None
         self._ensure_schema()
 
     def _ensure_schema(self) -> None:
@@ -245,13 +246,19 @@ class EmbeddedEngine:
 
     def lexicon(self) -> Lexicon:
         """The vocabulary of the current tables (records per token), for rarity weights and
-        spelling corrections; read once per version of the tables."""
-        index = self._current_index()
-        if index.lexicon is None:
-            index.lexicon = read_lexicon(
-                self._conn(), int(np.count_nonzero(index.exists)), self.store.connect
-            )
-        return index.lexicon
+        spelling corrections; read once per version of the tables, without loading the
+        columnar index (an Elasticsearch runtime uses it too)."""
+        conn = self._conn()
+        row = conn.execute("SELECT value FROM meta WHERE key = 'moteur_version'").fetchone()
+        version = row[0] if row else "0"
+        cached = self._lexicon
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with self._lock:
+            if self._lexicon is None or self._lexicon[0] != version:
+                documents = conn.execute("SELECT count(*) FROM moteur_docs").fetchone()[0]
+                self._lexicon = (version, read_lexicon(conn, documents, self.store.connect))
+            return self._lexicon[1]
 
     def retrieve(self, plan: SearchPlan) -> Retrieval:
         index = self._current_index()
@@ -298,7 +305,6 @@ class _Index:
     values: dict[str, dict[str, np.ndarray]]
     masks: TokenMasks
     candidates_cache: dict[int, Candidate] = field(default_factory=dict)
-    lexicon: Lexicon | None = None
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, version: str, token_cache_bytes: int) -> _Index:
