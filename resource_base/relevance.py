@@ -111,10 +111,14 @@ def explain_words(
     (« Épicerie »), ``synonymes`` the thesaurus equivalences used
     (« « mutuelle » → Complémentaire santé solidaire »).
     """
+    needed = {t for i in matched for alt in plan.groups[i].alternatives for t in alt if t in mots}
     surfaces: dict[str, str] = {}
-    for chunk in texts:
+    for chunk in texts:  # name first: most words are found there, the rest is not read
+        if needed <= surfaces.keys():
+            break
         for word, token in text.surface_tokens(chunk):
-            surfaces.setdefault(token, word)
+            if token in needed:
+                surfaces.setdefault(token, word)
     words: list[str] = []
     synonyms: list[str] = []
     for i in matched:

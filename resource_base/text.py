@@ -155,8 +155,12 @@ def surface_tokens(text: str | None) -> list[tuple[str, str]]:
     """
     found = []
     for raw in _SURFACE_WORD.findall(text or ""):
-        for token in tokens(raw):
-            # "L'Épicerie": the elision goes, the word stays as written.
-            word = raw.split("'")[-1].split("’")[-1]
-            found.append((word, token))
+        found.extend(_surface_of(raw))
     return found
+
+
+@lru_cache(maxsize=65536)
+def _surface_of(raw: str) -> tuple[tuple[str, str], ...]:
+    # "L'Épicerie": the elision goes, the word stays as written.
+    word = raw.split("'")[-1].split("’")[-1]
+    return tuple((word, token) for token in tokens(raw))

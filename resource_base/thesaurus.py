@@ -139,4 +139,4 @@ def query_groups(q: str | None, lexicon=None) -> tuple[TermGroup, ...]:
 
 def group_matches(group: TermGroup, words: frozenset[str] | set[str]) -> bool:
     """Whether a group matches a set of indexed tokens."""
-    return any(all(t in words for t in alt) for alt in group.alternatives)
+    return any(words.issuperset(alt) for alt in group.alternatives)
