@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
 from resource_base import text, vocabulary
 
 THESAURUS_CSV = Path(__file__).resolve().parent / "data" / "thesaurus.csv"
@@ -125,6 +128,9 @@ def query_groups(q: str | None, lexicon=None) -> tuple[TermGroup, ...]:
             corrected = lexicon.correct(key[0])
             if corrected is not None:
                 corrige_de, key, words = words, (corrected,), lexicon.surface(corrected)
+            elif (expression := _closest_expression(key[0], table)) is not None:
+                # Not in any record, but close to what advisers say (« mutuele »).
+                corrige_de, key, words = words, expression, table[expression].expression
         if key in seen:
             continue
         seen.add(key)
@@ -135,6 +141,16 @@ def query_groups(q: str | None, lexicon=None) -> tuple[TermGroup, ...]:
             labels.append(label)
         groups.append(TermGroup(words, tuple(alternatives), tuple(labels), corrige_de))
     return tuple(groups)
+
+
+def _closest_expression(token: str, table: dict[tuple[str, ...], Entry]) -> tuple[str, ...] | None:
+    """The one-word thesaurus expression one edit away (two from seven letters on)."""
+    allowed = 1 if len(token) < 7 else 2
+    keys = [key for key in table if len(key) == 1]
+    found = process.extractOne(
+        token, [key[0] for key in keys], scorer=Levenshtein.distance, score_cutoff=allowed
+    )
+    return keys[found[2]] if found else None
 
 
 def group_matches(group: TermGroup, words: frozenset[str] | set[str]) -> bool:

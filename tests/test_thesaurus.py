@@ -134,3 +134,11 @@ def test_points_follow_the_best_field():
     assert relevance.text_points(plan, word, word, word)[0] == 6 * 3  # in the name
     assert relevance.text_points(plan, none, word, word)[0] == 4 * 3  # thématique label
     assert relevance.text_points(plan, none, none, word)[0] == 2 * 3  # description
+
+
+def test_a_misspelt_thesaurus_word_no_record_has_is_corrected_to_it():
+    empty = Lexicon({}, 100)  # no record holds "mutuelle" nor "depression"
+    group = query_groups("mutuele", empty)[0]
+    assert (group.word, group.corrige_de) == ("mutuelle", "mutuele")
+    assert ("complementair", "sant") in group.alternatives
+    assert query_groups("depresion", empty)[0].word == "dépression"
