@@ -79,12 +79,17 @@ def search_command(ctx, as_json, professionnels, **options):
     click.echo(
         f"{data['total']} ressource(s) pour {data['lieu']['libelle']} — page {data['page']}/{max(data['pages'], 1)}"
     )
+    if data["texte_compris"]:
+        click.echo(f"Résultats pour « {data['texte_compris']} » (saisi : « {query.q} »)")
     for rank, item in enumerate(data["items"], start=(data["page"] - 1) * data["size"] + 1):
         click.echo(f"{rank:>3}. {item['nom']} — {item['nom_structure']}")
         click.echo(f"     {item['explication']['portee']} · {item['explication']['eligibilite']}")
         themes = ", ".join(m["libelle"] for m in item["explication"]["thematiques"])
         if themes:
             click.echo(f"     Besoins : {themes}")
+        words = item["explication"]["mots"] + item["explication"]["synonymes"]
+        if words:
+            click.echo(f"     Mots : {', '.join(words)}")
     counts = {k: v for k, v in data["facettes"]["thematiques"].items() if v}
     if counts:
         click.echo("Par besoin : " + ", ".join(f"{k} {v}" for k, v in counts.items()))

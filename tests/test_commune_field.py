@@ -75,3 +75,15 @@ def test_contract_reads_insee_codes_in_any_case_and_former_codes(directory):
     assert toulouse.libelle == "31400 : Toulouse, Haute-Garonne (31)"
     with pytest.raises(UnknownLocation):
         resolve_location(SearchQuery(code_postal="99999"), directory)
+
+
+def test_cli_search_says_how_it_understood_the_text(runner, runtime):
+    from contract_data import resources
+
+    runtime.store.replace(
+        "source", "test", resources(), {"fichiers": ["x"]}, writers=runtime.store_writers()
+    )
+    result = runner(["search", "--commune", "51108", "--q", "surendetement"])
+    assert result.exit_code == 0, result.output
+    assert "Résultats pour « surendettement » (saisi : « surendetement »)" in result.stdout
+    assert "Mots : surendettement" in result.stdout
