@@ -51,7 +51,8 @@ class TextPlan:
         if not self.corrections:
             return None
         for typed, understood in self.corrections:
-            q = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", understood, q, count=1)
+            pattern = rf"(?<!\w){re.escape(typed)}(?!\w)"
+            q = re.sub(pattern, lambda _match, word=understood: word, q, count=1)
         return " ".join(q.split())
 
 
