@@ -92,12 +92,19 @@ class TokenMasks:
         return keep
 
     def points(self, plan: TextPlan, rids: np.ndarray, conn: sqlite3.Connection) -> np.ndarray:
-        """Text points of ``rids``: per word, its best field's points × its rarity weight."""
+        """Text points of ``rids``: per word, its best field's points × its rarity weight
+        (computed on the rids only: far fewer than the records)."""
         total = np.zeros(len(rids), dtype=np.int64)
         for group, weight in zip(plan.groups, plan.weights, strict=True):
             best = np.zeros(len(rids), dtype=np.int64)
             for column, points in reversed(TEXT_LEVELS):  # weakest first, best overwrites
-                best = np.where(self.group(group, column, conn)[rids], points * weight, best)
+                found = np.zeros(len(rids), dtype=bool)
+                for alternative in group.alternatives:
+                    both = np.ones(len(rids), dtype=bool)
+                    for token in alternative:
+                        both &= self.mask(column, token, conn)[rids]
+                    found |= both
+                best = np.where(found, points * weight, best)
             total += best
         return total
 
