@@ -27,6 +27,7 @@ def _pick_chalons(page) -> None:
     commune.press("Enter")
     expect(commune).to_have_value("Châlons-en-Champagne (51000, Marne)")
     expect(page.locator("#code_commune")).to_have_value("51108")
+    expect(page.locator("input[name=departement]").first).to_have_value("51")
 
 
 def test_search_page_is_accessible(page):

@@ -72,6 +72,8 @@
       if (!c) return;
       input.value = communeLabel(c);
       hidden.value = c.code_insee;
+      var departement = group.querySelector("input[name=departement]");
+      if (departement) departement.value = c.departement; // homonyms there come first next time
       close();
       status.textContent = "Commune choisie : " + communeLabel(c);
     }
