@@ -163,7 +163,7 @@ class CommuneDirectory:
         >>> # CommuneDirectory.load("node_modules/@etalab/decoupage-administratif/data",
         >>> #                       "../shared/data/geo/communes_2022.csv")
         """
-        from resource_base.geo_reference import read_reference
+        from resource_base.geo_reference import read_reference  # it imports Commune from here
 
         communes, former, epci_names, departements = read_reference(decoupage_dir, centres_csv)
         return cls(
