@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 
 from resource_base import text, vocabulary
@@ -98,6 +97,12 @@ class Resource:
         """Normalised tokens of the service's name (weighted higher in text relevance)."""
         return sorted(set(text.tokens(self.nom)))
 
+    def mots_forts(self) -> list[str]:
+        """Tokens of the name and of the thématique labels (the second field of relevance)."""
+        words = set(text.tokens(self.nom))
+        words.update(_theme_tokens(tuple(self.thematiques)))
+        return sorted(words)
+
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
         words = set(
@@ -119,35 +124,16 @@ class Resource:
         words.update(_vocabulary_tokens(tuple(self.thematiques), tuple(self.reseaux_porteurs)))
         return sorted(words)
 
-    def qualite(self, today: date | None = None) -> int:
-        """Completeness and freshness of the record, 0–100 (after data·inclusion's score).
-
-        Completeness: description, a contact, an address for on-site services, opening hours,
-        publics, access conditions. Freshness: updated within 6 months, 1 year, 2 years.
-        """
-        today = today or date.today()
-        checks = [
-            len(self.description or "") >= 40,
-            bool(self.telephone or self.courriel),
-            bool(self.adresse) or not self.sur_place,
-            bool(self.horaires_accueil),
-            bool(self.publics),
-            bool(self.conditions_acces),
-        ]
-        completeness = 60 * sum(checks) // len(checks)
-        freshness = 0
-        if self.date_maj:
-            try:
-                age_days = (today - date.fromisoformat(self.date_maj)).days
-            except ValueError:
-                age_days = 10_000
-            freshness = (
-                40 if age_days <= 183 else 25 if age_days <= 365 else 10 if age_days <= 730 else 0
-            )
-        return completeness + freshness
-
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Resource))
+
+
+@lru_cache(maxsize=4096)
+def _theme_tokens(thematiques: tuple[str, ...]) -> frozenset[str]:
+    """Tokens of the labels of a record's thématiques and of their categories."""
+    categories = {vocabulary.category_of(t) for t in thematiques}
+    labels = [vocabulary.label(t) for t in (*thematiques, *sorted(categories))]
+    return frozenset(text.tokens(" \n ".join(labels)))
 
 
 @lru_cache(maxsize=4096)

@@ -4,24 +4,35 @@ The index holds the flat ``search_document`` of each resource. Text fields carry
 own normalised tokens as keywords (``mots_nom``, ``mots``), so French text handling needs no
 analysis plugin: the test distribution has the server modules only. Relevance points are
 integer ``constant_score`` boosts, summed exactly as ``resource_base.search`` does; ties are
-broken by the same keys (distance, quality, id) in the sort.
+broken by the same keys (distance, quality, id) in the sort. The quality of the search day is
+the value of the nested ``qualite_paliers`` step whose range holds that day: a nested sort with
+a range filter, which needs no scripting (the test distribution has no painless).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from resource_base import vocabulary
+from resource_base.quality import quality_steps, steps_to_json
+from resource_base.relevance import TEXT_LEVELS, TextPlan
 from resource_base.search import (
-    POINTS_TEXT_NAME,
-    POINTS_TEXT_OTHER,
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
     SUMMARY_FIELDS,
     SearchPlan,
 )
-from resource_base.text import TermGroup
+from resource_base.thesaurus import TermGroup
 
 # What the shared ranking reads of each hit (the full record stays in "fiche").
-CANDIDATE_FIELDS = SUMMARY_FIELDS + ("mots_nom", "mots", "qualite", "a_distance", "sur_place")
+CANDIDATE_FIELDS = SUMMARY_FIELDS + (
+    "mots_nom",
+    "mots_forts",
+    "mots",
+    "qualite",
+    "a_distance",
+    "sur_place",
+)
 
 MAPPING = {
     "dynamic": False,
@@ -31,6 +42,7 @@ MAPPING = {
         "nom_structure": {"type": "text", "analyzer": "standard"},
         "description": {"type": "text", "analyzer": "standard"},
         "mots_nom": {"type": "keyword"},
+        "mots_forts": {"type": "keyword"},
         "mots": {"type": "keyword"},
         "thematiques": {"type": "keyword"},
         "categories": {"type": "keyword"},
@@ -44,7 +56,16 @@ MAPPING = {
         "a_distance": {"type": "boolean"},
         "sur_place": {"type": "boolean"},
         "lieu_sur_place": {"type": "geo_point"},
-        "qualite": {"type": "integer"},
+        # The quality score by day (resource_base.quality): one nested document per step;
+        # the compact "qualite" code stays in _source only.
+        "qualite_paliers": {
+            "type": "nested",
+            "properties": {
+                "depuis": {"type": "date"},
+                "jusqu_a": {"type": "date"},
+                "valeur": {"type": "integer"},
+            },
+        },
         "departement": {"type": "keyword"},
         "source": {"type": "keyword"},
         "date_maj": {"type": "date", "ignore_malformed": True},
@@ -63,6 +84,7 @@ def index_document(doc: dict) -> dict:
     indexed = dict(doc)
     indexed["modes_effectifs"] = doc.get("modes_accueil") or [vocabulary.EN_PRESENTIEL]
     indexed["zone_vide"] = not doc.get("zone_eligibilite")
+    indexed["qualite_paliers"] = steps_to_json(quality_steps(doc.get("qualite") or ""))
     if (
         doc.get("sur_place")
         and doc.get("latitude") is not None
@@ -87,20 +109,33 @@ def _alternatives(group: TermGroup, field: str) -> dict:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def text_clauses(groups: tuple[TermGroup, ...]) -> list[dict]:
-    """One required clause per query word: name match scores 20, elsewhere 10 (the max)."""
-    return [
+def text_clauses(text: TextPlan) -> tuple[list[dict], list[dict]]:
+    """``(scoring, filters)`` for the free text (``resource_base.relevance``).
+
+    Scoring: per word, the best field's points (name 6, name or thématique labels 4,
+    anywhere 2) × its rarity weight, as a ``dis_max`` of ``constant_score`` clauses.
+    Filters: the floor, at least ``required`` words found anywhere, and one uncommon word.
+    """
+    if not text.groups:
+        return [], []
+    scoring = [
         {
             "dis_max": {
                 "queries": [
-                    _const(_alternatives(g, "mots_nom"), POINTS_TEXT_NAME),
-                    _const(_alternatives(g, "mots"), POINTS_TEXT_OTHER),
+                    _const(_alternatives(group, field), points * weight)
+                    for field, points in TEXT_LEVELS
                 ],
                 "tie_breaker": 0,
             }
         }
-        for g in groups
+        for group, weight in zip(text.groups, text.weights, strict=True)
     ]
+    anywhere = [_alternatives(group, "mots") for group in text.groups]
+    filters = [{"bool": {"should": anywhere, "minimum_should_match": text.required}}]
+    if text.strong and len(text.strong) < len(text.groups):
+        strong = [anywhere[i] for i in text.strong]
+        filters.append({"bool": {"should": strong, "minimum_should_match": 1}})
+    return scoring, filters
 
 
 def theme_clauses(thematiques: tuple[str, ...]) -> list[dict]:
@@ -180,18 +215,40 @@ def filter_clauses(plan: SearchPlan) -> list[dict]:
     return filters
 
 
+def quality_sort(today: date) -> dict:
+    """Sort by the quality score on ``today``: the step with ``depuis <= today < jusqu_a``."""
+    day = today.isoformat()
+    return {
+        "qualite_paliers.valeur": {
+            "order": "desc",
+            "mode": "max",  # one step holds the day: any mode gives its value
+            "nested": {
+                "path": "qualite_paliers",
+                "filter": {
+                    "bool": {
+                        "filter": [
+                            {"range": {"qualite_paliers.depuis": {"lte": day}}},
+                            {"range": {"qualite_paliers.jusqu_a": {"gt": day}}},
+                        ]
+                    }
+                },
+            },
+        }
+    }
+
+
 def build_search(plan: SearchPlan) -> dict:
     """The search body: filters and text in the query, needs scored in the query and
     filtered in ``post_filter`` so that the category facets ignore the needs selected."""
     query, location = plan.query, plan.location
     themes = theme_clauses(query.thematiques)
+    text_scoring, text_filters = text_clauses(plan.text)
     body: dict = {
         "query": {
             "bool": {
-                "filter": filter_clauses(plan),
+                "filter": filter_clauses(plan) + text_filters,
                 "must_not": [{"term": {"statut": "ferme"}}],
-                "must": text_clauses(plan.groups),
-                "should": themes,
+                "should": themes + text_scoring,
             }
         },
         "sort": [
@@ -205,7 +262,7 @@ def build_search(plan: SearchPlan) -> dict:
                     "ignore_unmapped": True,
                 }
             },
-            {"qualite": {"order": "desc"}},
+            quality_sort(plan.today),
             {"id": {"order": "asc"}},
         ],
         "size": plan.window,

@@ -6,8 +6,10 @@ The same data and queries run on the embedded engine and on a real Elasticsearch
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from contract_data import BUDGET, DETTE, GARDE
+from contract_data import ALIMENTATION, BUDGET, DECAY_START, DETTE, GARDE
 
 from resource_base.audience import Audience
 from resource_base.search import MAX_WINDOW, SearchError, SearchQuery, UnknownLocation
@@ -20,12 +22,12 @@ def ids(result) -> list[str]:
     return [item.candidate.id.removeprefix("test--") for item in result.items]
 
 
-def search(rt, **kwargs):
+def search(rt, today=None, **kwargs):
     kwargs.setdefault("size", 100)
     for name in ("thematiques", "publics", "modes_accueil", "frais"):
         if name in kwargs:
             kwargs[name] = tuple(kwargs[name])
-    return rt.search_service.search(SearchQuery(**kwargs))
+    return rt.search_service.search(SearchQuery(**kwargs), today=today)
 
 
 # --- eligibility ---------------------------------------------------------------------------
@@ -146,11 +148,64 @@ def test_french_text(contract_runtime, q, expected):
     assert expected in ids(search(contract_runtime, code_commune=CHALONS, q=q))
 
 
-def test_every_word_must_match(contract_runtime):
-    assert ids(search(contract_runtime, code_commune=CHALONS, q="atelier budget mairie")) == [
-        "budget-exact-near"
-    ]
-    assert ids(search(contract_runtime, code_commune=CHALONS, q="budget introuvablissime")) == []
+def test_several_words_rank_by_how_many_match(contract_runtime):
+    found = ids(search(contract_runtime, code_commune=CHALONS, q="atelier budget mairie"))
+    # All three words first; then two of three (the floor: half of the words, rounded up).
+    assert found[0] == "budget-exact-near"
+    assert found[1] == "budget-exact-far"
+    assert "same-place-fresh" not in found  # "atelier" alone is under the floor
+    # A word no record holds does not empty the list.
+    assert "budget-exact-near" in ids(
+        search(contract_runtime, code_commune=CHALONS, q="budget introuvablissime")
+    )
+    assert ids(search(contract_runtime, code_commune=CHALONS, q="introuvablissime")) == []
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("dettes mutuelle", "dept51"),  # no resource has both: each word counts
+        ("epicerie solidaire", "epci-chalons"),  # « Épicerie sociale » (thesaurus)
+        ("sans abri", "logements-jeunes"),  # thesaurus: hébergement temporaire
+        ("dormir", "logements-jeunes"),
+        ("SDF", "logements-jeunes"),
+        ("CMP", "sante-mentale"),
+        ("depression", "sante-mentale"),
+        ("FJT", "logements-jeunes"),
+    ],
+)
+def test_free_text_finds_what_advisers_mean(contract_runtime, q, expected):
+    assert expected in ids(search(contract_runtime, code_commune=CHALONS, q=q))
+
+
+@pytest.mark.parametrize(
+    ("q", "understood", "expected"),
+    [
+        ("surendetement", "surendettement", "dept51"),
+        ("logemnt", "logement", "logements-jeunes"),
+        ("psychologe", "psychologue", "sante-mentale"),
+    ],
+)
+def test_typos_are_corrected_against_the_index_vocabulary(
+    contract_runtime, q, understood, expected
+):
+    result = search(contract_runtime, code_commune=CHALONS, q=q)
+    assert expected in ids(result)
+    assert result.texte_compris == understood
+    assert search(contract_runtime, code_commune=CHALONS, q="budget").texte_compris is None
+
+
+def test_explanation_shows_the_records_words_and_synonyms(contract_runtime):
+    items = search(contract_runtime, code_commune=CHALONS, q="mutuelle dettes").items
+    by_id = {i.candidate.id.removeprefix("test--"): i.explication for i in items}
+    assert by_id["france-remote"]["mots"] == ["dettes"]  # as written: never "dett"
+    assert by_id["france-remote"]["synonymes"] == []
+    assert "surendettement" in by_id["dept51"]["mots"]
+    assert by_id["dept51"]["synonymes"] == ["« dettes » → surendettement"]
+    found = search(contract_runtime, code_commune=CHALONS, q="epicerie solidaire").items
+    epicerie = next(i for i in found if i.candidate.id == "test--epci-chalons").explication
+    assert epicerie["mots"] == ["Épicerie sociale"]
+    assert epicerie["synonymes"] == ["« epicerie solidaire » → épicerie sociale"]
 
 
 def test_stop_words_alone_search_as_no_text(contract_runtime):
@@ -175,7 +230,39 @@ def test_closer_first_among_equally_relevant(contract_runtime):
 
 def test_quality_breaks_ties_at_the_same_place(contract_runtime):
     found = ids(search(contract_runtime, code_commune=CHALONS, q="atelier numerique"))
-    assert found == ["same-place-fresh", "same-place-stale"]
+    # Both words first (the same points, the same place: the fresher record first), then
+    # the workshops that only match "atelier".
+    assert found[:2] == ["same-place-fresh", "same-place-stale"]
+    assert set(found[2:]) == {"budget-exact-near", "budget-exact-far"}
+
+
+@pytest.mark.parametrize(
+    ("days", "first", "qualites"),
+    [
+        # Both fresh: the more complete record first.
+        (100, "epicerie-complete", {"epicerie-complete": 56, "epicerie-recente": 50}),
+        # 600 days on, the older record's freshness has decayed below the newer one's.
+        (600, "epicerie-recente", {"epicerie-complete": 47, "epicerie-recente": 50}),
+        # Both over two years old: completeness decides again.
+        (1400, "epicerie-complete", {"epicerie-complete": 44, "epicerie-recente": 38}),
+    ],
+)
+def test_quality_is_the_official_score_on_the_search_day(contract_runtime, days, first, qualites):
+    # The same two records at the same place, searched on three days (a moved clock).
+    result = search(
+        contract_runtime,
+        today=DECAY_START + timedelta(days=days),
+        code_commune=CHALONS,
+        thematiques=[ALIMENTATION],
+    )
+    # Both match the need exactly at the same place: only quality (then id) separates them;
+    # records tagged with the whole category come after them.
+    assert ids(result)[:2] == [first, ({*qualites} - {first}).pop()]
+    explained = {
+        item.candidate.id.removeprefix("test--"): item.explication["points"]["qualite"]
+        for item in result.items[:2]
+    }
+    assert explained == qualites
 
 
 def test_name_match_ranks_above_description_match(contract_runtime):
