@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Protocol
 
-from resource_base import text, vocabulary
+from resource_base import opening, text, urgency, vocabulary
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 from resource_base.models import Resource
 
@@ -30,6 +31,7 @@ POINTS_THEME_EXACT = 100
 POINTS_THEME_CATEGORY = 40
 POINTS_TEXT_NAME = 20
 POINTS_TEXT_OTHER = 10
+TEMPORARILY_CLOSED = "fermeture-temporaire"
 
 
 class SearchError(Exception):
@@ -71,6 +73,9 @@ class SearchQuery:
     page: int = 1
     size: int = DEFAULT_SIZE
     inclure_professionnels: bool = False
+    # "maintenant" or "aujourdhui": open at this minute / at some time today, local time of
+    # each place (``resource_base.opening``).
+    ouvert: str | None = None
 
     def validate(self) -> None:
         """Raise ``SearchError`` naming every field at fault, in French."""
@@ -121,6 +126,12 @@ class SearchQuery:
             0 < self.rayon_km <= MAX_RADIUS_KM
         ):
             err("rayon_km", f"Le rayon doit être supérieur à 0 et au plus {MAX_RADIUS_KM:g} km.")
+        if self.ouvert is not None and self.ouvert not in opening.OUVERT_VALUES:
+            err(
+                "ouvert",
+                f"Valeur inconnue : « {self.ouvert} » (valeurs possibles : "
+                f"{', '.join(opening.OUVERT_VALUES)}).",
+            )
         if self.page < 1:
             err("page", "La page commence à 1.")
         if not 1 <= self.size <= MAX_SIZE:
@@ -206,6 +217,9 @@ class Candidate:
     modes_accueil: frozenset[str]
     frais: str | None
     resume: dict = field(compare=False, hash=False, repr=False)
+    fuseau: str = opening.PARIS
+    ouverture: tuple[tuple[int, int], ...] = ()
+    numero_urgence: str | None = None
 
 
 def search_document(resource: Resource, today=None) -> dict:
@@ -217,6 +231,11 @@ def search_document(resource: Resource, today=None) -> dict:
     doc["qualite"] = resource.qualite(today)
     doc["a_distance"] = resource.a_distance
     doc["sur_place"] = resource.sur_place
+    doc["fuseau"] = opening.time_zone(resource.departement)
+    doc["ouverture_semaine"] = [
+        list(r) for r in opening.weekly_intervals(resource.horaires_accueil)
+    ]
+    doc["numero_urgence"] = urgency.emergency_number(resource.telephone)
     return doc
 
 
@@ -269,6 +288,9 @@ def candidate_from_document(doc: dict) -> Candidate:
         modes_accueil=frozenset(doc.get("modes_accueil") or ()),
         frais=doc.get("frais"),
         resume={k: doc.get(k) for k in SUMMARY_FIELDS},
+        fuseau=doc.get("fuseau") or opening.PARIS,
+        ouverture=tuple(tuple(r) for r in doc.get("ouverture_semaine") or ()),
+        numero_urgence=doc.get("numero_urgence"),
     )
 
 
@@ -279,6 +301,19 @@ class SearchPlan:
     query: SearchQuery
     location: Location
     groups: tuple[text.TermGroup, ...]
+    # Minute of the week in each time zone at the time of the search (``opening.moments``).
+    moments: dict[str, int] = field(default_factory=dict)
+
+    def open_window(self, fuseau: str) -> tuple[int, int] | None:
+        """The minutes an open range must meet in ``fuseau``, or None without the filter."""
+        if self.query.ouvert is None:
+            return None
+        return opening.window(self.query.ouvert, self.moments[fuseau])
+
+    @property
+    def urgence(self) -> tuple[str, ...]:
+        """Emergency numbers that lead the list for the urgent needs asked."""
+        return urgency.numbers_for(self.query.thematiques)
 
     @property
     def window(self) -> int:
@@ -287,14 +322,18 @@ class SearchPlan:
         return min(MAX_WINDOW, self.query.page * self.query.size + 10)
 
 
-def plan(query: SearchQuery, directory: CommuneDirectory) -> SearchPlan:
+def plan(
+    query: SearchQuery, directory: CommuneDirectory, moment: datetime | None = None
+) -> SearchPlan:
+    """Validate and resolve ``query``; ``moment`` (aware; now when None) is the time the
+    openness filters use."""
     query.validate()
     location = resolve_location(query, directory)
     groups = text.query_groups(query.q)
     if query.q and query.q.strip() and not groups:
         # Only stop words: search as if no text had been given.
         query = replace(query, q=None)
-    return SearchPlan(query, location, groups)
+    return SearchPlan(query, location, groups, opening.moments(moment or datetime.now(UTC)))
 
 
 # --- The rules every engine implements ------------------------------------------------------
@@ -390,9 +429,17 @@ def text_points(
     return points, matched
 
 
-def passes_filters(candidate: Candidate, query: SearchQuery) -> bool:
-    """Status, visibility, publics, modes d'accueil and frais (everything but place and needs)."""
+def passes_filters(candidate: Candidate, plan_: SearchPlan) -> bool:
+    """Status, visibility, openness, publics, modes d'accueil and frais (everything but place
+    and needs). A temporarily closed place is never open."""
+    query = plan_.query
     if candidate.statut == "ferme":
+        return False
+    open_window = plan_.open_window(candidate.fuseau)
+    if open_window is not None and (
+        candidate.statut == TEMPORARILY_CLOSED
+        or not opening.is_open(candidate.ouverture, *open_window)
+    ):
         return False
     if candidate.visibilite != "public" and not query.inclure_professionnels:
         return False
@@ -436,7 +483,7 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     semantics: each engine's filters mirror it, the service applies it again to the top of
     every retrieval, and the conformance suite holds both engines to the same answers."""
     query, location = plan_.query, plan_.location
-    if not passes_filters(candidate, query):
+    if not passes_filters(candidate, plan_):
         return None
     reason = eligibility(candidate.zone_eligibilite, location)
     if reason is None:
@@ -451,17 +498,27 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     th_points, th_matches = theme_points(query.thematiques, candidate.thematiques)
     if query.thematiques and not th_matches:
         return None
-    points = th_points + t_points
+    u_points = urgency.POINTS_URGENCE if candidate.numero_urgence in plan_.urgence else 0
+    points = th_points + t_points + u_points
     sort_distance = distance if (distance is not None and candidate.sur_place) else math.inf
-    key = (-points, sort_distance, -candidate.qualite, candidate.id)
+    # A temporarily closed place comes after the open ones of the same relevance.
+    closed = int(candidate.statut == TEMPORARILY_CLOSED)
+    key = (-points, closed, sort_distance, -candidate.qualite, candidate.id)
     explication = {
         "thematiques": [{**m, "libelle": vocabulary.label(m["thematique"])} for m in th_matches],
         "mots": words,
         "eligibilite": reason,
         "portee": _reach_text(candidate, distance),
-        "points": {"thematiques": th_points, "texte": t_points, "qualite": candidate.qualite},
+        "points": {
+            "thematiques": th_points,
+            "texte": t_points,
+            "urgence": u_points,
+            "qualite": candidate.qualite,
+        },
     }
-    if candidate.statut == "fermeture-temporaire":
+    if u_points:
+        explication["urgence"] = f"Service d'urgence ({candidate.numero_urgence}) : en tête"
+    if candidate.statut == TEMPORARILY_CLOSED:
         explication["avertissement"] = "Fermé temporairement"
     return ResultItem(candidate, distance, points, key, explication)
 
@@ -555,12 +612,19 @@ class SearchEngine(Protocol):
 class SearchService:
     """Plans a query, asks the engine, ranks and paginates with the shared rules."""
 
-    def __init__(self, engine: SearchEngine, directory: CommuneDirectory):
+    def __init__(
+        self,
+        engine: SearchEngine,
+        directory: CommuneDirectory,
+        clock: Callable[[], datetime] | None = None,
+    ):
         self.engine = engine
         self.directory = directory
+        # Aware "now" for the openness filters; tests pin it.
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan_ = plan(query, self.directory)
+        plan_ = plan(query, self.directory, self.clock())
         retrieval = self.engine.retrieve(plan_)
         evaluated = (evaluate(c, plan_) for c in retrieval.candidates)
         ranked = rank(item for item in evaluated if item is not None)

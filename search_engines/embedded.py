@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from resource_base import vocabulary
+from resource_base import opening, urgency, vocabulary
 from resource_base.geo import EARTH_RADIUS_KM, bounding_box
 from resource_base.models import Resource
 from resource_base.search import (
@@ -29,6 +29,7 @@ from resource_base.search import (
     POINTS_TEXT_OTHER,
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
+    TEMPORARILY_CLOSED,
     Candidate,
     Retrieval,
     SearchPlan,
@@ -37,7 +38,7 @@ from resource_base.search import (
 )
 from resource_base.store import Store
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS moteur_docs (
         rid INTEGER PRIMARY KEY,
@@ -55,7 +56,10 @@ SCHEMA = (
         zone TEXT NOT NULL,
         thematiques TEXT NOT NULL,
         mots_nom TEXT NOT NULL,
-        mots TEXT NOT NULL
+        mots TEXT NOT NULL,
+        fuseau TEXT NOT NULL,
+        ouverture TEXT NOT NULL,
+        urgence TEXT
     )""",
     # detail=column: token presence per column is all the search needs (no phrases, no
     # positions), and it indexes faster.
@@ -64,6 +68,11 @@ SCHEMA = (
 )
 _OLD_TABLES = ("moteur_docs", "moteur_texte", "moteur_geo", "moteur_zone")
 _SEP = "|"
+# What a search document is rebuilt from (``_search_document``), the record's JSON last.
+_DOC_COLUMNS = (
+    "d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, d.fuseau, d.ouverture, "
+    "d.urgence, r.data"
+)
 # Extra candidates past the page end handed to the shared ranking (ties of float distances).
 _MARGIN = 10
 
@@ -143,13 +152,17 @@ class EmbeddedEngine:
                     _SEP.join(resource.thematiques),
                     mots_nom,
                     mots,
+                    opening.time_zone(resource.departement),
+                    _ranges_text(opening.weekly_intervals(resource.horaires_accueil)),
+                    urgency.emergency_number(resource.telephone),
                 )
             )
             texts.append((rid, mots_nom, mots))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
-            "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots, "
+            "fuseau, ouverture, urgence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         conn.executemany("INSERT INTO moteur_texte(rowid, mots_nom, mots) VALUES (?, ?, ?)", texts)
@@ -199,7 +212,7 @@ class EmbeddedEngine:
             last = 0
             while True:
                 rows = conn.execute(
-                    "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
+                    f"SELECT d.rid, {_DOC_COLUMNS} "
                     "FROM moteur_docs d JOIN resources r ON r.id = d.id "
                     "WHERE d.rid > ? ORDER BY d.rid LIMIT ?",
                     (last, batch),
@@ -273,6 +286,11 @@ class _Index:
     publics_empty: np.ndarray
     zones: dict[str, np.ndarray]
     values: dict[str, dict[str, np.ndarray]]
+    temporarily_closed: np.ndarray
+    zone_of: np.ndarray  # time zone of each rid, as a position in ``opening.ALL_ZONES``
+    open_rid: np.ndarray  # one row per weekly open range: its rid, start and end minutes
+    open_start: np.ndarray
+    open_end: np.ndarray
     tokens: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     candidates_cache: dict[int, Candidate] = field(default_factory=dict)
 
@@ -280,7 +298,8 @@ class _Index:
     def load(cls, conn: sqlite3.Connection, version: str) -> _Index:
         rows = conn.execute(
             "SELECT rid, id, latitude, longitude, a_distance, sur_place, statut, visibilite, "
-            "qualite, frais, publics, modes, zone, thematiques FROM moteur_docs"
+            "qualite, frais, publics, modes, zone, thematiques, fuseau, ouverture, urgence "
+            "FROM moteur_docs"
         ).fetchall()
         size = (max((r[0] for r in rows), default=0)) + 1
         rid = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -316,8 +335,12 @@ class _Index:
                 "zone",
                 "thematiques",
                 "categories",
+                "urgence",
             )
         }
+        zone_position = {zone: i for i, zone in enumerate(opening.ALL_ZONES)}
+        zone_of = np.zeros(size, dtype=np.int8)
+        open_rows: list[tuple[int, int, int]] = []
         for r in rows:
             lists["statut"].setdefault(r[6], []).append(r[0])
             lists["visibilite"].setdefault(r[7], []).append(r[0])
@@ -333,6 +356,11 @@ class _Index:
                     lists[name].setdefault(value, []).append(r[0])
             for category in {vocabulary.category_of(t) for t in r[13].split(_SEP) if t}:
                 lists["categories"].setdefault(category, []).append(r[0])
+            zone_of[r[0]] = zone_position.get(r[14], zone_position[opening.PARIS])
+            open_rows.extend((r[0], start, end) for start, end in _ranges(r[15]))
+            if r[16]:
+                lists["urgence"].setdefault(r[16], []).append(r[0])
+        open_table = np.asarray(open_rows, dtype=np.int64).reshape(-1, 3)
 
         def mask(members: Iterable[int]) -> np.ndarray:
             out = np.zeros(size, dtype=bool)
@@ -369,6 +397,11 @@ class _Index:
             publics_empty=empty_publics,
             zones=zones,
             values=values,
+            temporarily_closed=values["statut"].get(TEMPORARILY_CLOSED, none),
+            zone_of=zone_of,
+            open_rid=open_table[:, 0].copy(),
+            open_start=open_table[:, 1].copy(),
+            open_end=open_table[:, 2].copy(),
         )
 
     def value(self, name: str, key: str) -> np.ndarray:
@@ -451,9 +484,22 @@ class _Index:
             base &= np.logical_or.reduce([self.value("modes", m) for m in query.modes_accueil])
         if query.frais:
             base &= np.logical_or.reduce([self.value("frais", f) for f in query.frais])
+        if query.ouvert:
+            base &= self.open_mask(plan)
         for group in plan.groups:
             base &= self.group_mask(group, "mots", conn)
         return base
+
+    def open_mask(self, plan: SearchPlan) -> np.ndarray:
+        """Resources with a weekly open range that meets the plan's window in their own time
+        zone (``opening.is_open``); a temporarily closed place is never open."""
+        bounds = np.array([plan.open_window(zone) for zone in opening.ALL_ZONES], dtype=np.int64)
+        zone = self.zone_of[self.open_rid]
+        start, end = bounds[zone, 0], bounds[zone, 1]
+        hit = (self.open_start < end) & (start < self.open_end)
+        out = np.zeros(self.size, dtype=bool)
+        out[self.open_rid[hit]] = True
+        return out & ~self.temporarily_closed
 
     def themes_mask(self, thematiques: tuple[str, ...]) -> np.ndarray:
         out = np.zeros(self.size, dtype=bool)
@@ -485,12 +531,15 @@ class _Index:
         for group in plan.groups:
             in_name = self.group_mask(group, "mots_nom", conn)[rids]
             points += np.where(in_name, POINTS_TEXT_NAME, POINTS_TEXT_OTHER)
+        for number in plan.urgence:
+            points += urgency.POINTS_URGENCE * self.value("urgence", number)[rids]
         distance = np.full(len(rids), np.inf)
         located = self.located[rids]
         distance[located] = self.distances(
             rids[located], plan.location.latitude, plan.location.longitude
         )
-        order = np.lexsort((self.tiebreak[rids], distance, -points))
+        closed = self.temporarily_closed[rids]
+        order = np.lexsort((self.tiebreak[rids], distance, closed, -points))
         return rids[order[:window]]
 
     def candidates(self, rids: np.ndarray, conn: sqlite3.Connection) -> list[Candidate]:
@@ -502,7 +551,7 @@ class _Index:
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = conn.execute(
-                "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
+                f"SELECT d.rid, {_DOC_COLUMNS} "
                 f"FROM moteur_docs d JOIN resources r ON r.id = d.id WHERE d.rid IN ({marks})",
                 chunk,
             )
@@ -511,7 +560,18 @@ class _Index:
         return [cache[int(r)] for r in rids if int(r) in cache]
 
 
-def _search_document(mots_nom, mots, qualite, a_distance, sur_place, data) -> dict:
+def _ranges_text(ranges) -> str:
+    """``((540, 720), (840, 1020))`` → ``"540-720 840-1020"`` (the column's form)."""
+    return " ".join(f"{start}-{end}" for start, end in ranges)
+
+
+def _ranges(value: str) -> list[list[int]]:
+    return [[int(n) for n in part.split("-")] for part in value.split()]
+
+
+def _search_document(
+    mots_nom, mots, qualite, a_distance, sur_place, fuseau, ouverture, urgence, data
+) -> dict:
     """A ``search_document`` rebuilt from the store's JSON and the tokens written at import
     (the same as ``resource_base.search.search_document``, without tokenising again)."""
     doc = json.loads(data)
@@ -522,5 +582,8 @@ def _search_document(mots_nom, mots, qualite, a_distance, sur_place, data) -> di
         qualite=qualite,
         a_distance=bool(a_distance),
         sur_place=bool(sur_place),
+        fuseau=fuseau,
+        ouverture_semaine=_ranges(ouverture),
+        numero_urgence=urgence,
     )
     return doc

@@ -9,19 +9,29 @@ broken by the same keys (distance, quality, id) in the sort.
 
 from __future__ import annotations
 
-from resource_base import vocabulary
+from resource_base import opening, urgency, vocabulary
 from resource_base.search import (
     POINTS_TEXT_NAME,
     POINTS_TEXT_OTHER,
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
     SUMMARY_FIELDS,
+    TEMPORARILY_CLOSED,
     SearchPlan,
 )
 from resource_base.text import TermGroup
 
 # What the shared ranking reads of each hit (the full record stays in "fiche").
-CANDIDATE_FIELDS = SUMMARY_FIELDS + ("mots_nom", "mots", "qualite", "a_distance", "sur_place")
+CANDIDATE_FIELDS = SUMMARY_FIELDS + (
+    "mots_nom",
+    "mots",
+    "qualite",
+    "a_distance",
+    "sur_place",
+    "fuseau",
+    "ouverture_semaine",
+    "numero_urgence",
+)
 
 MAPPING = {
     "dynamic": False,
@@ -48,6 +58,12 @@ MAPPING = {
         "departement": {"type": "keyword"},
         "source": {"type": "keyword"},
         "date_maj": {"type": "date", "ignore_malformed": True},
+        # Openness: the weekly open ranges in minutes, local time of ``fuseau``.
+        "fuseau": {"type": "keyword"},
+        "ouverture": {"type": "integer_range"},
+        "numero_urgence": {"type": "keyword"},
+        # 1 for a temporarily closed place: sorted after open ones of equal relevance.
+        "rang_statut": {"type": "byte"},
     },
 }
 
@@ -69,6 +85,10 @@ def index_document(doc: dict) -> dict:
         and doc.get("longitude") is not None
     ):
         indexed["lieu_sur_place"] = {"lat": doc["latitude"], "lon": doc["longitude"]}
+    indexed["ouverture"] = [
+        {"gte": start, "lt": end} for start, end in doc.get("ouverture_semaine") or ()
+    ]
+    indexed["rang_statut"] = int(doc.get("statut") == TEMPORARILY_CLOSED)
     return indexed
 
 
@@ -178,7 +198,37 @@ def filter_clauses(plan: SearchPlan) -> list[dict]:
         filters.append({"terms": {"modes_effectifs": sorted(query.modes_accueil)}})
     if query.frais:
         filters.append({"terms": {"frais": sorted(query.frais)}})
+    if query.ouvert:
+        filters.append(open_clause(plan))
     return filters
+
+
+def open_clause(plan: SearchPlan) -> dict:
+    """Open in the plan's window, in the place's own time zone; never temporarily closed."""
+    per_zone = []
+    for zone in opening.ALL_ZONES:
+        start, end = plan.open_window(zone)
+        per_zone.append(
+            {
+                "bool": {
+                    "filter": [
+                        {"term": {"fuseau": zone}},
+                        {
+                            "range": {
+                                "ouverture": {"gte": start, "lt": end, "relation": "intersects"}
+                            }
+                        },
+                    ]
+                }
+            }
+        )
+    return {
+        "bool": {
+            "should": per_zone,
+            "minimum_should_match": 1,
+            "must_not": [{"term": {"statut": TEMPORARILY_CLOSED}}],
+        }
+    }
 
 
 def build_search(plan: SearchPlan) -> dict:
@@ -186,17 +236,23 @@ def build_search(plan: SearchPlan) -> dict:
     filtered in ``post_filter`` so that the category facets ignore the needs selected."""
     query, location = plan.query, plan.location
     themes = theme_clauses(query.thematiques)
+    scoring = list(themes)
+    if plan.urgence:
+        scoring.append(
+            _const({"terms": {"numero_urgence": list(plan.urgence)}}, urgency.POINTS_URGENCE)
+        )
     body: dict = {
         "query": {
             "bool": {
                 "filter": filter_clauses(plan),
                 "must_not": [{"term": {"statut": "ferme"}}],
                 "must": text_clauses(plan.groups),
-                "should": themes,
+                "should": scoring,
             }
         },
         "sort": [
             {"_score": {"order": "desc"}},
+            {"rang_statut": {"order": "asc"}},
             {
                 "_geo_distance": {
                     "lieu_sur_place": {"lat": location.latitude, "lon": location.longitude},
