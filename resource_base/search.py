@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
-from resource_base import opening, text, urgency, vocabulary
+from resource_base import horaires, opening, text, urgency, vocabulary
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 from resource_base.models import Resource
 
@@ -465,7 +465,8 @@ class ResultItem:
     key: tuple
     explication: dict
 
-    def to_dict(self) -> dict:
+    def to_dict(self, moment: datetime | None = None) -> dict:
+        """The API's item; with ``moment`` (aware), its ``ouverture`` at that time."""
         item = dict(self.candidate.resume)
         item["distance_km"] = (
             None
@@ -475,6 +476,14 @@ class ResultItem:
         item["a_distance"] = self.candidate.a_distance
         item["sur_place"] = self.candidate.sur_place
         item["explication"] = self.explication
+        if moment is not None:
+            status = horaires.place_status(item, moment)
+            item["ouverture"] = {
+                "etat": status.etat,
+                "libelle": status.libelle,
+                "precision": status.precision,
+                "fuseau": self.candidate.fuseau,
+            }
         return item
 
 
@@ -566,6 +575,7 @@ class SearchResult:
     facettes: dict[str, int]
     lieu: Location
     moteur: str
+    moment: datetime | None = None  # when the search ran (aware): the items' opening status
 
     @property
     def pages(self) -> int:
@@ -573,7 +583,7 @@ class SearchResult:
 
     def to_dict(self) -> dict:
         return {
-            "items": [item.to_dict() for item in self.items],
+            "items": [item.to_dict(self.moment) for item in self.items],
             "total": self.total,
             "page": self.page,
             "size": self.size,
@@ -624,7 +634,8 @@ class SearchService:
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan_ = plan(query, self.directory, self.clock())
+        moment = self.clock()
+        plan_ = plan(query, self.directory, moment)
         retrieval = self.engine.retrieve(plan_)
         evaluated = (evaluate(c, plan_) for c in retrieval.candidates)
         ranked = rank(item for item in evaluated if item is not None)
@@ -637,4 +648,5 @@ class SearchService:
             facettes=retrieval.facettes,
             lieu=plan_.location,
             moteur=self.engine.name,
+            moment=moment,
         )

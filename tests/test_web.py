@@ -13,9 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from resource_base import orientation
+from resource_base import horaires, orientation
 from resource_base.models import Resource
-from web.resources import horaires
 
 CHALONS = (48.9640892125, 4.37883539725)
 NEAR = (CHALONS[0] + 0.01, CHALONS[1])  # about 1.1 km

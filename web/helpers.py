@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, url_for
 
@@ -14,8 +13,6 @@ from resource_base.geo import CommuneDirectory
 from resource_base.models import PRECISIONS_GEO, STATUTS, VISIBILITES
 from resource_base.search import SearchEngine, SearchService
 from resource_base.store import Store
-
-PARIS = ZoneInfo("Europe/Paris")
 
 MOIS = (
     "janvier",
@@ -46,9 +43,9 @@ def runtime() -> Runtime:
     return current_app.extensions["relais"]
 
 
-def now_paris() -> datetime:
-    """Local time in mainland France, naive (opening hours are written in local time)."""
-    return datetime.now(PARIS).replace(tzinfo=None)
+def now() -> datetime:
+    """The search service's clock (aware): every place reads it in its own time zone."""
+    return runtime().search_service.clock()
 
 
 def french_number(value: float, digits: int = 1) -> str:

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from resource_base import orientation
+from resource_base import opening, orientation
 from resource_base.search import EngineUnavailable
-from web.helpers import external_url, now_paris, runtime, safe_return
+from web.helpers import external_url, now, runtime, safe_return
 from web.orientation.services import (
     MAX_SHEET,
     build_sheet,
@@ -92,13 +92,15 @@ def sheet():
         return render_template("errors/unavailable.html"), 503
     if not records:
         return _problem("Ces ressources ne sont plus référencées.", retour, 404)
-    now = now_paris()
-    entries = build_sheet(records, now, lambda rid: external_url("resources.show", resource_id=rid))
+    moment = now()
+    entries = build_sheet(
+        records, moment, lambda rid: external_url("resources.show", resource_id=rid)
+    )
     return render_template(
         "orientation/sheet.html",
         entries=entries,
         missing=missing,
         message=message_text(entries),
-        today=now.date(),
+        today=opening.local_now(None, moment).date(),
         retour=retour,
     )

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from resource_base.search import EngineUnavailable
 from web.errors import error_page
-from web.helpers import now_paris, runtime, safe_return
+from web.helpers import now, runtime, safe_return
 from web.resources.services import ResourceView, zone_labels
 
 bp = Blueprint("resources", __name__)
@@ -26,7 +26,7 @@ def show(resource_id: str):
             "elle a peut-être été retirée lors de la dernière mise à jour de la base.",
             title="Ressource introuvable",
         )
-    resource = ResourceView(record, now_paris())
+    resource = ResourceView(record, now())
     return render_template(
         "resources/show.html",
         r=resource,

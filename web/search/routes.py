@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from resource_base.search import EngineUnavailable
-from web.helpers import now_paris, runtime
+from web.helpers import now, runtime
 from web.resources.services import ResourceView
 from web.search.services import SearchForm, category_groups, run_search
 
@@ -19,8 +19,10 @@ def render_search(template: str, *, professionnels: bool, **context):
         outcome = run_search(runtime(), form, professionnels=professionnels)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
-    now = now_paris()
-    items = [ResourceView(i.to_dict(), now) for i in outcome.result.items] if outcome.result else []
+    moment = now()
+    items = (
+        [ResourceView(i.to_dict(), moment) for i in outcome.result.items] if outcome.result else []
+    )
     html = render_template(
         template,
         form=form,

@@ -7,12 +7,13 @@ server resolves it (``directory.search(text, 1)``); the autocomplete only fills 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from resource_base import vocabulary
+from resource_base import opening, vocabulary
 from resource_base.geo import Commune, name_key
 from resource_base.search import SearchError, SearchQuery, SearchResult
 from web.helpers import Runtime
@@ -28,7 +29,16 @@ FIELD_OF_ERROR = {
     "lon": "commune",
     "size": "page",
 }
-FORM_FIELDS = ("commune", "thematiques", "q", "rayon_km", "publics", "modes_accueil", "frais")
+FORM_FIELDS = (
+    "commune",
+    "thematiques",
+    "q",
+    "rayon_km",
+    "publics",
+    "modes_accueil",
+    "frais",
+    "ouvert",
+)
 
 
 def commune_label(commune: Commune) -> str:
@@ -47,6 +57,7 @@ class SearchForm:
     publics: list[str] = field(default_factory=list)
     modes_accueil: list[str] = field(default_factory=list)
     frais: list[str] = field(default_factory=list)
+    ouvert: str = ""  # "", "maintenant" or "aujourdhui"
     page: int = 1
     submitted: bool = False
     errors: dict[str, list[str]] = field(default_factory=dict)
@@ -62,12 +73,21 @@ class SearchForm:
         form.publics = _unique(args.getlist("publics"))
         form.modes_accueil = _unique(args.getlist("modes_accueil"))
         form.frais = _unique(args.getlist("frais"))
+        form.ouvert = (args.get("ouvert") or "").strip()
+        if form.ouvert and form.ouvert not in opening.OUVERT_VALUES:
+            form.error("ouvert", f"« {form.ouvert[:30]} » n'est pas un choix d'ouverture.")
+            form.ouvert = ""
         raw_radius = (args.get("rayon_km") or "").strip()
         if raw_radius:
             try:
-                form.rayon_km = int(float(raw_radius.replace(",", ".")))
+                radius = float(raw_radius.replace(",", "."))
             except ValueError:
-                form.error("rayon_km", f"« {raw_radius} » n'est pas un rayon en kilomètres.")
+                radius = math.nan
+            # "inf", "-inf", "1e400", "nan": a number, but not a radius (never a 500).
+            if math.isfinite(radius):
+                form.rayon_km = int(radius)
+            else:
+                form.error("rayon_km", f"« {raw_radius[:30]} » n'est pas un rayon en kilomètres.")
         raw_page = (args.get("page") or "").strip()
         if raw_page:
             try:
@@ -85,7 +105,7 @@ class SearchForm:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.publics or self.modes_accueil or self.frais)
+        return bool(self.publics or self.modes_accueil or self.frais or self.ouvert)
 
     def params(self, **changes) -> list[tuple[str, str]]:
         """The query string of this search (for links: pages, facets, wider radius)."""
@@ -100,6 +120,8 @@ class SearchForm:
         pairs += [("publics", p) for p in form.publics]
         pairs += [("modes_accueil", m) for m in form.modes_accueil]
         pairs += [("frais", f) for f in form.frais]
+        if form.ouvert:
+            pairs.append(("ouvert", form.ouvert))
         if form.page > 1:
             pairs.append(("page", str(form.page)))
         return pairs
@@ -182,6 +204,7 @@ def run_search(runtime: Runtime, form: SearchForm, *, professionnels: bool) -> S
         publics=tuple(form.publics),
         modes_accueil=tuple(form.modes_accueil),
         frais=tuple(form.frais),
+        ouvert=form.ouvert or None,
         rayon_km=float(form.rayon_km),
         page=form.page,
         size=PAGE_SIZE,
