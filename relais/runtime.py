@@ -15,6 +15,7 @@ from resource_base.search import SearchService
 from resource_base.store import Store
 
 ENGINES = ("embedded", "elasticsearch")
+ROUTE_PROVIDERS = ("openstreetmap", "google", "aucun")
 
 
 class ConfigError(ValueError):
@@ -28,6 +29,11 @@ class Runtime:
             raise ConfigError(
                 f"RELAIS_SEARCH_ENGINE vaut « {self.settings['SEARCH_ENGINE']} » : "
                 f"valeurs possibles {', '.join(ENGINES)}."
+            )
+        if self.settings["ROUTE_PROVIDER"] not in ROUTE_PROVIDERS:
+            raise ConfigError(
+                f"RELAIS_ROUTE_PROVIDER vaut « {self.settings['ROUTE_PROVIDER']} » : "
+                f"valeurs possibles {', '.join(ROUTE_PROVIDERS)}."
             )
 
     @property

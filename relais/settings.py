@@ -104,6 +104,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("PUBLIC_URL", "", "Adresse publique du service, pour les codes QR et les messages."),
     Setting(
+        "ROUTE_PROVIDER",
+        "openstreetmap",
+        "Service des liens « Itinéraire » : « openstreetmap », « google » ou « aucun » (pas de lien).",
+    ),
+    Setting(
         "IMPORT_PAUSE_BEFORE_COMMIT",
         0.0,
         "Débogage : secondes de pause d'un import juste avant la validation de sa transaction (test d'atomicité).",

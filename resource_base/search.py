@@ -76,6 +76,9 @@ class SearchQuery:
     # "maintenant" or "aujourdhui": open at this minute / at some time today, local time of
     # each place (``resource_base.opening``).
     ouvert: str | None = None
+    # For the adviser only: also retrieve resources the person is not eligible for (their
+    # ``explication["eligible"]`` is False), to mention nearby help outside the person's zone.
+    ignorer_eligibilite: bool = False
 
     def validate(self) -> None:
         """Raise ``SearchError`` naming every field at fault, in French."""
@@ -495,7 +498,7 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     if not passes_filters(candidate, plan_):
         return None
     reason = eligibility(candidate.zone_eligibilite, location)
-    if reason is None:
+    if reason is None and not query.ignorer_eligibilite:
         return None
     distance = distance_km(candidate, location)
     if not within_reach(candidate, distance, query.rayon_km):
@@ -516,7 +519,7 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     explication = {
         "thematiques": [{**m, "libelle": vocabulary.label(m["thematique"])} for m in th_matches],
         "mots": words,
-        "eligibilite": reason,
+        "eligibilite": reason or "Hors de la zone d'éligibilité de la personne",
         "portee": _reach_text(candidate, distance),
         "points": {
             "thematiques": th_points,
@@ -525,6 +528,8 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
             "qualite": candidate.qualite,
         },
     }
+    if reason is None:
+        explication["eligible"] = False
     if u_points:
         explication["urgence"] = f"Service d'urgence ({candidate.numero_urgence}) : en tête"
     if candidate.statut == TEMPORARILY_CLOSED:

@@ -451,7 +451,7 @@ class _Index:
         base = self.exists & ~self.closed
         if not query.inclure_professionnels:
             base &= self.public
-        for codes in location.zone_code_sets:
+        for codes in () if query.ignorer_eligibilite else location.zone_code_sets:
             eligible = self.zone_empty.copy()
             for code in codes:
                 members = self.zones.get(code)

@@ -153,7 +153,7 @@ def filter_clauses(plan: SearchPlan) -> list[dict]:
     filters: list[dict] = []
     if not query.inclure_professionnels:
         filters.append({"term": {"visibilite": "public"}})
-    for codes in location.zone_code_sets:
+    for codes in () if query.ignorer_eligibilite else location.zone_code_sets:
         filters.append(
             {
                 "bool": {

@@ -331,3 +331,20 @@ def test_unknown_openness_value_is_refused(contract_runtime):
     with pytest.raises(SearchError) as caught:
         search(contract_runtime, code_commune=CHALONS, ouvert="demain")
     assert "ouvert" in caught.value.errors
+
+
+def test_adviser_view_outside_the_zone_marks_resources_not_eligible(contract_runtime):
+    # The Crèche of Reims is for the people of Reims only: from Châlons it is only mentioned
+    # to the adviser, marked as not eligible.
+    result = search(
+        contract_runtime,
+        code_commune=CHALONS,
+        thematiques=[GARDE],
+        rayon_km=50,
+        ignorer_eligibilite=True,
+    )
+    by_id = {i.candidate.id.removeprefix("test--"): i.explication for i in result.items}
+    assert by_id["commune-reims"]["eligible"] is False
+    assert by_id["commune-reims"]["eligibilite"] == "Hors de la zone d'éligibilité de la personne"
+    assert "eligible" not in by_id["commune-chalons"]
+    assert result.total == len(by_id)

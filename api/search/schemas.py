@@ -156,6 +156,9 @@ class ExplanationSchema(OutputSchema):
     urgence = F.String(
         metadata=described("Présent pour un service d'urgence placé en tête (ex. 115).")
     )
+    eligible = F.Boolean(
+        metadata=described("Absent de l'API : la personne est toujours éligible aux résultats.")
+    )
 
 
 class OpeningSchema(OutputSchema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from resource_base.search import EngineUnavailable
 from web.errors import error_page
@@ -33,3 +33,9 @@ def show(resource_id: str):
         zone=zone_labels(record.get("zone_eligibilite"), rt.directory),
         retour=safe_return(request.args.get("retour")),
     )
+
+
+@bp.get("/r/<resource_id>")
+def short(resource_id: str):
+    """The short link of an SMS: redirects to the resource page."""
+    return redirect(url_for("resources.show", resource_id=resource_id), 301)

@@ -16,7 +16,7 @@ def render_search(template: str, *, professionnels: bool, **context):
     """Run the form's search and render it: the adviser page and the widget share this."""
     form = SearchForm.from_args(request.args)
     try:
-        outcome = run_search(runtime(), form, professionnels=professionnels)
+        outcome = run_search(runtime(), form, professionnels=professionnels, path=request.path)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     moment = now()

@@ -17,10 +17,12 @@ from resource_base import opening, vocabulary
 from resource_base.geo import Commune, name_key
 from resource_base.search import SearchError, SearchQuery, SearchResult
 from web.helpers import Runtime
+from web.search.gaps import NeedGap, need_gaps
 
 RADIUS_CHOICES = (10, 20, 30, 50, 100)
 DEFAULT_RADIUS = 30
 PAGE_SIZE = 10
+MAX_CHOIX = 20  # as many as an orientation event records
 # Which form field shows an error of the search contract.
 FIELD_OF_ERROR = {
     "code_commune": "commune",
@@ -58,6 +60,8 @@ class SearchForm:
     modes_accueil: list[str] = field(default_factory=list)
     frais: list[str] = field(default_factory=list)
     ouvert: str = ""  # "", "maintenant" or "aujourdhui"
+    # Resources ticked for the orientation sheet, on any result page (``ids`` in the URL).
+    choix: list[str] = field(default_factory=list)
     page: int = 1
     submitted: bool = False
     errors: dict[str, list[str]] = field(default_factory=dict)
@@ -73,6 +77,7 @@ class SearchForm:
         form.publics = _unique(args.getlist("publics"))
         form.modes_accueil = _unique(args.getlist("modes_accueil"))
         form.frais = _unique(args.getlist("frais"))
+        form.choix = _unique(args.getlist("ids"))[:MAX_CHOIX]
         form.ouvert = (args.get("ouvert") or "").strip()
         if form.ouvert and form.ouvert not in opening.OUVERT_VALUES:
             form.error("ouvert", f"« {form.ouvert[:30]} » n'est pas un choix d'ouverture.")
@@ -124,6 +129,7 @@ class SearchForm:
             pairs.append(("ouvert", form.ouvert))
         if form.page > 1:
             pairs.append(("page", str(form.page)))
+        pairs += [("ids", rid) for rid in form.choix]
         return pairs
 
     def url(self, path: str = "/", **changes) -> str:
@@ -138,6 +144,7 @@ class SearchOutcome:
     # Other communes the typed text could mean (the server picked the first).
     alternatives: list[Commune] = field(default_factory=list)
     result: SearchResult | None = None
+    gaps: list[NeedGap] = field(default_factory=list)
 
     @property
     def wider_radius(self) -> int | None:
@@ -176,8 +183,11 @@ def _same_commune(text: str, commune: Commune) -> bool:
     )
 
 
-def run_search(runtime: Runtime, form: SearchForm, *, professionnels: bool) -> SearchOutcome:
-    """Resolve the commune and search; errors land in ``form.errors`` by form field."""
+def run_search(
+    runtime: Runtime, form: SearchForm, *, professionnels: bool, path: str = "/"
+) -> SearchOutcome:
+    """Resolve the commune and search; errors land in ``form.errors`` by form field. A need
+    without answer gets checked suggestions (``web.search.gaps``), whose links go to ``path``."""
     outcome = SearchOutcome(form)
     if not form.submitted:
         return outcome
@@ -212,6 +222,9 @@ def run_search(runtime: Runtime, form: SearchForm, *, professionnels: bool) -> S
     )
     try:
         outcome.result = runtime.search_service.search(query)
+        outcome.gaps = need_gaps(
+            runtime, form, query, outcome.result, adviser=professionnels, path=path
+        )
     except SearchError as exc:
         for name, messages in exc.errors.items():
             for message in messages:
