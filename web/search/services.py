@@ -146,11 +146,6 @@ class SearchOutcome:
     result: SearchResult | None = None
     gaps: list[NeedGap] = field(default_factory=list)
 
-    @property
-    def wider_radius(self) -> int | None:
-        larger = [r for r in RADIUS_CHOICES if r > self.form.rayon_km]
-        return larger[0] if larger else None
-
 
 def resolve_commune(form: SearchForm, runtime: Runtime) -> tuple[Commune | None, list[Commune]]:
     """The commune of the form: the autocomplete's code if it still matches the text, else
