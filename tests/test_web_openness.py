@@ -4,6 +4,7 @@ text, route links and short links."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
@@ -235,3 +236,17 @@ def test_route_provider_is_a_setting(app, client, loaded):
     assert "Itinéraire" not in text_of(client.get("/ressources/open--accueil"))
     with pytest.raises(ConfigError, match="RELAIS_ROUTE_PROVIDER"):
         Runtime(settings_module.load({"ROUTE_PROVIDER": "mappy"}))
+
+
+def test_cli_open_filter(runner, loaded):
+    loaded.search_service.clock = lambda: EARLY
+    result = runner(["search", "--commune", "51108", "--ouvert", "maintenant", "--json"])
+    assert result.exit_code == 0, result.output
+
+    names = [item["nom"] for item in json.loads(result.output)["items"]]
+    assert (
+        "Plateforme téléphonique de La Réunion" in names
+        and "Accueil de jour – l’Étape" not in names
+    )
+    refused = runner(["search", "--commune", "51108", "--ouvert", "demain"])
+    assert refused.exit_code != 0 and "demain" in refused.output
