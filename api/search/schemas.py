@@ -156,9 +156,6 @@ class ExplanationSchema(OutputSchema):
     urgence = F.String(
         metadata=described("Présent pour un service d'urgence placé en tête (ex. 115).")
     )
-    eligible = F.Boolean(
-        metadata=described("Absent de l'API : la personne est toujours éligible aux résultats.")
-    )
 
 
 class OpeningSchema(OutputSchema):
