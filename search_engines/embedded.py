@@ -287,10 +287,8 @@ class _Index:
     zones: dict[str, np.ndarray]
     values: dict[str, dict[str, np.ndarray]]
     temporarily_closed: np.ndarray
-    zone_of: np.ndarray  # time zone of each rid, as a position in ``opening.ALL_ZONES``
-    open_rid: np.ndarray  # one row per weekly open range: its rid, start and end minutes
-    open_start: np.ndarray
-    open_end: np.ndarray
+    # Per time zone, one row per weekly open range: its rid, start and end minutes.
+    open_ranges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
     tokens: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     candidates_cache: dict[int, Candidate] = field(default_factory=dict)
 
@@ -338,9 +336,7 @@ class _Index:
                 "urgence",
             )
         }
-        zone_position = {zone: i for i, zone in enumerate(opening.ALL_ZONES)}
-        zone_of = np.zeros(size, dtype=np.int8)
-        open_rows: list[tuple[int, int, int]] = []
+        open_rows: dict[str, list[tuple[int, int, int]]] = {}
         for r in rows:
             lists["statut"].setdefault(r[6], []).append(r[0])
             lists["visibilite"].setdefault(r[7], []).append(r[0])
@@ -356,11 +352,16 @@ class _Index:
                     lists[name].setdefault(value, []).append(r[0])
             for category in {vocabulary.category_of(t) for t in r[13].split(_SEP) if t}:
                 lists["categories"].setdefault(category, []).append(r[0])
-            zone_of[r[0]] = zone_position.get(r[14], zone_position[opening.PARIS])
-            open_rows.extend((r[0], start, end) for start, end in _ranges(r[15]))
+            if r[15]:
+                zone = r[14] if r[14] in opening.ALL_ZONES else opening.PARIS
+                rows_of_zone = open_rows.setdefault(zone, [])
+                rows_of_zone.extend((r[0], start, end) for start, end in _ranges(r[15]))
             if r[16]:
                 lists["urgence"].setdefault(r[16], []).append(r[0])
-        open_table = np.asarray(open_rows, dtype=np.int64).reshape(-1, 3)
+        open_ranges = {}
+        for zone, table in open_rows.items():
+            array = np.asarray(table, dtype=np.int64).reshape(-1, 3)
+            open_ranges[zone] = (array[:, 0].copy(), array[:, 1].copy(), array[:, 2].copy())
 
         def mask(members: Iterable[int]) -> np.ndarray:
             out = np.zeros(size, dtype=bool)
@@ -398,10 +399,7 @@ class _Index:
             zones=zones,
             values=values,
             temporarily_closed=values["statut"].get(TEMPORARILY_CLOSED, none),
-            zone_of=zone_of,
-            open_rid=open_table[:, 0].copy(),
-            open_start=open_table[:, 1].copy(),
-            open_end=open_table[:, 2].copy(),
+            open_ranges=open_ranges,
         )
 
     def value(self, name: str, key: str) -> np.ndarray:
@@ -493,12 +491,10 @@ class _Index:
     def open_mask(self, plan: SearchPlan) -> np.ndarray:
         """Resources with a weekly open range that meets the plan's window in their own time
         zone (``opening.is_open``); a temporarily closed place is never open."""
-        bounds = np.array([plan.open_window(zone) for zone in opening.ALL_ZONES], dtype=np.int64)
-        zone = self.zone_of[self.open_rid]
-        start, end = bounds[zone, 0], bounds[zone, 1]
-        hit = (self.open_start < end) & (start < self.open_end)
         out = np.zeros(self.size, dtype=bool)
-        out[self.open_rid[hit]] = True
+        for zone, (rids, starts, ends) in self.open_ranges.items():
+            start, end = plan.open_window(zone)
+            out[rids[(starts < end) & (ends > start)]] = True
         return out & ~self.temporarily_closed
 
     def themes_mask(self, thematiques: tuple[str, ...]) -> np.ndarray:

@@ -252,7 +252,8 @@ def build_search(plan: SearchPlan) -> dict:
         },
         "sort": [
             {"_score": {"order": "desc"}},
-            {"rang_statut": {"order": "asc"}},
+            # unmapped_type: an index built before this field sorts as if every place were open.
+            {"rang_statut": {"order": "asc", "unmapped_type": "byte"}},
             {
                 "_geo_distance": {
                     "lieu_sur_place": {"lat": location.latitude, "lon": location.longitude},

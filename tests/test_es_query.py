@@ -126,7 +126,7 @@ def test_build_search_literal(directory):
         },
         "sort": [
             {"_score": {"order": "desc"}},
-            {"rang_statut": {"order": "asc"}},
+            {"rang_statut": {"order": "asc", "unmapped_type": "byte"}},
             {
                 "_geo_distance": {
                     "lieu_sur_place": point,

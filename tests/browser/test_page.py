@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import SCREENSHOTS, _context, audit
+from .conftest import SCREENSHOTS, _context, audit, screenshot
 
 MANY = "/?commune=51000&code_commune=51108&rayon_km=100"
 
@@ -165,3 +165,19 @@ def test_sticky_bar_never_hides_a_card(browser, live_server, name):
         audit(page, f"résultats {name}")
     finally:
         context.close()
+
+
+def test_no_answer_page_is_said_need_by_need_and_accessible(page):
+    page.goto(
+        "/?commune=51000&code_commune=51108&rayon_km=10"
+        "&thematiques=creer-une-entreprise&thematiques=difficultes-financieres"
+    )
+    gap = page.locator(".relais-gap")
+    expect(gap).to_have_count(1)
+    expect(gap).to_contain_text(
+        "Aucune ressource « Créer une entreprise » éligible pour Châlons-en-Champagne"
+    )
+    expect(page.locator(".relais-result").first).to_be_visible()  # the other need's answers
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # the sticky bar at rest
+    screenshot(page, "11-sans-reponse")
+    audit(page, "besoin sans réponse")
