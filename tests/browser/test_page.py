@@ -70,6 +70,12 @@ def test_ticks_persist_across_pages_and_back_from_the_sheet(page):
     page.get_by_role("button", name="Vider la sélection").click()
     page.get_by_role("link", name="Page suivante").first.click()
     expect(page.locator("input[data-relais-choice]:checked")).to_have_count(0)
+    # "Effacer" starts over for a new person: nothing ticked comes back.
+    page.goto(MANY)
+    _tick(page, 0)
+    page.get_by_role("link", name="Effacer").click()
+    page.goto(MANY)
+    expect(page.locator("input[data-relais-choice]:checked")).to_have_count(0)
 
 
 def test_ticks_persist_across_pages_without_javascript(nojs_page):

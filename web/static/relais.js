@@ -301,6 +301,19 @@
     window.addEventListener("resize", pad);
   }
 
+  // "Effacer": a new person, so no ticks carried over from the previous one.
+  document.querySelectorAll("[data-relais-forget]").forEach(function (link) {
+    link.addEventListener("click", function () {
+      try {
+        Object.keys(window.sessionStorage).forEach(function (key) {
+          if (key.indexOf("relais-choix:") === 0) window.sessionStorage.removeItem(key);
+        });
+      } catch (e) {
+        /* nothing kept */
+      }
+    });
+  });
+
   /* --- Copy buttons beside phone numbers and addresses ----------------------------------- */
   var announce = function (text) {
     var live = document.getElementById("copie-statut");
