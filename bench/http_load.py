@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -223,9 +224,11 @@ def start_server(
             "RELAIS_ANONYMOUS_ACCESS": "true",
             "RELAIS_ANONYMOUS_RATE_LIMIT": str(RATE_LIMIT_FOR_BENCH),
             "RELAIS_GEOCODER": "offline",
+            # gunicorn refuses the development secret: a fresh one per bench server.
+            "RELAIS_SECRET_KEY": secrets.token_hex(32),
         }
     )
-    for key in ("COMMUNES_CSV", "EPCI_JSON"):
+    for key in ("COMMUNES_CSV", "DECOUPAGE_DIR"):
         if os.environ.get(settings_module.PREFIX + key):
             env[settings_module.PREFIX + key] = os.environ[settings_module.PREFIX + key]
     if engine == "elasticsearch":

@@ -14,27 +14,14 @@ from resource_base.geo import CommuneDirectory
 from resource_base.search import SearchService
 from resource_base.store import Store
 
-ENGINES = ("embedded", "elasticsearch")
-ROUTE_PROVIDERS = ("openstreetmap", "google", "aucun")
-
-
-class ConfigError(ValueError):
-    """A setting has a value Relais cannot use."""
-
 
 class Runtime:
+    """``Runtime(settings)``: ``settings`` as ``relais.settings.load`` returns them (checked
+    there: the runtime validates nothing itself); None loads them from the environment and
+    raises ``relais.settings.ConfigError`` on an unusable value."""
+
     def __init__(self, settings: dict | None = None):
         self.settings = settings if settings is not None else settings_module.load()
-        if self.settings["SEARCH_ENGINE"] not in ENGINES:
-            raise ConfigError(
-                f"RELAIS_SEARCH_ENGINE vaut « {self.settings['SEARCH_ENGINE']} » : "
-                f"valeurs possibles {', '.join(ENGINES)}."
-            )
-        if self.settings["ROUTE_PROVIDER"] not in ROUTE_PROVIDERS:
-            raise ConfigError(
-                f"RELAIS_ROUTE_PROVIDER vaut « {self.settings['ROUTE_PROVIDER']} » : "
-                f"valeurs possibles {', '.join(ROUTE_PROVIDERS)}."
-            )
 
     @property
     def data_dir(self) -> Path:
@@ -48,13 +35,14 @@ class Runtime:
 
     @cached_property
     def directory(self) -> CommuneDirectory:
-        return CommuneDirectory.load(self.settings["COMMUNES_CSV"], self.settings["EPCI_JSON"])
+        return CommuneDirectory.load(self.settings["DECOUPAGE_DIR"], self.settings["COMMUNES_CSV"])
 
     @cached_property
     def embedded(self):
         from search_engines.embedded import EmbeddedEngine
 
-        return EmbeddedEngine(self.store)
+        budget = int(self.settings["EMBEDDED_TOKEN_CACHE_MB"]) * 1024 * 1024
+        return EmbeddedEngine(self.store, token_cache_bytes=budget)
 
     @cached_property
     def elasticsearch(self):
@@ -71,7 +59,9 @@ class Runtime:
 
     @cached_property
     def search_service(self) -> SearchService:
-        return SearchService(self.engine, self.directory)
+        # Both engines weigh and correct words with the vocabulary of the embedded tables,
+        # written in the store's own transactions (so it is there for Elasticsearch too).
+        return SearchService(self.engine, self.directory, lexicon=self.embedded.lexicon)
 
     def store_writers(self) -> list:
         """Engine tables kept in the store's own transactions (the embedded engine's)."""

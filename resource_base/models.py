@@ -98,6 +98,12 @@ class Resource:
         """Normalised tokens of the service's name (weighted higher in text relevance)."""
         return sorted(set(text.tokens(self.nom)))
 
+    def mots_forts(self) -> list[str]:
+        """Tokens of the name and of the thématique labels (the second field of relevance)."""
+        words = set(text.tokens(self.nom))
+        words.update(_theme_tokens(tuple(self.thematiques)))
+        return sorted(words)
+
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
         words = set(
@@ -148,6 +154,14 @@ class Resource:
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Resource))
+
+
+@lru_cache(maxsize=4096)
+def _theme_tokens(thematiques: tuple[str, ...]) -> frozenset[str]:
+    """Tokens of the labels of a record's thématiques and of their categories."""
+    categories = {vocabulary.category_of(t) for t in thematiques}
+    labels = [vocabulary.label(t) for t in (*thematiques, *sorted(categories))]
+    return frozenset(text.tokens(" \n ".join(labels)))
 
 
 @lru_cache(maxsize=4096)

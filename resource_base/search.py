@@ -9,43 +9,46 @@ every engine orders and explains results identically. See "Classement" in the RE
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
-from resource_base import horaires, opening, text, urgency, vocabulary
+from resource_base import horaires, opening, urgency, vocabulary
+from resource_base.audience import Audience, may_show
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
-from resource_base.models import Resource
 
-DEFAULT_RADIUS_KM = 30.0
-MAX_RADIUS_KM = 200.0
-DEFAULT_SIZE = 20
-MAX_SIZE = 100
-MAX_WINDOW = 10_000  # page * size; deeper pages are refused (and Elasticsearch's default)
-MAX_Q_LENGTH = 200
+# The query side lives in resource_base.query; re-exported here, where engines and callers
+# have always found the whole contract.
+from resource_base.query import (  # noqa: F401
+    DEFAULT_RADIUS_KM,
+    DEFAULT_SIZE,
+    MAX_Q_LENGTH,
+    MAX_RADIUS_KM,
+    MAX_SIZE,
+    MAX_WINDOW,
+    WINDOW_MARGIN,
+    Location,
+    SearchError,
+    SearchQuery,
+    UnknownLocation,
+    resolve_location,
+)
+from resource_base.relevance import TextPlan, describe_text, text_plan, text_points
+from resource_base.retrieval import (  # noqa: F401 - engines import them from here
+    SUMMARY_FIELDS,
+    Candidate,
+    Retrieval,
+    candidate_from_document,
+    empty_facets,
+    search_document,
+)
 
 # Relevance points (integers, so that every engine adds them up exactly).
 POINTS_THEME_EXACT = 100
 POINTS_THEME_CATEGORY = 40
-POINTS_TEXT_NAME = 20
-POINTS_TEXT_OTHER = 10
 TEMPORARILY_CLOSED = "fermeture-temporaire"
-
-
-class SearchError(Exception):
-    """A query the contract refuses: ``errors`` maps each field at fault to French messages."""
-
-    code = "requete_invalide"
-
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k} : {' '.join(v)}" for k, v in errors.items()))
-
-
-class UnknownLocation(SearchError):
-    code = "lieu_inconnu"
+# Free-text points: resource_base.relevance (rarity weight × best field).
 
 
 class EngineUnavailable(Exception):
@@ -57,253 +60,12 @@ class EngineUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class SearchQuery:
-    """What an adviser asks: where the person lives, which needs, and filters."""
-
-    code_commune: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    code_postal: str | None = None
-    thematiques: tuple[str, ...] = ()
-    q: str | None = None
-    publics: tuple[str, ...] = ()
-    modes_accueil: tuple[str, ...] = ()
-    frais: tuple[str, ...] = ()
-    rayon_km: float = DEFAULT_RADIUS_KM
-    page: int = 1
-    size: int = DEFAULT_SIZE
-    inclure_professionnels: bool = False
-    # "maintenant" or "aujourdhui": open at this minute / at some time today, local time of
-    # each place (``resource_base.opening``).
-    ouvert: str | None = None
-    # For the adviser only: also retrieve resources the person is not eligible for (their
-    # ``explication["eligible"]`` is False), to mention nearby help outside the person's zone.
-    ignorer_eligibilite: bool = False
-
-    def validate(self) -> None:
-        """Raise ``SearchError`` naming every field at fault, in French."""
-        errors: dict[str, list[str]] = {}
-
-        def err(name: str, message: str) -> None:
-            errors.setdefault(name, []).append(message)
-
-        given = [
-            self.code_commune is not None,
-            self.lat is not None or self.lon is not None,
-            self.code_postal is not None,
-        ]
-        if sum(given) == 0:
-            err("code_commune", "Indiquez le lieu : code_commune, lat et lon, ou code_postal.")
-        elif sum(given) > 1:
-            err("code_commune", "Indiquez un seul lieu : code_commune, lat et lon, ou code_postal.")
-        if (self.lat is None) != (self.lon is None):
-            err("lon" if self.lon is None else "lat", "lat et lon vont ensemble.")
-        if self.lat is not None and not -90 <= self.lat <= 90:
-            err("lat", "La latitude doit être comprise entre -90 et 90.")
-        if self.lon is not None and not -180 <= self.lon <= 180:
-            err("lon", "La longitude doit être comprise entre -180 et 180.")
-        if self.code_commune is not None and not re.fullmatch(
-            r"[0-9][0-9AB][0-9]{3}", self.code_commune
-        ):
-            err(
-                "code_commune",
-                f"« {self.code_commune} » n'est pas un code INSEE de commune (5 caractères).",
-            )
-        if self.code_postal is not None and not re.fullmatch(r"[0-9]{5}", self.code_postal):
-            err("code_postal", f"« {self.code_postal} » n'est pas un code postal (5 chiffres).")
-        for slug in self.thematiques:
-            if not vocabulary.is_thematique(slug):
-                err("thematiques", f"Thématique inconnue : « {slug} ».")
-        for name, allowed, values in (
-            ("publics", vocabulary.PUBLICS, self.publics),
-            ("modes_accueil", vocabulary.MODES_ACCUEIL, self.modes_accueil),
-            ("frais", vocabulary.FRAIS, self.frais),
-        ):
-            for value in values:
-                if value not in allowed:
-                    err(
-                        name,
-                        f"Valeur inconnue : « {value} » (valeurs possibles : {', '.join(sorted(allowed))}).",
-                    )
-        if not (isinstance(self.rayon_km, int | float) and math.isfinite(self.rayon_km)) or not (
-            0 < self.rayon_km <= MAX_RADIUS_KM
-        ):
-            err("rayon_km", f"Le rayon doit être supérieur à 0 et au plus {MAX_RADIUS_KM:g} km.")
-        if self.ouvert is not None and self.ouvert not in opening.OUVERT_VALUES:
-            err(
-                "ouvert",
-                f"Valeur inconnue : « {self.ouvert} » (valeurs possibles : "
-                f"{', '.join(opening.OUVERT_VALUES)}).",
-            )
-        if self.page < 1:
-            err("page", "La page commence à 1.")
-        if not 1 <= self.size <= MAX_SIZE:
-            err("size", f"La taille de page doit être comprise entre 1 et {MAX_SIZE}.")
-        elif self.page >= 1 and self.page * self.size > MAX_WINDOW:
-            err(
-                "page",
-                f"Page trop lointaine : page × size ne peut dépasser {MAX_WINDOW}. Affinez la recherche.",
-            )
-        if self.q is not None and len(self.q) > MAX_Q_LENGTH:
-            err("q", f"Le texte recherché dépasse {MAX_Q_LENGTH} caractères.")
-        if errors:
-            raise SearchError(errors)
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where the person lives: one commune, or the communes of an ambiguous postal code."""
-
-    communes: tuple[Commune, ...]
-    latitude: float
-    longitude: float
-    libelle: str
-
-    @property
-    def zone_code_sets(self) -> tuple[frozenset[str], ...]:
-        return tuple(c.zone_codes for c in self.communes)
-
-
-def resolve_location(query: SearchQuery, directory: CommuneDirectory) -> Location:
-    """Turn the query's place into communes and a point, or raise ``UnknownLocation``.
-
-    A postal code shared by several communes keeps them all: a resource is then eligible only
-    if it is eligible for each of them (never show a resource outside its zone).
-    """
-    if query.code_commune is not None:
-        commune = directory.get(query.code_commune)
-        if commune is None:
-            raise UnknownLocation(
-                {"code_commune": [f"Commune inconnue : « {query.code_commune} »."]}
-            )
-        return Location(
-            (commune,), commune.latitude, commune.longitude, f"{commune.nom} ({commune.code_insee})"
-        )
-    if query.code_postal is not None:
-        communes = directory.by_code_postal(query.code_postal)
-        if not communes:
-            raise UnknownLocation(
-                {"code_postal": [f"Code postal inconnu : « {query.code_postal} »."]}
-            )
-        lat = sum(c.latitude for c in communes) / len(communes)
-        lon = sum(c.longitude for c in communes) / len(communes)
-        label = communes[0].nom if len(communes) == 1 else f"{len(communes)} communes"
-        return Location(tuple(communes), lat, lon, f"{query.code_postal} ({label})")
-    commune = directory.nearest(query.lat, query.lon)
-    if (
-        commune is None
-        or haversine_km(query.lat, query.lon, commune.latitude, commune.longitude) > 50
-    ):
-        raise UnknownLocation({"lat": ["Ce point n'est proche d'aucune commune connue."]})
-    return Location(
-        (commune,), query.lat, query.lon, f"{query.lat:.5f}, {query.lon:.5f} ({commune.nom})"
-    )
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """What an engine hands back for ranking: the search fields and the record's summary."""
-
-    id: str
-    latitude: float | None
-    longitude: float | None
-    a_distance: bool
-    sur_place: bool
-    zone_eligibilite: tuple[str, ...]
-    thematiques: frozenset[str]
-    mots_nom: frozenset[str]
-    mots: frozenset[str]
-    qualite: int
-    statut: str
-    visibilite: str
-    publics: frozenset[str]
-    modes_accueil: frozenset[str]
-    frais: str | None
-    resume: dict = field(compare=False, hash=False, repr=False)
-    fuseau: str = opening.PARIS
-    ouverture: tuple[tuple[int, int], ...] = ()
-    numero_urgence: str | None = None
-
-
-def search_document(resource: Resource, today=None) -> dict:
-    """The flat document every engine indexes for a resource (also the ``resume`` source)."""
-    doc = resource.to_dict()
-    doc["categories"] = resource.categories
-    doc["mots_nom"] = resource.mots_nom()
-    doc["mots"] = resource.mots()
-    doc["qualite"] = resource.qualite(today)
-    doc["a_distance"] = resource.a_distance
-    doc["sur_place"] = resource.sur_place
-    doc["fuseau"] = opening.time_zone(resource.departement)
-    doc["ouverture_semaine"] = [
-        list(r) for r in opening.weekly_intervals(resource.horaires_accueil)
-    ]
-    doc["numero_urgence"] = urgency.emergency_number(resource.telephone)
-    return doc
-
-
-SUMMARY_FIELDS = (
-    "id",
-    "nom",
-    "nom_structure",
-    "description",
-    "thematiques",
-    "publics",
-    "frais",
-    "modes_accueil",
-    "adresse",
-    "complement_adresse",
-    "code_postal",
-    "commune",
-    "code_insee",
-    "latitude",
-    "longitude",
-    "precision_geo",
-    "telephone",
-    "courriel",
-    "site_web",
-    "horaires_accueil",
-    "conditions_acces",
-    "zone_eligibilite",
-    "departement",
-    "date_maj",
-    "statut",
-    "visibilite",
-    "source",
-)
-
-
-def candidate_from_document(doc: dict) -> Candidate:
-    return Candidate(
-        id=doc["id"],
-        latitude=doc.get("latitude"),
-        longitude=doc.get("longitude"),
-        a_distance=bool(doc.get("a_distance")),
-        sur_place=bool(doc.get("sur_place")),
-        zone_eligibilite=tuple(doc.get("zone_eligibilite") or ()),
-        thematiques=frozenset(doc.get("thematiques") or ()),
-        mots_nom=frozenset(doc.get("mots_nom") or ()),
-        mots=frozenset(doc.get("mots") or ()),
-        qualite=int(doc.get("qualite") or 0),
-        statut=doc.get("statut") or "actif",
-        visibilite=doc.get("visibilite") or "public",
-        publics=frozenset(doc.get("publics") or ()),
-        modes_accueil=frozenset(doc.get("modes_accueil") or ()),
-        frais=doc.get("frais"),
-        resume={k: doc.get(k) for k in SUMMARY_FIELDS},
-        fuseau=doc.get("fuseau") or opening.PARIS,
-        ouverture=tuple(tuple(r) for r in doc.get("ouverture_semaine") or ()),
-        numero_urgence=doc.get("numero_urgence"),
-    )
-
-
-@dataclass(frozen=True)
 class SearchPlan:
     """A validated query with its place resolved and its text parsed: the input of engines."""
 
     query: SearchQuery
     location: Location
-    groups: tuple[text.TermGroup, ...]
+    text: TextPlan = TextPlan()
     # Minute of the week in each time zone at the time of the search (``opening.moments``).
     moments: dict[str, int] = field(default_factory=dict)
 
@@ -319,24 +81,34 @@ class SearchPlan:
         return urgency.numbers_for(self.query.thematiques)
 
     @property
+    def groups(self):
+        """The free text's term groups (``resource_base.thesaurus.TermGroup``)."""
+        return self.text.groups
+
+    @property
     def window(self) -> int:
-        """How many top candidates an engine that pre-sorts must return: the page end, plus a
-        margin for float ties on distance that the shared ranking settles."""
-        return min(MAX_WINDOW, self.query.page * self.query.size + 10)
+        """How many top candidates an engine that pre-sorts must return: the page end plus
+        ``WINDOW_MARGIN`` (float ties on distance, settled by the shared ranking), at most
+        ``MAX_WINDOW``."""
+        return min(MAX_WINDOW, self.query.page * self.query.size + WINDOW_MARGIN)
 
 
 def plan(
-    query: SearchQuery, directory: CommuneDirectory, moment: datetime | None = None
+    query: SearchQuery,
+    directory: CommuneDirectory,
+    lexicon=None,
+    moment: datetime | None = None,
 ) -> SearchPlan:
-    """Validate and resolve ``query``; ``moment`` (aware; now when None) is the time the
-    openness filters use."""
+    """Validate, resolve the place, parse and weigh the text (``lexicon``: the index's
+    vocabulary, ``resource_base.lexicon.Lexicon``, for rarity weights and corrections);
+    ``moment`` (aware; now when None) is the time the openness filters use."""
     query.validate()
     location = resolve_location(query, directory)
-    groups = text.query_groups(query.q)
-    if query.q and query.q.strip() and not groups:
+    parsed = text_plan(query.q, lexicon)
+    if query.q and query.q.strip() and not parsed.groups:
         # Only stop words: search as if no text had been given.
         query = replace(query, q=None)
-    return SearchPlan(query, location, groups, opening.moments(moment or datetime.now(UTC)))
+    return SearchPlan(query, location, parsed, opening.moments(moment or datetime.now(UTC)))
 
 
 # --- The rules every engine implements ------------------------------------------------------
@@ -416,22 +188,6 @@ def theme_points(
     return points, matches
 
 
-def text_points(
-    groups: Sequence[text.TermGroup], mots_nom: frozenset[str], mots: frozenset[str]
-) -> tuple[int, list[str]] | None:
-    """Points for the query's words, or None when a word matches nowhere (every word must)."""
-    points, matched = 0, []
-    for group in groups:
-        if text.group_matches(group, mots_nom):
-            points += POINTS_TEXT_NAME
-        elif text.group_matches(group, mots):
-            points += POINTS_TEXT_OTHER
-        else:
-            return None
-        matched.append(group.word)
-    return points, matched
-
-
 def passes_filters(candidate: Candidate, plan_: SearchPlan) -> bool:
     """Status, visibility, openness, publics, modes d'accueil and frais (everything but place
     and needs). A temporarily closed place is never open."""
@@ -444,7 +200,7 @@ def passes_filters(candidate: Candidate, plan_: SearchPlan) -> bool:
         or not opening.is_open(candidate.ouverture, *open_window)
     ):
         return False
-    if candidate.visibilite != "public" and not query.inclure_professionnels:
+    if not may_show(candidate, query.audience):
         return False
     if (
         query.publics
@@ -467,6 +223,7 @@ class ResultItem:
     points: int
     key: tuple
     explication: dict
+    text_matched: list[int] = field(default_factory=list)
 
     def to_dict(self, moment: datetime | None = None) -> dict:
         """The API's item; with ``moment`` (aware), its ``ouverture`` at that time."""
@@ -503,10 +260,14 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     distance = distance_km(candidate, location)
     if not within_reach(candidate, distance, query.rayon_km):
         return None
-    text_result = text_points(plan_.groups, candidate.mots_nom, candidate.mots)
-    if text_result is None:
-        return None
-    t_points, words = text_result
+    t_points, matched = 0, []
+    if plan_.text.groups:
+        text_result = text_points(
+            plan_.text, candidate.mots_nom, candidate.mots_forts, candidate.mots
+        )
+        if text_result is None:
+            return None
+        t_points, matched = text_result
     th_points, th_matches = theme_points(query.thematiques, candidate.thematiques)
     if query.thematiques and not th_matches:
         return None
@@ -518,7 +279,8 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     key = (-points, closed, sort_distance, -candidate.qualite, candidate.id)
     explication = {
         "thematiques": [{**m, "libelle": vocabulary.label(m["thematique"])} for m in th_matches],
-        "mots": words,
+        "mots": [],  # filled for the page shown (describe_text)
+        "synonymes": [],
         "eligibilite": reason or "Hors de la zone d'éligibilité de la personne",
         "portee": _reach_text(candidate, distance),
         "points": {
@@ -534,7 +296,7 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
         explication["urgence"] = f"Service d'urgence ({candidate.numero_urgence}) : en tête"
     if candidate.statut == TEMPORARILY_CLOSED:
         explication["avertissement"] = "Fermé temporairement"
-    return ResultItem(candidate, distance, points, key, explication)
+    return ResultItem(candidate, distance, points, key, explication, matched)
 
 
 def _reach_text(candidate: Candidate, distance: float | None) -> str:
@@ -556,21 +318,6 @@ def rank(items: Iterable[ResultItem]) -> list[ResultItem]:
     return sorted(items, key=lambda item: item.key)
 
 
-def empty_facets() -> dict[str, int]:
-    """Every thématique category with a zero count, in slug order (engines fill it)."""
-    return dict.fromkeys(sorted(vocabulary.CATEGORIES), 0)
-
-
-@dataclass
-class Retrieval:
-    """What an engine returns: candidates that include the top of the ranking, the total of
-    results, and facet counts computed without the thématique filter."""
-
-    candidates: list[Candidate]
-    total: int
-    facettes: dict[str, int]
-
-
 @dataclass
 class SearchResult:
     items: list[ResultItem]
@@ -580,6 +327,7 @@ class SearchResult:
     facettes: dict[str, int]
     lieu: Location
     moteur: str
+    texte_compris: str | None = None
     moment: datetime | None = None  # when the search ran (aware): the items' opening status
 
     @property
@@ -601,6 +349,7 @@ class SearchResult:
                 "communes": [c.code_insee for c in self.lieu.communes],
             },
             "moteur": self.moteur,
+            "texte_compris": self.texte_compris,
         }
 
 
@@ -625,33 +374,52 @@ class SearchEngine(Protocol):
 
 
 class SearchService:
-    """Plans a query, asks the engine, ranks and paginates with the shared rules."""
+    """Plans a query, asks the engine, ranks and paginates with the shared rules; reads one
+    record for an audience."""
 
     def __init__(
         self,
         engine: SearchEngine,
         directory: CommuneDirectory,
+        lexicon=None,
         clock: Callable[[], datetime] | None = None,
     ):
+        """``lexicon``: a callable returning the index's ``Lexicon`` (or None), shared by
+        every engine of a runtime so that they weigh and correct words alike; ``clock``: the
+        aware "now" of the openness filters and statuses (tests pin it)."""
         self.engine = engine
         self.directory = directory
-        # Aware "now" for the openness filters; tests pin it.
+        self.lexicon = lexicon
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def search(self, query: SearchQuery) -> SearchResult:
+        query.validate()
+        lexicon = self.lexicon() if self.lexicon and query.q else None
         moment = self.clock()
-        plan_ = plan(query, self.directory, moment)
+        plan_ = plan(query, self.directory, lexicon, moment)
         retrieval = self.engine.retrieve(plan_)
         evaluated = (evaluate(c, plan_) for c in retrieval.candidates)
         ranked = rank(item for item in evaluated if item is not None)
         start = (plan_.query.page - 1) * plan_.query.size
+        page = ranked[start : start + plan_.query.size]
+        for item in page:
+            describe_text(item, plan_)
         return SearchResult(
-            items=ranked[start : start + plan_.query.size],
+            items=page,
             total=retrieval.total,
             page=plan_.query.page,
             size=plan_.query.size,
             facettes=retrieval.facettes,
             lieu=plan_.location,
             moteur=self.engine.name,
+            texte_compris=plan_.text.understood(query.q or ""),
             moment=moment,
         )
+
+    def get(self, resource_id: str, audience: Audience) -> dict | None:
+        """The full record of ``resource_id`` if ``audience`` may see it (``may_show``), else
+        None, as for an unknown id. Raises ``EngineUnavailable`` when the engine is down."""
+        record = self.engine.get(resource_id)
+        if record is None or not may_show(record, audience):
+            return None
+        return record

@@ -231,7 +231,7 @@ def resources() -> list[Resource]:
             "Plateforme téléphonique de La Réunion",
             None,
             departement="974",
-            thematiques=["numerique--maitriser-les-fondamentaux-du-numerique"],
+            thematiques=["difficultes-administratives-ou-juridiques"],
             zone_eligibilite=["france"],
             modes_accueil=["a-distance"],
             horaires_accueil="Mo-Fr 08:00-12:00",

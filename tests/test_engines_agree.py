@@ -15,6 +15,7 @@ from bench import synthetic
 from relais import settings as settings_module
 from relais.runtime import Runtime
 from resource_base import vocabulary
+from resource_base.audience import Audience
 from resource_base.search import SearchQuery
 
 N_RESOURCES = 12_000
@@ -30,6 +31,12 @@ WORDS = [
     "emploi",
     "permis",
     "accompagnement",
+    # Several words, thesaurus phrases and typos (issue 11): partial matches, corrections.
+    "dettes mutuelle",
+    "sans abri",
+    "aide logement jeunes",
+    "surendetement",
+    "acompagnement numerique",
 ]
 
 
@@ -76,7 +83,7 @@ def queries(directory) -> list[SearchQuery]:
                 rayon_km=rng.choice([10, 30, 30, 50, 100]),
                 page=rng.choice([1, 1, 1, 2, 3]),
                 size=rng.choice([10, 20]),
-                inclure_professionnels=rng.random() < 0.2,
+                audience=Audience.PROFESSIONAL if rng.random() < 0.2 else Audience.PUBLIC,
                 ouvert=rng.choice([None, None, None, "maintenant", "aujourdhui"]),
             )
         )
@@ -95,6 +102,7 @@ def test_same_results_in_the_same_order(both, directory):
         assert [i["id"] for i in a["items"]] == [i["id"] for i in b["items"]], query
         assert a["total"] == b["total"], query
         assert a["facettes"] == b["facettes"], query
+        assert a["texte_compris"] == b["texte_compris"], query
         assert [i["explication"] for i in a["items"]] == [i["explication"] for i in b["items"]], (
             query
         )

@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 
 from relais import settings as settings_module
-from relais.runtime import ConfigError, Runtime
+from relais.settings import ConfigError
 from resource_base.models import Resource
 from web.orientation import sms
 
@@ -235,7 +235,7 @@ def test_route_provider_is_a_setting(app, client, loaded):
     loaded.settings["ROUTE_PROVIDER"] = "aucun"
     assert "Itinéraire" not in text_of(client.get("/ressources/open--accueil"))
     with pytest.raises(ConfigError, match="RELAIS_ROUTE_PROVIDER"):
-        Runtime(settings_module.load({"ROUTE_PROVIDER": "mappy"}))
+        settings_module.load({"ROUTE_PROVIDER": "mappy"}, environ={})
 
 
 def test_cli_open_filter(runner, loaded):

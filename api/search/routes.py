@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.access import can_see_professionals
+from api.access import audience
 from api.contract import Blueprint
 from api.errors import document_errors
 from api.search import services
@@ -24,8 +24,10 @@ def search(args):
 
     Les ressources auxquelles la personne est éligible (zone d'éligibilité) et qui sont à
     portée (sur place dans le rayon, ou à distance), classées par pertinence puis distance.
+    Un seul lieu, obligatoire : code_commune, ou lat et lon, ou code_postal ; ces paramètres
+    s'excluent (en combiner plusieurs est refusé : 400 requete_invalide).
     Chaque résultat porte une « explication » : besoins reconnus, éligibilité, portée, points.
     Les ressources réservées aux professionnels n'apparaissent qu'avec une clé qui a la
     portée « professionnels ».
     """
-    return services.search(args, inclure_professionnels=can_see_professionals())
+    return services.search(args, audience=audience())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
+from resource_base.audience import Audience
 from resource_base.search import EngineUnavailable
 from web.helpers import now, runtime
 from web.resources.services import ResourceView
@@ -12,11 +13,11 @@ from web.search.services import SearchForm, category_groups, run_search
 bp = Blueprint("search", __name__)
 
 
-def render_search(template: str, *, professionnels: bool, **context):
+def render_search(template: str, *, audience: Audience, **context):
     """Run the form's search and render it: the adviser page and the widget share this."""
     form = SearchForm.from_args(request.args)
     try:
-        outcome = run_search(runtime(), form, professionnels=professionnels, path=request.path)
+        outcome = run_search(runtime(), form, audience=audience, path=request.path)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     moment = now()
@@ -40,7 +41,8 @@ def render_search(template: str, *, professionnels: bool, **context):
 def index():
     return render_search(
         "search/index.html",
-        professionnels=True,
+        # The adviser's page (accounts arrive with the next issue).
+        audience=Audience.PROFESSIONAL,
         retour=request.full_path if request.query_string else "/",
     )
 
@@ -61,4 +63,6 @@ def commune_suggestions():
     an address, so the API's anonymous per-address limit must not throttle their typing."""
     text = request.args.get("q", "")
     limit = min(max(request.args.get("limit", 8, type=int) or 8, 1), 20)
-    return jsonify([c.to_dict() for c in runtime().directory.search(text, limit=limit)])
+    departement = (request.args.get("departement") or "").strip().upper()[:3] or None
+    found = runtime().directory.search(text, limit=limit, departement=departement)
+    return jsonify([c.to_dict() for c in found])

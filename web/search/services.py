@@ -1,24 +1,28 @@
 """The search form: read the query string, find the person's commune, run the search service.
 
 The form works without JavaScript: the commune is typed as a name or a postal code and the
-server resolves it (``directory.search(text, 1)``); the autocomplete only fills the hidden
-``code_commune`` to save that step.
+server resolves it (``directory.resolve``: a postal code of several communes lists them for
+the adviser to choose, a name picks the best match and proposes the others); the
+autocomplete only fills the hidden ``code_commune`` to save that step.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
 from resource_base import opening, vocabulary
+from resource_base.audience import Audience
 from resource_base.geo import Commune, name_key
 from resource_base.search import SearchError, SearchQuery, SearchResult
 from web.helpers import Runtime
 from web.search.gaps import NeedGap, need_gaps
 
+_POSTAL = re.compile(r"\b[0-9]{5}\b")
 RADIUS_CHOICES = (10, 20, 30, 50, 100)
 DEFAULT_RADIUS = 30
 PAGE_SIZE = 10
@@ -43,16 +47,21 @@ FORM_FIELDS = (
 )
 
 
-def commune_label(commune: Commune) -> str:
-    """What the commune field shows once a commune is chosen: ``Reims (51100)``."""
-    code = commune.codes_postaux[0] if commune.codes_postaux else commune.departement
-    return f"{commune.nom} ({code})"
+def commune_label(commune: Commune, code_postal: str | None = None) -> str:
+    """What the commune field shows once a commune is chosen, department always named:
+    ``Reims (51100, Marne)``; ``code_postal``: the one the adviser typed, if the commune has it."""
+    if code_postal not in commune.codes_postaux:
+        code_postal = commune.codes_postaux[0] if commune.codes_postaux else None
+    place = commune.departement_nom or f"département {commune.departement}"
+    return f"{commune.nom} ({code_postal}, {place})" if code_postal else f"{commune.nom} ({place})"
 
 
 @dataclass
 class SearchForm:
     commune: str = ""
     code_commune: str = ""
+    # Department of the previous search: homonyms there come first.
+    departement: str = ""
     thematiques: list[str] = field(default_factory=list)
     q: str = ""
     rayon_km: int = DEFAULT_RADIUS
@@ -72,6 +81,7 @@ class SearchForm:
         form = cls(submitted=any(args.get(name) for name in (*FORM_FIELDS, "code_commune")))
         form.commune = (args.get("commune") or "").strip()[:100]
         form.code_commune = (args.get("code_commune") or "").strip()[:10]
+        form.departement = (args.get("departement") or "").strip().upper()[:3]
         form.thematiques = _unique(args.getlist("thematiques"))
         form.q = (args.get("q") or "").strip()
         form.publics = _unique(args.getlist("publics"))
@@ -118,6 +128,8 @@ class SearchForm:
         pairs: list[tuple[str, str]] = [("commune", form.commune)]
         if form.code_commune:
             pairs.append(("code_commune", form.code_commune))
+        if form.departement:
+            pairs.append(("departement", form.departement))
         pairs += [("thematiques", t) for t in form.thematiques]
         if form.q:
             pairs.append(("q", form.q))
@@ -143,50 +155,64 @@ class SearchOutcome:
     commune: Commune | None = None
     # Other communes the typed text could mean (the server picked the first).
     alternatives: list[Commune] = field(default_factory=list)
+    # A postal code of several communes: the adviser chooses, no search is run.
+    choices: list[tuple[Commune, str]] = field(default_factory=list)
     result: SearchResult | None = None
     gaps: list[NeedGap] = field(default_factory=list)
 
 
-def resolve_commune(form: SearchForm, runtime: Runtime) -> tuple[Commune | None, list[Commune]]:
-    """The commune of the form: the autocomplete's code if it still matches the text, else
-    the best match of the text (name prefix, postal code or INSEE code)."""
+def resolve_commune(
+    form: SearchForm, runtime: Runtime
+) -> tuple[Commune | None, list[Commune], list[Commune]]:
+    """The commune of the form, other possible communes, and communes to choose from.
+
+    The autocomplete's (or a choice link's) code wins if it still matches the text; else the
+    typed text is resolved: a postal code of several communes returns them as choices (no
+    guess), a name returns the best match and the homonyms worth proposing.
+    """
     directory = runtime.directory
     if form.code_commune:
         chosen = directory.get(form.code_commune)
         if chosen and (not form.commune or _same_commune(form.commune, chosen)):
-            return chosen, []
+            return chosen, [], []
     if not form.commune:
-        return None, []
-    found = directory.search(form.commune, 6)
+        return None, [], []
+    # Up to 100: every commune of a postal code is listed (51300 has 46).
+    match = directory.resolve(form.commune, 100, form.departement or None)
+    if match.choose:
+        return None, [], list(match.communes)
+    found = list(match.communes[:6])
     if not found:
-        return None, []
+        return None, [], []
     best, key = found[0], name_key(form.commune)
     if len(found) == 1 or key == name_key(commune_label(best)):
-        return best, []
-    if form.commune.isdigit():
-        return best, found[1:]  # a postal code shared by several communes
+        return best, [], []
     if key == name_key(best.nom):
         # The exact name: only homonyms in other departments are worth proposing.
-        return best, [c for c in found[1:] if name_key(c.nom) == key]
-    return best, found[1:]
+        return best, [c for c in found[1:] if name_key(c.nom) == key], []
+    return best, found[1:], []
 
 
 def _same_commune(text: str, commune: Commune) -> bool:
     key = name_key(text)
-    return key in {name_key(commune.nom), name_key(commune_label(commune)), commune.code_insee} or (
+    labels = {name_key(commune_label(commune, cp)) for cp in commune.codes_postaux}
+    return key in {name_key(commune.nom), commune.code_insee, *labels} or (
         text in commune.codes_postaux
     )
 
 
 def run_search(
-    runtime: Runtime, form: SearchForm, *, professionnels: bool, path: str = "/"
+    runtime: Runtime, form: SearchForm, *, audience: Audience, path: str = "/"
 ) -> SearchOutcome:
     """Resolve the commune and search; errors land in ``form.errors`` by form field. A need
     without answer gets checked suggestions (``web.search.gaps``), whose links go to ``path``."""
     outcome = SearchOutcome(form)
     if not form.submitted:
         return outcome
-    commune, alternatives = resolve_commune(form, runtime)
+    commune, alternatives, choices = resolve_commune(form, runtime)
+    if choices:
+        outcome.choices = [(c, commune_label(c, form.commune)) for c in choices]
+        return outcome
     if commune is None:
         if form.commune:
             form.error(
@@ -198,8 +224,11 @@ def run_search(
             form.error("commune", "Indiquez la commune de la personne (nom ou code postal).")
     else:
         outcome.commune, outcome.alternatives = commune, alternatives
+        typed = _POSTAL.search(form.commune)
+        typed_postal = typed.group() if typed else None
         form.code_commune = commune.code_insee
-        form.commune = commune_label(commune)
+        form.commune = commune_label(commune, typed_postal)
+        form.departement = commune.departement
     if form.errors:
         return outcome
     query = SearchQuery(
@@ -213,12 +242,17 @@ def run_search(
         rayon_km=float(form.rayon_km),
         page=form.page,
         size=PAGE_SIZE,
-        inclure_professionnels=professionnels,
+        audience=audience,
     )
     try:
         outcome.result = runtime.search_service.search(query)
         outcome.gaps = need_gaps(
-            runtime, form, query, outcome.result, adviser=professionnels, path=path
+            runtime,
+            form,
+            query,
+            outcome.result,
+            adviser=audience is Audience.PROFESSIONAL,
+            path=path,
         )
     except SearchError as exc:
         for name, messages in exc.errors.items():
