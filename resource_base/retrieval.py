@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from resource_base import opening, urgency, vocabulary
 from resource_base.models import Resource
+from resource_base.quality import Step, quality_code, quality_steps
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Candidate:
     mots_nom: frozenset[str]
     mots_forts: frozenset[str]
     mots: frozenset[str]
-    qualite: int
+    qualite_paliers: tuple[Step, ...]  # the official quality score by day (resource_base.quality)
     statut: str
     visibilite: str
     publics: frozenset[str]
@@ -37,14 +38,15 @@ class Candidate:
     numero_urgence: str | None = None
 
 
-def search_document(resource: Resource, today=None) -> dict:
-    """The flat document every engine indexes for a resource (also the ``resume`` source)."""
+def search_document(resource: Resource) -> dict:
+    """The flat document every engine indexes for a resource (also the ``resume`` source);
+    ``qualite`` is the quality score by day, as ``resource_base.quality.quality_code``."""
     doc = resource.to_dict()
     doc["categories"] = resource.categories
     doc["mots_nom"] = resource.mots_nom()
     doc["mots_forts"] = resource.mots_forts()
     doc["mots"] = resource.mots()
-    doc["qualite"] = resource.qualite(today)
+    doc["qualite"] = quality_code(resource)
     doc["a_distance"] = resource.a_distance
     doc["sur_place"] = resource.sur_place
     doc["fuseau"] = opening.time_zone(resource.departement)
@@ -98,7 +100,7 @@ def candidate_from_document(doc: dict) -> Candidate:
         mots_nom=frozenset(doc.get("mots_nom") or ()),
         mots_forts=frozenset(doc.get("mots_forts") or ()),
         mots=frozenset(doc.get("mots") or ()),
-        qualite=int(doc.get("qualite") or 0),
+        qualite_paliers=quality_steps(doc.get("qualite") or ""),
         statut=doc.get("statut") or "actif",
         visibilite=doc.get("visibilite") or "public",
         publics=frozenset(doc.get("publics") or ()),

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from resource_base import horaires, opening, urgency, vocabulary
 from resource_base.audience import Audience, may_show
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
+from resource_base.quality import quality_on
 
 # The query side lives in resource_base.query; re-exported here, where engines and callers
 # have always found the whole contract.
@@ -61,11 +62,13 @@ class EngineUnavailable(Exception):
 
 @dataclass(frozen=True)
 class SearchPlan:
-    """A validated query with its place resolved and its text parsed: the input of engines."""
+    """A validated query with its place resolved and its text parsed: the input of engines.
+    ``today`` is the day the quality score is evaluated for (``resource_base.quality``)."""
 
     query: SearchQuery
     location: Location
     text: TextPlan = TextPlan()
+    today: date = field(default_factory=date.today)
     # Minute of the week in each time zone at the time of the search (``opening.moments``).
     moments: dict[str, int] = field(default_factory=dict)
 
@@ -97,18 +100,26 @@ def plan(
     query: SearchQuery,
     directory: CommuneDirectory,
     lexicon=None,
+    today: date | None = None,
     moment: datetime | None = None,
 ) -> SearchPlan:
     """Validate, resolve the place, parse and weigh the text (``lexicon``: the index's
     vocabulary, ``resource_base.lexicon.Lexicon``, for rarity weights and corrections);
-    ``moment`` (aware; now when None) is the time the openness filters use."""
+    ``today`` (default: the current date) dates the quality score; ``moment`` (aware; now
+    when None) is the time the openness filters use."""
     query.validate()
     location = resolve_location(query, directory)
     parsed = text_plan(query.q, lexicon)
     if query.q and query.q.strip() and not parsed.groups:
         # Only stop words: search as if no text had been given.
         query = replace(query, q=None)
-    return SearchPlan(query, location, parsed, opening.moments(moment or datetime.now(UTC)))
+    return SearchPlan(
+        query,
+        location,
+        parsed,
+        today or date.today(),
+        opening.moments(moment or datetime.now(UTC)),
+    )
 
 
 # --- The rules every engine implements ------------------------------------------------------
@@ -274,9 +285,10 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     u_points = urgency.POINTS_URGENCE if candidate.numero_urgence in plan_.urgence else 0
     points = th_points + t_points + u_points
     sort_distance = distance if (distance is not None and candidate.sur_place) else math.inf
+    qualite = quality_on(candidate.qualite_paliers, plan_.today)
     # A temporarily closed place comes after the open ones of the same relevance.
     closed = int(candidate.statut == TEMPORARILY_CLOSED)
-    key = (-points, closed, sort_distance, -candidate.qualite, candidate.id)
+    key = (-points, closed, sort_distance, -qualite, candidate.id)
     explication = {
         "thematiques": [{**m, "libelle": vocabulary.label(m["thematique"])} for m in th_matches],
         "mots": [],  # filled for the page shown (describe_text)
@@ -287,7 +299,7 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
             "thematiques": th_points,
             "texte": t_points,
             "urgence": u_points,
-            "qualite": candidate.qualite,
+            "qualite": qualite,
         },
     }
     if reason is None:
@@ -314,7 +326,8 @@ def _reach_text(candidate: Candidate, distance: float | None) -> str:
 
 def rank(items: Iterable[ResultItem]) -> list[ResultItem]:
     """Order: relevance points, then distance (on-site first, remote-only last), then record
-    quality, then id, so that the order is total and the same in every engine."""
+    quality on the search day (data·inclusion's score, ``resource_base.quality``), then id,
+    so that the order is total and the same in every engine."""
     return sorted(items, key=lambda item: item.key)
 
 
@@ -392,11 +405,13 @@ class SearchService:
         self.lexicon = lexicon
         self.clock = clock or (lambda: datetime.now(UTC))
 
-    def search(self, query: SearchQuery) -> SearchResult:
+    def search(self, query: SearchQuery, today: date | None = None) -> SearchResult:
+        """One page of results; ``today`` (default: the current date) dates the quality
+        score."""
         query.validate()
         lexicon = self.lexicon() if self.lexicon and query.q else None
         moment = self.clock()
-        plan_ = plan(query, self.directory, lexicon, moment)
+        plan_ = plan(query, self.directory, lexicon, today, moment)
         retrieval = self.engine.retrieve(plan_)
         evaluated = (evaluate(c, plan_) for c in retrieval.candidates)
         ranked = rank(item for item in evaluated if item is not None)

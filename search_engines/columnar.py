@@ -27,6 +27,7 @@ from resource_base.search import (
     candidate_from_document,
 )
 from search_engines.embedded_text import TokenMasks
+from search_engines.quality_order import QualityOrder
 
 # Separator of the list columns of ``moteur_docs`` (publics, modes, zone, thematiques).
 SEP = "|"
@@ -44,7 +45,7 @@ class ColumnarIndex:
     located: np.ndarray  # on site, with coordinates
     remote: np.ndarray
     closed: np.ndarray
-    tiebreak: np.ndarray  # rank by (-qualite, id): the last keys of the ranking
+    quality: QualityOrder  # rank by (-quality on the day, id): the last keys of the ranking
     zone_empty: np.ndarray
     publics_empty: np.ndarray
     zones: dict[str, np.ndarray]
@@ -79,11 +80,7 @@ class ColumnarIndex:
         latitude, longitude = column(2, np.float64), column(3, np.float64)
         remote = column(4, np.int8, 0).astype(bool)
         located = column(5, np.int8, 0).astype(bool) & ~np.isnan(latitude) & ~np.isnan(longitude)
-        order = sorted(rows, key=lambda r: (-r[8], r[1]))
-        tiebreak = np.zeros(size, dtype=np.int64)
-        tiebreak[np.fromiter((r[0] for r in order), dtype=np.int64, count=len(order))] = np.arange(
-            len(order)
-        )
+        quality = QualityOrder.load(size, ((r[0], r[1], r[8]) for r in rows))
 
         lists: dict[str, dict[str, list[int]]] = {
             name: {}
@@ -155,7 +152,7 @@ class ColumnarIndex:
             located=located,
             remote=remote,
             closed=values["statut"].get("ferme", none),
-            tiebreak=tiebreak,
+            quality=quality,
             zone_empty=empty_zone,
             publics_empty=empty_publics,
             zones=zones,
@@ -272,7 +269,7 @@ class ColumnarIndex:
             rids[located], plan.location.latitude, plan.location.longitude
         )
         closed = self.temporarily_closed[rids]
-        order = np.lexsort((self.tiebreak[rids], distance, closed, -points))
+        order = np.lexsort((self.quality.tiebreak(plan.today)[rids], distance, closed, -points))
         return rids[order[:window]]
 
     def candidates(self, rids: np.ndarray, conn: sqlite3.Connection) -> list[Candidate]:

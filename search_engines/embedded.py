@@ -5,7 +5,7 @@ inside the store's own transactions, so that an import and its index commit toge
 
 - ``moteur_docs``: one row per resource: ``rid`` (row id), ``id``, the filter fields as
   columns (coordinates, ``a_distance``, ``sur_place``, ``statut``, ``visibilite``,
-  ``qualite``, ``frais``; ``publics``, ``modes``, ``zone``, ``thematiques`` as ``|`` lists) and
+  ``qualite``: the quality code of ``resource_base.quality``, ``frais``; ``publics``, ``modes``, ``zone``, ``thematiques`` as ``|`` lists) and
   the normalised tokens of ``resource_base.text`` (``mots_nom``: the name; ``mots``:
   everything), space-separated;
 - ``moteur_texte``: an FTS5 index of the same tokens (contentless, per column: the name; the
@@ -36,6 +36,7 @@ import numpy as np
 from resource_base import opening, urgency, vocabulary
 from resource_base.lexicon import Lexicon
 from resource_base.models import Resource
+from resource_base.quality import quality_code
 from resource_base.search import Retrieval, SearchPlan, empty_facets
 from resource_base.store import Store
 from search_engines.columnar import (
@@ -47,7 +48,7 @@ from search_engines.columnar import (
 )
 from search_engines.embedded_text import read_lexicon
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS moteur_docs (
         rid INTEGER PRIMARY KEY,
@@ -58,7 +59,7 @@ SCHEMA = (
         sur_place INTEGER NOT NULL,
         statut TEXT NOT NULL,
         visibilite TEXT NOT NULL,
-        qualite INTEGER NOT NULL,
+        qualite TEXT NOT NULL,  -- resource_base.quality.quality_code
         frais TEXT,
         publics TEXT NOT NULL,
         modes TEXT NOT NULL,
@@ -152,7 +153,7 @@ class EmbeddedEngine:
                     int(resource.sur_place),
                     resource.statut,
                     resource.visibilite,
-                    resource.qualite(),
+                    quality_code(resource),
                     resource.frais,
                     SEP.join(resource.publics),
                     SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),

@@ -4,12 +4,17 @@ The index holds the flat ``search_document`` of each resource. Text fields carry
 own normalised tokens as keywords (``mots_nom``, ``mots``), so French text handling needs no
 analysis plugin: the test distribution has the server modules only. Relevance points are
 integer ``constant_score`` boosts, summed exactly as ``resource_base.search`` does; ties are
-broken by the same keys (distance, quality, id) in the sort.
+broken by the same keys (distance, quality, id) in the sort. The quality of the search day is
+the value of the nested ``qualite_paliers`` step whose range holds that day: a nested sort with
+a range filter, which needs no scripting (the test distribution has no painless).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from resource_base import opening, urgency, vocabulary
+from resource_base.quality import quality_steps, steps_to_json
 from resource_base.relevance import TEXT_LEVELS, TextPlan
 from resource_base.search import (
     POINTS_THEME_CATEGORY,
@@ -55,7 +60,16 @@ MAPPING = {
         "a_distance": {"type": "boolean"},
         "sur_place": {"type": "boolean"},
         "lieu_sur_place": {"type": "geo_point"},
-        "qualite": {"type": "integer"},
+        # The quality score by day (resource_base.quality): one nested document per step;
+        # the compact "qualite" code stays in _source only.
+        "qualite_paliers": {
+            "type": "nested",
+            "properties": {
+                "depuis": {"type": "date"},
+                "jusqu_a": {"type": "date"},
+                "valeur": {"type": "integer"},
+            },
+        },
         "departement": {"type": "keyword"},
         "source": {"type": "keyword"},
         "date_maj": {"type": "date", "ignore_malformed": True},
@@ -80,6 +94,7 @@ def index_document(doc: dict) -> dict:
     indexed = dict(doc)
     indexed["modes_effectifs"] = doc.get("modes_accueil") or [vocabulary.EN_PRESENTIEL]
     indexed["zone_vide"] = not doc.get("zone_eligibilite")
+    indexed["qualite_paliers"] = steps_to_json(quality_steps(doc.get("qualite") or ""))
     if (
         doc.get("sur_place")
         and doc.get("latitude") is not None
@@ -244,6 +259,28 @@ def open_clause(plan: SearchPlan) -> dict:
     }
 
 
+def quality_sort(today: date) -> dict:
+    """Sort by the quality score on ``today``: the step with ``depuis <= today < jusqu_a``."""
+    day = today.isoformat()
+    return {
+        "qualite_paliers.valeur": {
+            "order": "desc",
+            "mode": "max",  # one step holds the day: any mode gives its value
+            "nested": {
+                "path": "qualite_paliers",
+                "filter": {
+                    "bool": {
+                        "filter": [
+                            {"range": {"qualite_paliers.depuis": {"lte": day}}},
+                            {"range": {"qualite_paliers.jusqu_a": {"gt": day}}},
+                        ]
+                    }
+                },
+            },
+        }
+    }
+
+
 def build_search(plan: SearchPlan) -> dict:
     """The search body: filters and text in the query, needs scored in the query and
     filtered in ``post_filter`` so that the category facets ignore the needs selected."""
@@ -276,7 +313,7 @@ def build_search(plan: SearchPlan) -> dict:
                     "ignore_unmapped": True,
                 }
             },
-            {"qualite": {"order": "desc"}},
+            quality_sort(plan.today),
             {"id": {"order": "asc"}},
         ],
         "size": plan.window,

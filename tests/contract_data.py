@@ -25,6 +25,11 @@ GARDE = "famille--garde-denfants"
 LOGEMENT_ACCOMP = "logement-hebergement--se-maintenir-dans-le-logement"
 HEBERGEMENT = "logement-hebergement--rechercher-une-solution-dhebergement-temporaire"
 VIOLENCES = "famille--surmonter-conflits-separation-violence"
+ALIMENTATION = "equipement-et-alimentation--alimentation"
+# Quality decay: "epicerie-complete" is the more complete record, "epicerie-recente" the more
+# recently updated one (600 days later); the ranking between them depends on the day.
+DECAY_START = date(2023, 1, 1)
+DECAY_RECENT = DECAY_START + timedelta(days=600)
 
 
 def _r(rid: str, nom: str, place, **fields) -> Resource:
@@ -180,6 +185,28 @@ def resources() -> list[Resource]:
             near,
             thematiques=["numerique--maitriser-les-fondamentaux-du-numerique"],
             date_maj=OLD,
+        ),
+        # Quality decay (searched with a moved clock: SearchService.search(today=…))
+        _r(
+            "epicerie-complete",
+            "Épicerie solidaire du centre",
+            near,
+            thematiques=[ALIMENTATION],
+            description="Une épicerie solidaire : produits à petit prix, sur orientation.",
+            modes_mobilisation=["se-presenter"],
+            mobilisable_par=["professionnels"],
+            adresse="2 rue de la Marne",
+            date_maj=DECAY_START.isoformat(),
+        ),
+        _r(
+            "epicerie-recente",
+            "Épicerie solidaire du marché",
+            near,
+            thematiques=[ALIMENTATION],
+            description="Une épicerie solidaire : produits à petit prix, sur orientation.",
+            modes_mobilisation=["se-presenter"],
+            adresse="2 rue de la Marne",
+            date_maj=DECAY_RECENT.isoformat(),
         ),
         # Text and publics
         _r(

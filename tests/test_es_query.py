@@ -1,6 +1,8 @@
 """The Elasticsearch query builder is a pure function: compared with a literal here, and its
 behaviour is then held to the shared contract suite against a real server."""
 
+from datetime import date
+
 from resource_base.lexicon import Lexicon
 from resource_base.search import SearchQuery, plan
 
@@ -26,6 +28,7 @@ def test_build_search_literal(directory):
             ),
             directory,
             LEXICON,
+            today=date(2026, 11, 30),
         )
     )
     point = {"lat": 48.9640892125, "lon": 4.37883539725}
@@ -159,7 +162,23 @@ def test_build_search_literal(directory):
                     "ignore_unmapped": True,
                 }
             },
-            {"qualite": {"order": "desc"}},
+            {
+                "qualite_paliers.valeur": {
+                    "order": "desc",
+                    "mode": "max",
+                    "nested": {
+                        "path": "qualite_paliers",
+                        "filter": {
+                            "bool": {
+                                "filter": [
+                                    {"range": {"qualite_paliers.depuis": {"lte": "2026-11-30"}}},
+                                    {"range": {"qualite_paliers.jusqu_a": {"gt": "2026-11-30"}}},
+                                ]
+                            }
+                        },
+                    },
+                }
+            },
             {"id": {"order": "asc"}},
         ],
         "size": 30,

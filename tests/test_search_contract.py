@@ -6,10 +6,18 @@ The same data and queries run on the embedded engine and on a real Elasticsearch
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from contract_data import BUDGET, DETTE, GARDE, HEBERGEMENT, VIOLENCES
+from contract_data import (
+    ALIMENTATION,
+    BUDGET,
+    DECAY_START,
+    DETTE,
+    GARDE,
+    HEBERGEMENT,
+    VIOLENCES,
+)
 
 from resource_base.audience import Audience
 from resource_base.search import MAX_WINDOW, SearchError, SearchQuery, UnknownLocation
@@ -22,12 +30,12 @@ def ids(result) -> list[str]:
     return [item.candidate.id.removeprefix("test--") for item in result.items]
 
 
-def search(rt, **kwargs):
+def search(rt, today=None, **kwargs):
     kwargs.setdefault("size", 100)
     for name in ("thematiques", "publics", "modes_accueil", "frais"):
         if name in kwargs:
             kwargs[name] = tuple(kwargs[name])
-    return rt.search_service.search(SearchQuery(**kwargs))
+    return rt.search_service.search(SearchQuery(**kwargs), today=today)
 
 
 # --- eligibility ---------------------------------------------------------------------------
@@ -242,6 +250,35 @@ def test_quality_breaks_ties_at_the_same_place(contract_runtime):
     assert set(found[2:]) == {"budget-exact-near", "budget-exact-far"}
 
 
+@pytest.mark.parametrize(
+    ("days", "first", "qualites"),
+    [
+        # Both fresh: the more complete record first.
+        (100, "epicerie-complete", {"epicerie-complete": 56, "epicerie-recente": 50}),
+        # 600 days on, the older record's freshness has decayed below the newer one's.
+        (600, "epicerie-recente", {"epicerie-complete": 47, "epicerie-recente": 50}),
+        # Both over two years old: completeness decides again.
+        (1400, "epicerie-complete", {"epicerie-complete": 44, "epicerie-recente": 38}),
+    ],
+)
+def test_quality_is_the_official_score_on_the_search_day(contract_runtime, days, first, qualites):
+    # The same two records at the same place, searched on three days (a moved clock).
+    result = search(
+        contract_runtime,
+        today=DECAY_START + timedelta(days=days),
+        code_commune=CHALONS,
+        thematiques=[ALIMENTATION],
+    )
+    # Both match the need exactly at the same place: only quality (then id) separates them;
+    # records tagged with the whole category come after them.
+    assert ids(result)[:2] == [first, ({*qualites} - {first}).pop()]
+    explained = {
+        item.candidate.id.removeprefix("test--"): item.explication["points"]["qualite"]
+        for item in result.items[:2]
+    }
+    assert explained == qualites
+
+
 def test_name_match_ranks_above_description_match(contract_runtime):
     found = ids(search(contract_runtime, code_commune=CHALONS, q="surendettement"))
     # "Plateforme nationale contre les dettes" (remote) matches by its name, through the
@@ -281,8 +318,9 @@ def test_facets_count_eligible_resources_per_category_regardless_of_selected_nee
 
 def test_pagination(contract_runtime):
     everything = search(contract_runtime, code_commune=CHALONS)
+    count = -(-everything.total // 4)
     pages = [
-        search(contract_runtime, code_commune=CHALONS, size=4, page=p) for p in (1, 2, 3, 4, 5)
+        search(contract_runtime, code_commune=CHALONS, size=4, page=p) for p in range(1, count + 1)
     ]
     assert pages[0].total == everything.total and pages[0].pages == -(-everything.total // 4)
     assert sum((ids(p) for p in pages), []) == ids(everything)

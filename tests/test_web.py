@@ -15,6 +15,7 @@ import pytest
 
 from resource_base import horaires, orientation
 from resource_base.models import Resource
+from web.helpers import phone_href, phone_text
 
 CHALONS = (48.9640892125, 4.37883539725)
 NEAR = (CHALONS[0] + 0.01, CHALONS[1])  # about 1.1 km
@@ -623,3 +624,21 @@ def test_free_text_explained_with_the_records_words_and_corrections(client, load
     assert "mots trouvés : dettes" in html  # « Écoute dettes »
     assert "« dettes » → surendettement" in html
     assert "texte-compris" not in html
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown", "href"),
+    [
+        ("+33326010203", "03 26 01 02 03", "tel:+33326010203"),
+        ("+33800123456", "0 800 12 34 56", "tel:+33800123456"),  # ARCEP's format for 0 800
+        ("+262262123456", "0262 12 34 56", "tel:+262262123456"),  # La Réunion, dialled from France
+        ("+596696123456", "0696 12 34 56", "tel:+596696123456"),  # Martinique
+        ("+3221234567", "+32 2 123 45 67", "tel:+3221234567"),  # abroad: international form
+        ("0970000000", "09 70 00 00 00", "tel:+33970000000"),  # national form in a record
+        ("3919", "3919", "tel:3919"),  # short numbers as they are
+        ("115", "115", "tel:115"),
+        ("standard", "standard", "tel:"),
+    ],
+)
+def test_phone_display(stored, shown, href):
+    assert (phone_text(stored), phone_href(stored)) == (shown, href)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Protocol
 from urllib.parse import quote, urlsplit
 
+import phonenumbers
 from flask import Flask, current_app, url_for
 
 from resource_base import vocabulary
@@ -59,22 +60,44 @@ def distance_text(km: float | None) -> str:
     return f"{french_number(km)} km" if km < 10 else f"{round(km):d} km"
 
 
+# Regions of the French numbering plan: dialled from France in their national form.
+_FRENCH_PLAN = frozenset({"FR", "RE", "YT", "GP", "BL", "MF", "MQ", "GF", "PM"})
+
+
 def phone_text(number: str | None) -> str:
-    """``+33353010000`` → ``03 53 01 00 00``; other numbers are left as given."""
+    """A stored number (E.164, or a short number) as an adviser dials it from France, by
+    ``phonenumbers``: ``+33353010000`` → ``03 53 01 00 00``, ``+262262123456`` →
+    ``0262 12 34 56``, ``+3221234567`` → ``+32 2 123 45 67``; short numbers (``3919``) and
+    anything unparsable are left as given."""
     if not number:
         return ""
-    digits = number.replace(" ", "").replace(".", "")
-    if digits.startswith("+33") and len(digits) == 12 and digits[3:].isdigit():
-        digits = "0" + digits[3:]
-    if len(digits) == 10 and digits.isdigit():
-        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
-    return number
+    parsed = _parse_phone(number)
+    if parsed is None:
+        return number
+    if phonenumbers.region_code_for_number(parsed) in _FRENCH_PLAN:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def phone_href(number: str | None) -> str:
+    """A ``tel:`` link: the E.164 form, or the digits of a short number."""
     if not number:
         return ""
-    return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+    parsed = _parse_phone(number)
+    if parsed is None:
+        return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse_phone(number: str) -> phonenumbers.PhoneNumber | None:
+    """A stored number (E.164, or a national French one written by hand into a record);
+    None for a short number or an unparsable value."""
+    if not number.startswith(("+", "0")) or len(number) < 10:
+        return None
+    try:
+        return phonenumbers.parse(number, "FR")
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def french_date(value: date | str | None) -> str:
