@@ -118,6 +118,7 @@ def _default_communes_csv() -> str:
 
 
 SEARCH_ENGINES = ("embedded", "elasticsearch")
+ROUTE_PROVIDERS = ("openstreetmap", "google", "aucun")
 GEOCODERS = ("offline", "ban")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -216,6 +217,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Dossier dist du DSFR servi sous /dsfr/ (installé par npm, aucun CDN).",
     ),
     Setting("PUBLIC_URL", "", "Adresse publique du service, pour les codes QR et les messages."),
+    Setting(
+        "ROUTE_PROVIDER",
+        "openstreetmap",
+        "Service des liens « Itinéraire » : « openstreetmap », « google » ou « aucun » (pas de lien).",
+        choices=ROUTE_PROVIDERS,
+    ),
     Setting(
         "IMPORT_PAUSE_BEFORE_COMMIT",
         0.0,

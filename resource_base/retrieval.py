@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from resource_base import vocabulary
+from resource_base import opening, urgency, vocabulary
 from resource_base.models import Resource
 from resource_base.quality import Step, quality_code, quality_steps
 
@@ -33,6 +33,9 @@ class Candidate:
     modes_accueil: frozenset[str]
     frais: str | None
     resume: dict = field(compare=False, hash=False, repr=False)
+    fuseau: str = opening.PARIS
+    ouverture: tuple[tuple[int, int], ...] = ()  # weekly open ranges, local minutes
+    numero_urgence: str | None = None
 
 
 def search_document(resource: Resource) -> dict:
@@ -46,6 +49,11 @@ def search_document(resource: Resource) -> dict:
     doc["qualite"] = quality_code(resource)
     doc["a_distance"] = resource.a_distance
     doc["sur_place"] = resource.sur_place
+    doc["fuseau"] = opening.time_zone(resource.departement)
+    doc["ouverture_semaine"] = [
+        list(r) for r in opening.weekly_intervals(resource.horaires_accueil)
+    ]
+    doc["numero_urgence"] = urgency.emergency_number(resource.telephone)
     return doc
 
 
@@ -99,6 +107,9 @@ def candidate_from_document(doc: dict) -> Candidate:
         modes_accueil=frozenset(doc.get("modes_accueil") or ()),
         frais=doc.get("frais"),
         resume={k: doc.get(k) for k in SUMMARY_FIELDS},
+        fuseau=doc.get("fuseau") or opening.PARIS,
+        ouverture=tuple(tuple(r) for r in doc.get("ouverture_semaine") or ()),
+        numero_urgence=doc.get("numero_urgence"),
     )
 
 

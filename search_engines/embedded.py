@@ -33,16 +33,22 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from resource_base import vocabulary
+from resource_base import opening, urgency, vocabulary
 from resource_base.lexicon import Lexicon
 from resource_base.models import Resource
 from resource_base.quality import quality_code
 from resource_base.search import Retrieval, SearchPlan, empty_facets
 from resource_base.store import Store
-from search_engines.columnar import DOC_COLUMNS, SEP, ColumnarIndex, document_from_tables
+from search_engines.columnar import (
+    DOC_COLUMNS,
+    SEP,
+    ColumnarIndex,
+    document_from_tables,
+    ranges_text,
+)
 from search_engines.embedded_text import read_lexicon
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS moteur_docs (
         rid INTEGER PRIMARY KEY,
@@ -61,7 +67,10 @@ SCHEMA = (
         thematiques TEXT NOT NULL,
         mots_nom TEXT NOT NULL,
         mots_forts TEXT NOT NULL,
-        mots TEXT NOT NULL
+        mots TEXT NOT NULL,
+        fuseau TEXT NOT NULL,
+        ouverture TEXT NOT NULL,
+        urgence TEXT
     )""",
     # detail=column: token presence per column is all the search needs (no phrases, no
     # positions), and it indexes faster.
@@ -153,13 +162,17 @@ class EmbeddedEngine:
                     mots_nom,
                     mots_forts,
                     mots,
+                    opening.time_zone(resource.departement),
+                    ranges_text(opening.weekly_intervals(resource.horaires_accueil)),
+                    urgency.emergency_number(resource.telephone),
                 )
             )
             texts.append((rid, mots_nom, mots_forts, mots))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
             "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots_forts, "
-            "mots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "mots, fuseau, ouverture, urgence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         conn.executemany(

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from resource_base import vocabulary
+from resource_base import opening, urgency, vocabulary
 from resource_base.quality import quality_steps, steps_to_json
 from resource_base.relevance import TEXT_LEVELS, TextPlan
 from resource_base.search import (
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
     SUMMARY_FIELDS,
+    TEMPORARILY_CLOSED,
     SearchPlan,
 )
 from resource_base.thesaurus import TermGroup
@@ -32,6 +33,9 @@ CANDIDATE_FIELDS = SUMMARY_FIELDS + (
     "qualite",
     "a_distance",
     "sur_place",
+    "fuseau",
+    "ouverture_semaine",
+    "numero_urgence",
 )
 
 MAPPING = {
@@ -69,6 +73,12 @@ MAPPING = {
         "departement": {"type": "keyword"},
         "source": {"type": "keyword"},
         "date_maj": {"type": "date", "ignore_malformed": True},
+        # Openness: the weekly open ranges in minutes, local time of ``fuseau``.
+        "fuseau": {"type": "keyword"},
+        "ouverture": {"type": "integer_range"},
+        "numero_urgence": {"type": "keyword"},
+        # 1 for a temporarily closed place: sorted after open ones of equal relevance.
+        "rang_statut": {"type": "byte"},
     },
 }
 
@@ -91,6 +101,10 @@ def index_document(doc: dict) -> dict:
         and doc.get("longitude") is not None
     ):
         indexed["lieu_sur_place"] = {"lat": doc["latitude"], "lon": doc["longitude"]}
+    indexed["ouverture"] = [
+        {"gte": start, "lt": end} for start, end in doc.get("ouverture_semaine") or ()
+    ]
+    indexed["rang_statut"] = int(doc.get("statut") == TEMPORARILY_CLOSED)
     return indexed
 
 
@@ -167,7 +181,7 @@ def filter_clauses(plan: SearchPlan) -> list[dict]:
     query, location = plan.query, plan.location
     filters: list[dict] = []
     filters.append({"terms": {"visibilite": list(query.audience.visibilites)}})
-    for codes in location.zone_code_sets:
+    for codes in () if query.ignorer_eligibilite else location.zone_code_sets:
         filters.append(
             {
                 "bool": {
@@ -212,7 +226,37 @@ def filter_clauses(plan: SearchPlan) -> list[dict]:
         filters.append({"terms": {"modes_effectifs": sorted(query.modes_accueil)}})
     if query.frais:
         filters.append({"terms": {"frais": sorted(query.frais)}})
+    if query.ouvert:
+        filters.append(open_clause(plan))
     return filters
+
+
+def open_clause(plan: SearchPlan) -> dict:
+    """Open in the plan's window, in the place's own time zone; never temporarily closed."""
+    per_zone = []
+    for zone in opening.ALL_ZONES:
+        start, end = plan.open_window(zone)
+        per_zone.append(
+            {
+                "bool": {
+                    "filter": [
+                        {"term": {"fuseau": zone}},
+                        {
+                            "range": {
+                                "ouverture": {"gte": start, "lt": end, "relation": "intersects"}
+                            }
+                        },
+                    ]
+                }
+            }
+        )
+    return {
+        "bool": {
+            "should": per_zone,
+            "minimum_should_match": 1,
+            "must_not": [{"term": {"statut": TEMPORARILY_CLOSED}}],
+        }
+    }
 
 
 def quality_sort(today: date) -> dict:
@@ -243,16 +287,23 @@ def build_search(plan: SearchPlan) -> dict:
     query, location = plan.query, plan.location
     themes = theme_clauses(query.thematiques)
     text_scoring, text_filters = text_clauses(plan.text)
+    scoring = themes + text_scoring
+    if plan.urgence:
+        scoring.append(
+            _const({"terms": {"numero_urgence": list(plan.urgence)}}, urgency.POINTS_URGENCE)
+        )
     body: dict = {
         "query": {
             "bool": {
                 "filter": filter_clauses(plan) + text_filters,
                 "must_not": [{"term": {"statut": "ferme"}}],
-                "should": themes + text_scoring,
+                "should": scoring,
             }
         },
         "sort": [
             {"_score": {"order": "desc"}},
+            # unmapped_type: an index built before this field sorts as if every place were open.
+            {"rang_statut": {"order": "asc", "unmapped_type": "byte"}},
             {
                 "_geo_distance": {
                     "lieu_sur_place": {"lat": location.latitude, "lon": location.longitude},

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit
-from zoneinfo import ZoneInfo
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import phonenumbers
 from flask import Flask, abort, current_app, request, url_for
@@ -15,8 +14,6 @@ from resource_base.geo import CommuneDirectory
 from resource_base.models import PRECISIONS_GEO, STATUTS, VISIBILITES
 from resource_base.search import SearchEngine, SearchService
 from resource_base.store import Store
-
-PARIS = ZoneInfo("Europe/Paris")
 
 MOIS = (
     "janvier",
@@ -47,9 +44,9 @@ def runtime() -> Runtime:
     return current_app.extensions["relais"]
 
 
-def now_paris() -> datetime:
-    """Local time in mainland France, naive (opening hours are written in local time)."""
-    return datetime.now(PARIS).replace(tzinfo=None)
+def now() -> datetime:
+    """The search service's clock (aware): every place reads it in its own time zone."""
+    return runtime().search_service.clock()
 
 
 def french_number(value: float, digits: int = 1) -> str:
@@ -179,6 +176,28 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def route_url(
+    lat: float | None, lon: float | None, origin: tuple[float, float] | None = None
+) -> str | None:
+    """A route link to a place, from ``origin`` (the person's commune) when known, with the
+    provider of the setting ``ROUTE_PROVIDER`` (OpenStreetMap by default; "aucun": None).
+
+    >>> # route_url(48.97, 4.37, (48.96, 4.36)) with openstreetmap:
+    >>> # "https://www.openstreetmap.org/directions?from=48.96000%2C4.36000&to=48.97000%2C4.37000"
+    """
+    if lat is None or lon is None:
+        return None
+    provider = (runtime().settings or {}).get("ROUTE_PROVIDER", "openstreetmap")
+    to = f"{lat:.5f},{lon:.5f}"
+    start = f"{origin[0]:.5f},{origin[1]:.5f}" if origin else ""
+    if provider == "google":
+        url = f"https://www.google.com/maps/dir/?api=1&destination={quote(to)}"
+        return url + (f"&origin={quote(start)}" if start else "")
+    if provider == "openstreetmap":
+        return f"https://www.openstreetmap.org/directions?from={quote(start)}&to={quote(to)}"
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(distance_text, "distance")
     app.add_template_filter(phone_text, "phone")
@@ -188,6 +207,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(capitalize_first)
     app.add_template_filter(web_link)
     app.add_template_global(plural, "pluriel")
+    app.add_template_global(route_url, "itineraire")
 
     @app.context_processor
     def vocabulary_labels() -> dict:

@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from resource_base import opening
 from resource_base.search import EngineUnavailable
 from web.auth.services import audience, person
-from web.helpers import external_url, now_paris, runtime, safe_return, without_text
+from web.helpers import external_url, now, runtime, safe_return, without_text
+from web.orientation import sms
 from web.orientation.services import (
     MAX_SHEET,
     build_sheet,
@@ -21,6 +23,8 @@ from web.orientation.services import (
     load_resources,
     message_text,
     parse_ids,
+    sms_message,
+    with_ids,
 )
 from web.security import limiter, mark_private, orientation_limit
 
@@ -89,6 +93,7 @@ def create():
     rt.orientation_log.record(
         event_for(rt, code_commune, thematiques, chosen, agence=user.agence if user else None)
     )
+    retour = with_ids(retour, chosen)
     return redirect(url_for("orientation.sheet", ids=chosen, retour=retour), 303)
 
 
@@ -110,14 +115,23 @@ def sheet():
         return render_template("errors/unavailable.html"), 503
     if not records:
         return _problem("Ces ressources ne sont plus référencées.", retour, 404)
-    now = now_paris()
-    entries = build_sheet(records, now, lambda rid: external_url("resources.show", resource_id=rid))
+    moment = now()
+    entries = build_sheet(
+        records,
+        moment,
+        lambda rid: external_url("resources.show", resource_id=rid),
+        lambda rid: external_url("resources.short", resource_id=rid),
+    )
+    sms_text = sms_message(entries)
     return render_template(
         "orientation/sheet.html",
         entries=entries,
         missing=missing,
         message=message_text(entries),
-        today=now.date(),
+        sms=sms_text,
+        sms_length=sms.length(sms_text),
+        sms_count=sms.count(sms_text),
+        today=opening.local_now(None, moment).date(),
         retour=retour,
         professionnels=any(r.get("visibilite") == "professionnels" for r in records),
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from resource_base.audience import PROFESSIONAL_VISIBILITY, visibility_of
 from resource_base.search import EngineUnavailable
 from web.auth.services import audience
 from web.errors import error_page
-from web.helpers import now_paris, runtime, safe_return
+from web.helpers import now, runtime, safe_return
 from web.resources.services import ResourceView, zone_labels
 from web.security import limiter, mark_private, ui_limit
 
@@ -35,10 +35,16 @@ def show(resource_id: str):
         )
     if visibility_of(record) == PROFESSIONAL_VISIBILITY:
         mark_private()
-    resource = ResourceView(record, now_paris())
+    resource = ResourceView(record, now())
     return render_template(
         "resources/show.html",
         r=resource,
         zone=zone_labels(record.get("zone_eligibilite"), rt.directory),
         retour=safe_return(request.args.get("retour")),
     )
+
+
+@bp.get("/r/<resource_id>")
+def short(resource_id: str):
+    """The short link of an SMS: redirects to the resource page."""
+    return redirect(url_for("resources.show", resource_id=resource_id), 301)
