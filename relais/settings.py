@@ -104,6 +104,31 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("PUBLIC_URL", "", "Adresse publique du service, pour les codes QR et les messages."),
     Setting(
+        "IMPORT_MAX_BYTES",
+        2 * 1024**3,
+        "Taille maximale d'un fichier importé, en octets (décompressée pour un XLSX).",
+        int,
+    ),
+    Setting(
+        "IMPORT_MAX_ROWS",
+        1_000_000,
+        "Nombre maximal de lignes de données d'un fichier importé.",
+        int,
+    ),
+    Setting("IMPORT_MAX_COLUMNS", 200, "Nombre maximal de colonnes d'un fichier importé.", int),
+    Setting(
+        "IMPORT_MAX_CELL",
+        32_767,
+        "Nombre maximal de caractères d'une cellule importée (la limite d'Excel).",
+        int,
+    ),
+    Setting(
+        "IMPORT_MAX_REJECTS",
+        10_000,
+        "Lignes rejetées détaillées dans le fichier des rejets et la sortie --json (les autres sont comptées).",
+        int,
+    ),
+    Setting(
         "IMPORT_PAUSE_BEFORE_COMMIT",
         0.0,
         "Débogage : secondes de pause d'un import juste avant la validation de sa transaction (test d'atomicité).",
