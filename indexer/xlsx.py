@@ -156,8 +156,7 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, limits: Limits
                 )
             state.update(ref=ref, formula=False, value=False, length=0)
         elif tag in ("v", "t"):
-            state["inside"] = True
-            state["value"] = True
+            state["inside"] = True  # an empty <v/> (what scripts write) is no value
         elif tag == "f":
             state["formula"] = True
         elif tag == "row":
@@ -178,6 +177,7 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, limits: Limits
 
     def text(data):
         if state["inside"]:
+            state["value"] = True
             state["length"] += len(data)
             if state["length"] > limits.max_cell:
                 raise _Refused(_cell_too_long(name, f"cellule {state['ref']}", limits))
