@@ -21,6 +21,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -52,7 +53,6 @@ _EXTENSIONS = {
 }
 _HEADER_JUNK = re.compile(r"[^a-z0-9]+")
 _BOM = b"\xef\xbb\xbf"
-_BARE_CR = re.compile(rb"(?<=\r)(?!\n)")  # old Mac line ends: split after a lone \r
 _SHOWN_LINES = 10
 
 
@@ -163,54 +163,121 @@ codecs.register_error("relais-cp1252", _cp1252_repair)
 
 
 class TextLines:
-    """The lines of a text file (line ends kept), decoded one by one.
+    """The text of a file, decoded by blocks of whole lines (``blocks()``) or line by line
+    (iteration; line ends kept).
 
     UTF-16 with a BOM (Excel's « texte Unicode ») is read as such. Otherwise the encoding
     is decided for the whole file by its BOM or, without one, by its first non-ASCII line:
     UTF-8 if that line is valid UTF-8, else Windows-1252 (Excel's default in France). In a
     UTF-8 file, a line holding bytes that are not UTF-8 is repaired (those bytes read as
     Windows-1252) and reported by its line number: one faulty line never turns the whole
-    file into mojibake. No line may exceed ``limits.max_line_bytes``.
+    file into mojibake. A line longer than ``limits.max_line_bytes`` refuses the file.
+    Blocks of about ``BLOCK`` bytes are decoded at once (the common, valid case costs no
+    Python per line); a block that is not valid UTF-8 is decoded line by line.
     """
+
+    BLOCK = 1 << 20
 
     def __init__(self, handle, name: str, limits: Limits):
         self.handle, self.name, self.limits = handle, name, limits
         self.encoding: str | None = None
         self.repaired: list[int] = []
-        self.line = 0  # physical line number of the last line read
+        self.line = 0  # iteration: physical line number of the last line yielded
+        self._next_line = 1  # blocks: physical line number the next block starts at
 
     def __iter__(self) -> Iterator[str]:
+        for start, text in self.blocks():
+            for self.line, line in enumerate(io.StringIO(text, newline=""), start=start):
+                yield line
+
+    def blocks(self) -> Iterator[tuple[int, str]]:
+        """``(first line number, text)`` of consecutive blocks of whole lines."""
         first = self.handle.read(2)
         self.handle.seek(0)
         if first in (b"\xff\xfe", b"\xfe\xff"):
             self.encoding = "utf-16"
-            yield from self._utf16()
+            stream = io.TextIOWrapper(self.handle, encoding="utf-16", newline="")
+            try:
+                for block in self._cut(stream.read, "\n", "\r", self.limits.max_line_bytes // 2):
+                    yield self._numbered(block, block.count("\n") or block.count("\r"))
+            except UnicodeDecodeError as exc:
+                raise InvalidImportFile(
+                    f"{self.name} : fichier UTF-16 illisible après la ligne {self._next_line} "
+                    f"({exc})."
+                ) from exc
+            finally:
+                stream.detach()
             return
-        limit = self.limits.max_line_bytes
-        readline = self.handle.readline
-        while True:
-            raw = readline(limit + 1)
-            if not raw:
-                return
-            if len(raw) > limit and not raw.endswith(b"\n"):
-                self._too_long(self.line + 1)
-            if self.line == 0 and raw.startswith(_BOM):
-                raw = raw[3:]
+        for block in self._cut(self.handle.read, b"\n", b"\r", self.limits.max_line_bytes):
+            if self._next_line == 1 and block.startswith(_BOM):
+                block = block[3:]
                 self.encoding = "utf-8"
-            pieces = _BARE_CR.split(raw) if b"\r" in raw[:-2] else (raw,)
-            for piece in pieces:
-                if piece:
-                    self.line += 1
-                    yield piece.decode("ascii") if piece.isascii() else self._decode(piece)
+            text = self._decode_block(block)
+            yield self._numbered(text, block.count(b"\n") or block.count(b"\r"))
 
-    def _decode(self, raw: bytes) -> str:
+    def _numbered(self, text, lines: int) -> tuple[int, str]:
+        start = self._next_line
+        self._next_line += lines
+        return start, text
+
+    def _cut(self, read, newline, cr, limit: int):
+        """Blocks of whole lines (ended by ``newline``, or by a lone ``cr`` in old Mac
+        files) out of ``read(size)``; a line longer than ``limit`` refuses the file."""
+        rest = newline[:0]
+        while True:
+            data = read(self.BLOCK)
+            buffer = rest + data if rest else data
+            if not data:
+                if buffer:
+                    self._check_first_line(buffer, newline, cr, limit)
+                    yield buffer
+                return
+            cut = buffer.rfind(newline) + 1 or buffer.rfind(cr, 0, len(buffer) - 1) + 1
+            if not cut:
+                if len(buffer) > limit:
+                    self._too_long(self._next_line)
+                rest = buffer
+                continue
+            block, rest = buffer[:cut], buffer[cut:]
+            self._check_first_line(block, newline, cr, limit)
+            yield block
+
+    def _check_first_line(self, block, newline, cr, limit: int) -> None:
+        # Only a block's first line can have grown beyond a read: the others are shorter
+        # than BLOCK.
+        end = block.find(newline, 0, limit + 1)
+        if end < 0 and len(block) > limit and block.find(cr, 0, limit + 1) < 0:
+            self._too_long(self._next_line)
+
+    def _decode_block(self, block: bytes) -> str:
+        if self.encoding != "cp1252":
+            try:
+                text = block.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                if self.encoding is None and not block.isascii():
+                    self.encoding = "utf-8"
+                return text
+        else:
+            try:
+                return block.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+        # Line by line: to decide the encoding, repair a line, or name the faulty line.
+        parts = []
+        for number, raw in enumerate(block.splitlines(keepends=True), start=self._next_line):
+            parts.append(raw.decode("ascii") if raw.isascii() else self._decode(raw, number))
+        return "".join(parts)
+
+    def _decode(self, raw: bytes, number: int) -> str:
         if self.encoding == "cp1252":
             try:
                 return raw.decode("cp1252")
             except UnicodeDecodeError as exc:
                 raise InvalidImportFile(
                     f"{self.name} : encodage non reconnu (ni UTF-8 ni Windows-1252, octet "
-                    f"illisible ligne {self.line}, position {exc.start + 1}) ; enregistrez le "
+                    f"illisible ligne {number}, position {exc.start + 1}) ; enregistrez le "
                     "fichier en « CSV UTF-8 »."
                 ) from exc
         try:
@@ -218,30 +285,11 @@ class TextLines:
         except UnicodeDecodeError:
             if self.encoding is None:
                 self.encoding = "cp1252"
-                return self._decode(raw)
-            self.repaired.append(self.line)
+                return self._decode(raw, number)
+            self.repaired.append(number)
             return raw.decode("utf-8", "relais-cp1252")
         self.encoding = "utf-8"
         return text
-
-    def _utf16(self) -> Iterator[str]:
-        stream = io.TextIOWrapper(self.handle, encoding="utf-16", newline="")
-        limit = self.limits.max_line_bytes // 2
-        try:
-            while True:
-                text = stream.readline(limit + 1)
-                if not text:
-                    return
-                if len(text) > limit and not text.endswith("\n"):
-                    self._too_long(self.line + 1)
-                self.line += 1
-                yield text
-        except UnicodeDecodeError as exc:
-            raise InvalidImportFile(
-                f"{self.name} : fichier UTF-16 illisible après la ligne {self.line} ({exc})."
-            ) from exc
-        finally:
-            stream.detach()
 
     def _too_long(self, line: int) -> None:
         raise InvalidImportFile(
@@ -309,8 +357,9 @@ def read_csv(
     handle = path.open("rb")
     try:
         lines = TextLines(handle, path.name, limits)
-        source = iter(lines)
-        first_line = next(source, "")
+        blocks = lines.blocks()
+        _, first_block = next(blocks, (1, ""))
+        first_line = next(io.StringIO(first_block, newline=""), "")
         if not first_line.strip():
             raise InvalidImportFile(f"{path.name} : le fichier est vide.")
         counts = {sep: first_line.count(sep) for sep in _SEPARATORS}
@@ -320,34 +369,38 @@ def read_csv(
                 f"{path.name} : séparateur de colonnes non reconnu dans la première ligne "
                 "(attendu : point-virgule, virgule ou tabulation)."
             )
+        texts = itertools.chain([first_block], (text for _, text in blocks))
+        # StringIO(newline=""): records end at \n or \r only, not at the other characters
+        # str.splitlines() treats as line breaks (form feed, U+2028…), which may sit in a field.
+        source = itertools.chain.from_iterable(io.StringIO(t, newline="") for t in texts)
+        reader = csv.reader(source, delimiter=separator)
         try:
-            header = next(csv.reader([first_line], delimiter=separator))
+            header = next(reader)
         except csv.Error as exc:
             raise InvalidImportFile(f"{path.name} : en-tête illisible ({exc}).") from exc
         columns = _header(header, path, limits)
     except BaseException:
         handle.close()
         raise
-    rows = _csv_rows(handle, lines, source, separator, columns, path, limits, warnings)
+    rows = _csv_rows(handle, lines, reader, columns, path, limits, warnings)
     return columns, rows, handle.close
 
 
-def _csv_rows(handle, lines, source, separator, columns, path, limits, warnings):
+def _csv_rows(handle, lines, reader, columns, path, limits, warnings):
     width = len(columns)
     blank = 0
     record = 1  # the header is record (and spreadsheet row) 1
     previous_limit = csv.field_size_limit(limits.max_cell)
-    reader = csv.reader(source, delimiter=separator)
     try:
         while True:
-            physical_start = lines.line + 1
+            physical_start = reader.line_num + 1
             try:
                 cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
                 record += 1
-                if "field larger" in str(exc) and lines.line > physical_start:
+                if "field larger" in str(exc) and reader.line_num > physical_start:
                     raise InvalidImportFile(
                         f"{path.name} : à partir de la ligne {physical_start} du fichier, un "
                         f"champ entre guillemets dépasse {limits.max_cell} caractères et "
@@ -375,9 +428,9 @@ def _csv_rows(handle, lines, source, separator, columns, path, limits, warnings)
             for extra, value in enumerate(cells[width:], start=width + 1):
                 raw[f"{UNNAMED_PREFIX}{extra}"] = value
             reason = f"la ligne compte {len(cells)} champ(s) au lieu de {width}"
-            if lines.line - physical_start > 0:
+            if reader.line_num - physical_start > 0:
                 reason += (
-                    f" et s'étend sur les lignes {physical_start} à {lines.line} du fichier"
+                    f" et s'étend sur les lignes {physical_start} à {reader.line_num} du fichier"
                     " (guillemet non fermé ?)"
                 )
             else:

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from indexer import formats
-from indexer.formats import ROW_ERROR, InvalidImportFile, SourceFile
+from indexer import formats, parallel
+from indexer.formats import InvalidImportFile, SourceFile
 from indexer.geocoding import Geocoder, make_geocoder
 from indexer.limits import Limits
 from indexer.staging import Rejection, Rejections, Staging, rejection, write_rejects
@@ -45,10 +45,10 @@ from indexer.validation import (
     REQUIRED_COLUMNS,
     TEMPLATE_COLUMNS,
     RowValidator,
-    data_inclusion_row,
     normalise_departement,
 )
 from resource_base.models import Resource
+from resource_base.store import forget_serialised
 
 MAX_REJECTED_SHARE = 0.20
 MAX_REMOVED_SHARE = 0.50
@@ -218,8 +218,12 @@ def _import_files(
     rejected = Rejections(limits.max_rejects)
     staging = Staging(runtime.data_dir / "tmp")
     try:
+        today = today or date.today()
         validator = RowValidator(directory, departement=forced, place_first=is_di, today=today)
-        scope = _validate(files, validator, is_di, forced, progress, staging, rejected)
+        workers = int(runtime.settings.get("IMPORT_WORKERS") or parallel.default_workers())
+        scope = _validate(
+            files, validator, is_di, forced, progress, staging, rejected, workers, today
+        )
         for source_file in files:
             report.avertissements.extend(source_file.warnings)
         report.avertissements.extend(validator.notices.messages())
@@ -318,11 +322,13 @@ def _department_scope(report, scope: _Scope, refuse) -> None:
 
 
 def _finalised(staging: Staging, report, directory, geocoder, progress):
-    """The staged resources with their source, department, id and coordinates, lazily."""
+    """The staged resources with their source, department, id and coordinates, lazily (a
+    resource serialised ahead by ``parallel.prepare`` is serialised again if one changes)."""
     tabular = not report.format.startswith("data-inclusion")
     done, total = 0, staging.count
     for batch in staging.batches():
         for resource in batch:
+            before = (resource.source, resource.departement, resource.id)
             if tabular:
                 resource.source = report.source
                 resource.departement = resource.departement or report.departement
@@ -331,6 +337,9 @@ def _finalised(staging: Staging, report, directory, geocoder, progress):
             resource.id = source_id if source_id.startswith(prefix) else prefix + source_id
             if resource.latitude is None and resource.code_insee:
                 _geocode(resource, directory, geocoder)
+                forget_serialised(resource)
+            elif before != (resource.source, resource.departement, resource.id):
+                forget_serialised(resource)
             yield resource
             done += 1
             if progress and done % WRITE_CHUNK == 0:
@@ -376,46 +385,29 @@ def _validate(
     progress: Progress | None,
     staging: Staging,
     rejected: Rejections,
+    workers: int,
+    today: date,
 ) -> _Scope:
     """Every row, as it is read → a staged resource or a rejection; a second row with an id
     already seen is rejected here (the id is final once the scope is known)."""
     scope = _Scope()
     seen: dict[tuple, tuple[str, int]] = {}
-    several = len(files) > 1
     done = 0
-    for source_file in files:
-        name = str(source_file.path)
-        short = source_file.path.name
-        columns = source_file.columns
-        unnamed_seen = -1
-        for line, raw in source_file.rows:
-            if len(columns) != unnamed_seen:  # XLSX: cells beyond the header found late
-                unnamed_seen = len(columns)
-                validator.unnamed = tuple(
-                    c for c in columns if c.startswith(formats.UNNAMED_PREFIX)
-                )
-            done += 1
-            if progress and done % PROGRESS_EVERY == 0:
-                progress("validation", done, None)
+    chunks = _chunks(files, is_di, forced, today)
+    if parallel.usable(workers, sum(f.path.stat().st_size for f in files)):
+        results = parallel.run(chunks, validator.directory, workers, validator)
+    else:
+        results = (
+            (name, rows, parallel.validate_chunk(validator, context, rows))
+            for name, context, rows in chunks
+        )
+    for name, rows, outcomes in results:
+        for (line, raw), (_, resource, errors, source) in zip(rows, outcomes, strict=True):
             origin = (name, line, raw)
-            where = f"{short} ligne {line}" if several else f"ligne {line}"
-            source = None
-            if is_di:
-                if ROW_ERROR in raw:
-                    rejected.add(rejection(origin, [raw[ROW_ERROR]]))
-                    continue
-                row, source, errors = data_inclusion_row(raw)
-                if errors:
-                    rejected.add(rejection(origin, errors))
-                    continue
-                resource, errors = validator.validate(row, where)
-            else:
-                resource, errors = validator.validate(raw, where)
             if resource is None:
                 rejected.add(rejection(origin, errors))
                 continue
             if is_di:
-                resource.source = source
                 if not resource.departement:
                     rejected.add(rejection(origin, [("departement", _NO_DEPARTEMENT)]))
                     continue
@@ -437,9 +429,33 @@ def _validate(
             if source:
                 scope.sources[source] += 1
             staging.add(resource)
+        done += len(rows)
+        if progress:
+            progress("validation", done, None)
     if progress:
         progress("validation", done, done)
     return scope
+
+
+def _chunks(files: list[SourceFile], is_di: bool, forced: str | None, today: date):
+    """``(file path, context, rows)`` by ``parallel.CHUNK_ROWS`` rows, file after file."""
+    several = len(files) > 1
+    for source_file in files:
+        columns, name = source_file.columns, str(source_file.path)
+        rows: list = []
+        for row in source_file.rows:
+            rows.append(row)
+            if len(rows) >= parallel.CHUNK_ROWS:
+                yield name, _context(source_file, columns, is_di, forced, today, several), rows
+                rows = []
+        if rows:
+            yield name, _context(source_file, columns, is_di, forced, today, several), rows
+
+
+def _context(source_file, columns, is_di, forced, today, several) -> parallel.Context:
+    # XLSX: cells beyond the header may be found late, hence read at each chunk.
+    unnamed = tuple(c for c in columns if c.startswith(formats.UNNAMED_PREFIX))
+    return parallel.Context(forced, is_di, today, unnamed, source_file.path.name, several)
 
 
 _NO_DEPARTEMENT = (

@@ -198,6 +198,13 @@ class Notices:
         if len(sample) < 5:
             sample.append(where)
 
+    def merge(self, other: Notices) -> None:
+        """Add the counts (and examples, up to five) of ``other``: a worker's chunk."""
+        for kind, n in other.counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + n
+            sample = self.examples.setdefault(kind, [])
+            sample.extend(other.examples.get(kind, [])[: 5 - len(sample)])
+
     def messages(self) -> list[str]:
         out = []
         for kind, n in self.counts.items():

@@ -129,6 +129,12 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "IMPORT_WORKERS",
+        0,
+        "Processus de validation d'un import (0 : un par cœur ; 1 : aucun, tout dans le processus de l'import).",
+        int,
+    ),
+    Setting(
         "IMPORT_PAUSE_BEFORE_COMMIT",
         0.0,
         "Débogage : secondes de pause d'un import juste avant la validation de sa transaction (test d'atomicité).",

@@ -96,10 +96,14 @@ class Resource:
 
     def mots_nom(self) -> list[str]:
         """Normalised tokens of the service's name (weighted higher in text relevance)."""
-        return sorted(set(text.tokens(self.nom)))
+        cached = self.__dict__.get("_mots_nom")
+        return cached if cached is not None else sorted(set(text.tokens(self.nom)))
 
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
+        cached = self.__dict__.get("_mots")
+        if cached is not None:
+            return cached
         words = set(
             text.tokens(
                 " \n ".join(
@@ -118,6 +122,17 @@ class Resource:
         )
         words.update(_vocabulary_tokens(tuple(self.thematiques), tuple(self.reseaux_porteurs)))
         return sorted(words)
+
+    def keep_tokens(self) -> None:
+        """Compute ``mots_nom()`` and ``mots()`` once and keep them on the object (an import
+        worker process does this; they travel with the pickled resource). The text fields
+        must not change afterwards, or ``forget_tokens()`` must be called."""
+        self.__dict__["_mots_nom"] = self.mots_nom()
+        self.__dict__["_mots"] = self.mots()
+
+    def forget_tokens(self) -> None:
+        self.__dict__.pop("_mots_nom", None)
+        self.__dict__.pop("_mots", None)
 
     def qualite(self, today: date | None = None) -> int:
         """Completeness and freshness of the record, 0–100 (after data·inclusion's score).

@@ -58,11 +58,26 @@ Writer = Callable[[sqlite3.Connection, list[str], list[Resource]], None]
 REPLACE_BATCH = 2000
 
 
-def _serialise(resource: Resource) -> tuple[str, str]:
-    """(fingerprint, JSON) of a resource: one serialisation serves both."""
+def serialise(resource: Resource) -> tuple[str, str]:
+    """(fingerprint, JSON) of a resource: one serialisation serves both. A resource may
+    carry them already (``keep_serialised``: computed in an import worker process)."""
+    kept = resource.__dict__.get("_serialised")
+    if kept is not None:
+        return kept
     # Field order is fixed by the dataclass, so the JSON is canonical without sort_keys.
     payload = json.dumps(resource.to_dict(), ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:32], payload
+
+
+def keep_serialised(resource: Resource) -> None:
+    """Serialise ``resource`` now and keep the result on it; any later change to one of its
+    fields must be followed by ``forget_serialised``."""
+    resource.__dict__.pop("_serialised", None)
+    resource.__dict__["_serialised"] = serialise(resource)
+
+
+def forget_serialised(resource: Resource) -> None:
+    resource.__dict__.pop("_serialised", None)
 
 
 @dataclass
@@ -229,7 +244,7 @@ class Store:
             if resource.id in seen:
                 continue  # the first of two resources with one id wins
             seen.add(resource.id)
-            fingerprint, payload = _serialise(resource)
+            fingerprint, payload = serialise(resource)
             old = current.get(resource.id)
             if old == fingerprint:
                 continue
