@@ -57,6 +57,7 @@ class Options:
     http_workers: int | None = None  # default: what gunicorn.conf.py says
     http_max_requests: int = 100_000
     http_client: str = "auto"  # auto (wrk, else Python), wrk, python
+    import_rows: int = 1_000_000  # one file of this many rows, for the import's memory; 0: skip
     cache_dir: Path = ROOT / ".cache" / "bench"
     work_dir: Path | None = None  # default: a fresh folder under cache_dir/travail
 
@@ -463,6 +464,11 @@ def _targets(report: dict) -> list[dict]:
             f"elasticsearch {size} recherche p95 (ms)",
             ((es.get("recherche") or {}).get("latence_ms") or {}).get("p95"),
         )
+    big = report.get("import_gros_fichier") or {}
+    add(
+        f"import d'un fichier de {big.get('lignes')} lignes, RSS pic (Mo)",
+        big.get("rss_pic_total_mo"),
+    )
     for engine, part in (report.get("http") or {}).items():
         if not isinstance(part, dict):
             continue
@@ -491,6 +497,7 @@ def run_benchmark(
             "recherches_communes": options.lookups,
             "graine_donnees": options.seed,
             "graine_requetes": options.query_seed,
+            "lignes_gros_fichier": options.import_rows,
         },
         "tailles": {},
     }
@@ -531,6 +538,7 @@ def run_benchmark(
                 size, options.seed, directory, settings, cache_dir, log=log
             )
             part["donnees"] = dataset.describe()
+            largest_csv_files = dataset.csv_files
 
             import_dir = work_dir / f"n{size}-import"
             log(f"import de {size} ressources ({len(dataset.csv_files)} fichiers CSV)…")
@@ -579,6 +587,13 @@ def run_benchmark(
             part["rss_pic_banc_mo"] = peak_rss_mb()
             del dataset
             gc.collect()
+
+        if options.import_rows and options.sizes:
+            from bench.big_import import measure_big_import
+
+            report["import_gros_fichier"] = _measured(
+                measure_big_import, largest_csv_files, options.import_rows, work_dir / "gros", log
+            )
 
         if options.http:
             size = options.http_size or max(options.sizes)

@@ -40,6 +40,7 @@ def report(tmp_path_factory, directory) -> dict:
         queries=30,
         warmup=5,
         lookups=200,
+        import_rows=300,
         cache_dir=base / "cache",
         work_dir=base / "travail",
     )
@@ -74,6 +75,16 @@ def test_import_and_store_write(report):
     assert part["magasin_des_recherches"] == "import"
 
 
+def test_import_of_one_big_file_reports_its_memory(report):
+    big = report["import_gros_fichier"]
+    assert "erreur" not in big, big
+    assert (big["lignes"], big["code_de_sortie"]) == (300, 0)
+    assert big["acceptees"] + big["rejetees"] == 300 and big["acceptees"] > 0
+    assert _positive(big["ressources_par_s"])
+    peak = _figure(big["rss_pic_total_mo"])
+    assert _positive(peak) and peak >= big["rss_pic_processus_mo"]
+
+
 def test_search_and_lookup_latencies(report):
     part = report["tailles"][str(SIZE)]
     search = part["recherche_embarquee"]
@@ -96,6 +107,7 @@ def test_summary_lists_every_target(report):
         f"import {SIZE} (ressources/s)",
         f"recherche embarquée {SIZE} p95 (ms)",
         f"communes {SIZE} p95 (ms)",
+        "import d'un fichier de 300 lignes, RSS pic (Mo)",
     ]
 
 
@@ -105,6 +117,7 @@ def test_second_run_reads_the_cache(tmp_path, directory):
         queries=3,
         warmup=1,
         lookups=10,
+        import_rows=0,
         cache_dir=tmp_path / "cache",
         work_dir=tmp_path / "w1",
     )
