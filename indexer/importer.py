@@ -391,7 +391,9 @@ def _validate(
     """Every row, as it is read → a staged resource or a rejection; a second row with an id
     already seen is rejected here (the id is final once the scope is known)."""
     scope = _Scope()
-    seen: dict[tuple, tuple[str, int]] = {}
+    # id key → line × 4096 + file index: an int rather than a tuple, a million times over.
+    seen: dict[object, int] = {}
+    names = [str(f.path) for f in files]
     done = 0
     chunks = _chunks(files, is_di, forced, today)
     if parallel.usable(workers, sum(f.path.stat().st_size for f in files)):
@@ -421,9 +423,10 @@ def _validate(
                 )
             first = seen.get(key)
             if first is not None:
-                rejected.add(rejection(origin, [("id", _duplicate(first, origin, resource))]))
+                first_at = (names[first % 4096], first // 4096)
+                rejected.add(rejection(origin, [("id", _duplicate(first_at, origin, resource))]))
                 continue
-            seen[key] = (name, line)
+            seen[key] = line * 4096 + names.index(name)
             if resource.departement:
                 scope.departements[resource.departement] += 1
             if source:
