@@ -47,6 +47,7 @@ from indexer.validation import (
     RowValidator,
     normalise_departement,
 )
+from resource_base.commune_history import CommuneHistory
 from resource_base.models import Resource
 from resource_base.store import forget_serialised
 
@@ -219,7 +220,10 @@ def _import_files(
     staging = Staging(runtime.data_dir / "tmp")
     try:
         today = today or date.today()
-        validator = RowValidator(directory, departement=forced, place_first=is_di, today=today)
+        history = CommuneHistory.load(runtime.settings.get("COMMUNES_JSON"))
+        validator = RowValidator(
+            directory, departement=forced, place_first=is_di, today=today, history=history
+        )
         workers = int(runtime.settings.get("IMPORT_WORKERS") or parallel.default_workers())
         scope = _validate(
             files, validator, is_di, forced, progress, staging, rejected, workers, today
@@ -397,7 +401,7 @@ def _validate(
     done = 0
     chunks = _chunks(files, is_di, forced, today)
     if parallel.usable(workers, sum(f.path.stat().st_size for f in files)):
-        results = parallel.run(chunks, validator.directory, workers, validator)
+        results = parallel.run(chunks, validator, workers)
     else:
         results = (
             (name, rows, parallel.validate_chunk(validator, context, rows))

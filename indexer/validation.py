@@ -19,9 +19,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from indexer import place_matching
 from indexer.formats import ROW_ERROR
 from indexer.geocoding import PLAUSIBLE_KM, plausible
 from resource_base import vocabulary
+from resource_base.commune_history import CommuneHistory, names_agree
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 from resource_base.models import STATUTS, VISIBILITES, Resource
 from resource_base.text import fold
@@ -182,6 +184,7 @@ NOTICES = {
     "hors_departement": "{n} ressource(s) situées hors du département qui les publie",
     "colonne_sans_nom": "{n} ligne(s) avec des valeurs dans une colonne sans en-tête "
     "(valeurs ignorées)",
+    **place_matching.NOTICES,
 }
 
 
@@ -346,8 +349,11 @@ class RowValidator:
         departement: str | None = None,
         place_first: bool = False,
         today: date | None = None,
+        history: CommuneHistory | None = None,
     ):
         self.directory = directory
+        # Former INSEE codes and every postal code (issue 12); empty: the reference only.
+        self.history = history or CommuneHistory()
         self.communes = directory.communes
         self.departements = directory.departements
         self.epci = frozenset(directory.epci_names)
@@ -584,9 +590,14 @@ class RowValidator:
         code_insee = self._code(get("code_insee"), where)
         code_postal = self._code(get("code_postal"), where)
         commune = self.communes.get(code_insee) if code_insee else None
-        if commune is None or (code_postal and code_postal not in commune.codes_postaux):
+        nom = data.get("commune")
+        if (
+            commune is None
+            or (code_postal and code_postal not in commune.codes_postaux)
+            or (nom and nom != commune.nom and not names_agree(nom, commune))
+        ):
             # Not the common case (a known commune, a consistent postal code): look closer.
-            commune, code_postal = self._commune(raw, code_insee, code_postal, data, errors)
+            commune, code_postal = self._commune(raw, code_insee, code_postal, data, errors, where)
 
         lat_raw, lon_raw = get("latitude"), get("longitude")
         has_lat = lat_raw is not None and _as_text(lat_raw).strip() != ""
@@ -597,27 +608,41 @@ class RowValidator:
             errors.append((missing, "latitude et longitude vont ensemble"))
         elif has_lat:
             lat, lon = _parse_float(lat_raw), _parse_float(lon_raw)
-            if lat is None or not -90.0 <= lat <= 90.0:
-                errors.append(
-                    (
-                        "latitude",
-                        f"« {_as_text(lat_raw)[:30]} » n'est pas une latitude (nombre entre -90 et 90)",
+            lat_ok = lat is not None and -90.0 <= lat <= 90.0
+            lon_ok = lon is not None and -180.0 <= lon <= 180.0
+            if not (lat_ok and lon_ok):
+                if commune is not None:
+                    # A known commune: its centre (or the geocoder) rather than a reject.
+                    self.notices.add("coordonnees_illisibles", where)
+                if commune is None and not lat_ok:
+                    errors.append(
+                        (
+                            "latitude",
+                            f"« {_as_text(lat_raw)[:30]} » n'est pas une latitude (nombre entre -90 et 90)",
+                        )
                     )
-                )
-                lat = None
-            if lon is None or not -180.0 <= lon <= 180.0:
-                errors.append(
-                    (
-                        "longitude",
-                        f"« {_as_text(lon_raw)[:30]} » n'est pas une longitude (nombre entre -180 et 180)",
+                if commune is None and not lon_ok:
+                    errors.append(
+                        (
+                            "longitude",
+                            f"« {_as_text(lon_raw)[:30]} » n'est pas une longitude (nombre entre -180 et 180)",
+                        )
                     )
-                )
-                lon = None
+                lat = lon = None
 
         data["latitude"] = data["longitude"] = data["precision_geo"] = None
         if lat is not None and lon is not None:
             if commune is not None:
                 checked = plausible(lat, lon, commune)
+                moved = None
+                if checked is None and code_insee:
+                    moved = place_matching.by_coordinates(
+                        self.directory, self.history, code_insee, lat, lon, plausible
+                    )
+                if moved is not None:
+                    self.notices.add("code_postal_en_code_insee", where)
+                    commune, code_postal = moved, code_postal or code_insee
+                    checked = plausible(lat, lon, commune)
                 if checked is None:
                     self.notices.add("lointaines", where)
                 else:
@@ -656,7 +681,7 @@ class RowValidator:
         return commune
 
     def _commune(
-        self, raw: dict, code_insee: str, code_postal: str, data: dict, errors: list
+        self, raw: dict, code_insee: str, code_postal: str, data: dict, errors: list, where: str
     ) -> tuple[Commune | None, str]:
         """The commune of a row from its INSEE code, or its postal code and name."""
         commune = None
@@ -675,11 +700,17 @@ class RowValidator:
                     )
                 )
             else:
-                commune = self.communes.get(code_insee)
+                commune, notice, error = place_matching.by_code(
+                    self.directory, self.history, code_insee, nom_commune
+                )
+                if error is not None:
+                    errors.append(("code_insee", error))
+                elif notice is not None:
+                    self.notices.add(notice, where)
+                    if notice == "code_postal_en_code_insee":
+                        code_postal = code_postal or code_insee
                 if commune is None:
-                    errors.append(
-                        ("code_insee", f"commune {code_insee} inconnue du référentiel des communes")
-                    )
+                    pass
                 elif code_postal and not self._postal_matches(commune, code_postal):
                     errors.append(
                         (
@@ -689,15 +720,14 @@ class RowValidator:
                         )
                     )
         elif code_postal:
-            candidates = self.directory.by_postal.get(code_postal, [])
+            candidates = place_matching.candidates(self.directory, self.history, code_postal)
             if not candidates:
                 errors.append(("code_postal", f"aucune commune n'a le code postal {code_postal}"))
             elif nom_commune:
-                key = fold(nom_commune)
-                matches = [c for c in candidates if fold(c.nom) == key]
-                if len(matches) == 1:
-                    commune = matches[0]
-                else:
+                commune = place_matching.by_name(
+                    self.directory, self.history, code_postal, nom_commune
+                )
+                if commune is None:
                     errors.append(
                         (
                             "commune",
@@ -720,13 +750,7 @@ class RowValidator:
         return commune, code_postal
 
     def _postal_matches(self, commune: Commune, code_postal: str) -> bool:
-        if code_postal in commune.codes_postaux:
-            return True
-        # Paris, Lyon, Marseille: the city's code with an arrondissement's postal code.
-        return any(
-            c.commune_parente == commune.code_insee or c.code_insee == commune.commune_parente
-            for c in self.directory.by_postal.get(code_postal, ())
-        )
+        return place_matching.postal_code_fits(self.directory, self.history, commune, code_postal)
 
     def _nearest(
         self, lat: float, lon: float, data: dict, errors: list, where: str

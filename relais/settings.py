@@ -50,6 +50,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Fichier JSON des EPCI et de leurs communes membres (@etalab/decoupage-administratif).",
     ),
     Setting(
+        "COMMUNES_JSON",
+        str(
+            PROJECT_ROOT
+            / "node_modules"
+            / "@etalab"
+            / "decoupage-administratif"
+            / "data"
+            / "communes.json"
+        ),
+        "Fichier JSON des communes (@etalab/decoupage-administratif) : anciens codes INSEE et tous les codes postaux, pour l'import.",
+    ),
+    Setting(
         "SEARCH_ENGINE",
         "embedded",
         "Moteur de recherche : « embedded » (SQLite) ou « elasticsearch ».",
