@@ -101,7 +101,11 @@ _PHONE_JUNK = re.compile(r"[\s.\-/()\u00a0]")
 _PHONE_INTL = re.compile(r"\+[1-9][0-9]{6,14}")
 _PHONE_NATIONAL = re.compile(r"0[1-9][0-9]{8}")
 _PHONE_NO_ZERO = re.compile(r"[1-9][0-9]{8}")  # Excel drops the leading 0
-_PHONE_SHORT = re.compile(r"1[0-9]{1,2}|3[0-9]{3}")  # 115, 119, 3919, 3949…
+# 115, 119, 3919, 3949…; the European 116 000, 116 006, 116 117; 10xx; 118 xxx.
+_PHONE_SHORT = re.compile(r"1[0-9]{1,2}|3[0-9]{3}|116[0-9]{3}|118[0-9]{3}|10[0-9]{2}")
+_PHONE_EXTENSION = re.compile(
+    r"[\s,;]*(?:poste|p\.|ext\.?|extension|x)\s*([0-9]{1,6})\s*$", re.IGNORECASE
+)
 _EMAIL = re.compile(
     r"[A-Za-z0-9_][A-Za-z0-9._%+'-]{0,63}@"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
@@ -241,18 +245,30 @@ def stable_id(nom_structure: str, nom: str, code_insee: str | None, adresse: str
 
 
 def normalise_phone(value: str) -> str | None:
-    """A French phone number in E.164 (``+33…``, overseas codes included), a short number
-    (115, 3919…) as is, a foreign ``+…`` number as is; ``None`` when not a phone number.
+    """A French phone number in E.164 (``+33…``, overseas codes included, also when written
+    ``+33 2 62…`` for La Réunion: ``+262 262…``, ARCEP numbering plan), a short number (115,
+    3919, the European 116 xxx, 10xx, 118 xxx) as is, a foreign ``+…`` number as is, an
+    extension kept as `` poste N``; ``None`` when not a phone number.
 
     >>> normalise_phone("03 26 00 00 00"), normalise_phone("+33 (0)3 26 00 00 00")
     ('+33326000000', '+33326000000')
+    >>> normalise_phone("+33 2 62 12 34 56"), normalise_phone("03 26 00 00 00 poste 12")
+    ('+262262123456', '+33326000000 poste 12')
     """
+    extension = _PHONE_EXTENSION.search(value)
+    if extension and extension.start():
+        number = normalise_phone(value[: extension.start()])
+        return f"{number} poste {extension[1]}" if number else None
     digits = _PHONE_JUNK.sub("", value)
     if digits.startswith("00"):
         digits = "+" + digits[2:]
     if digits.startswith("+"):
         if digits.startswith("+330") and len(digits) == 13:
             digits = "+33" + digits[4:]
+        if digits.startswith("+33") and len(digits) == 12:
+            code = _PHONE_OVERSEAS.get("0" + digits[3:6])  # +33 262… is La Réunion's +262
+            if code is not None:
+                digits = f"+{code}{digits[3:]}"
         return digits if _PHONE_INTL.fullmatch(digits) else None
     if _PHONE_NO_ZERO.fullmatch(digits):
         digits = "0" + digits

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from indexer.formats import decode
 from indexer.importer import import_files
-from indexer.validation import parse_date
+from indexer.validation import normalise_phone, parse_date
 
 HEADER = "id;nom_structure;nom;thematiques;code_insee;commune"
 
@@ -165,3 +167,41 @@ def test_dates_written_by_excel(runtime, tmp_path):
     assert parse_date("01/03/25") == date(2025, 3, 1)
     assert parse_date("12345") is None  # 1933: not a plausible serial
     assert parse_date("31/02/25") is None
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("116 006", "116006"),  # aide aux victimes
+        ("116117", "116117"),  # médecin de garde
+        ("116000", "116000"),  # enfants disparus
+        ("118 712", "118712"),
+        ("3919", "3919"),
+        ("+33 2 62 12 34 56", "+262262123456"),  # La Réunion written with +33
+        ("+33 6 92 12 34 56", "+262692123456"),
+        ("03 26 00 00 00 poste 12", "+33326000000 poste 12"),
+        ("03.26.00.00.00 ext. 7", "+33326000000 poste 7"),
+        ("12 34", None),
+    ],
+)
+def test_phones_as_departments_write_them(raw, expected):
+    assert normalise_phone(raw) == expected
+
+
+def test_phone_extension_is_imported_and_dialled(runtime, tmp_path):
+    from web.helpers import phone_href, phone_text
+
+    path = tmp_path / "telephones.csv"
+    path.write_text(
+        "id;nom_structure;nom;thematiques;code_insee;telephone\n"
+        "t1;DÉMO Structure;Service avec poste (démo);sante;51108;03 26 00 00 00 poste 12\n"
+        "t2;DÉMO Structure;Aide aux victimes (démo);sante;51108;116 006\n"
+        "t3;DÉMO Structure;Service réunionnais (démo);sante;97411;+33 2 62 12 34 56\n",
+        encoding="utf-8",
+    )
+    report = import_files(runtime, [path], departement="51", force=True)
+    assert report.rejetees == 0, report.rejets
+    phones = {r.source_id: r.telephone for r in runtime.store.iter_resources()}
+    assert phones == {"t1": "+33326000000 poste 12", "t2": "116006", "t3": "+262262123456"}
+    assert phone_href(phones["t1"]) == "tel:+33326000000;ext=12"
+    assert phone_text(phones["t1"]) == "03 26 00 00 00 poste 12"

@@ -66,6 +66,9 @@ def phone_text(number: str | None) -> str:
     """``+33353010000`` → ``03 53 01 00 00``; other numbers are left as given."""
     if not number:
         return ""
+    number, _, extension = number.partition(" poste ")
+    if extension:
+        return f"{phone_text(number)} poste {extension}"
     digits = number.replace(" ", "").replace(".", "")
     if digits.startswith("+33") and len(digits) == 12 and digits[3:].isdigit():
         digits = "0" + digits[3:]
@@ -75,9 +78,12 @@ def phone_text(number: str | None) -> str:
 
 
 def phone_href(number: str | None) -> str:
+    """``tel:`` link (RFC 3966): ``+33326000000 poste 12`` → ``tel:+33326000000;ext=12``."""
     if not number:
         return ""
-    return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+    number, _, extension = number.partition(" poste ")
+    link = "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+    return f"{link};ext={extension}" if extension.isdigit() else link
 
 
 def french_date(value: date | str | None) -> str:
