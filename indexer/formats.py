@@ -54,6 +54,8 @@ _EXTENSIONS = {
 _HEADER_JUNK = re.compile(r"[^a-z0-9]+")
 _BOM = b"\xef\xbb\xbf"
 _SHOWN_LINES = 10
+# A JSON document (not JSON Lines) is parsed whole: several times its size in memory.
+JSON_DOCUMENT_MAX_BYTES = 256 * 1024**2
 
 
 class InvalidImportFile(ValueError):
@@ -473,6 +475,12 @@ def read_data_inclusion(
             # The handle now belongs to the generator, which closes it.
             rows = _json_lines(handle, lines, _chain(first, source), path, limits, warnings)
             return rows, handle.close
+        if path.stat().st_size > JSON_DOCUMENT_MAX_BYTES:
+            raise InvalidImportFile(
+                f"{path.name} : un document JSON de plus de "
+                f"{megabytes(JSON_DOCUMENT_MAX_BYTES)} se lit d'un bloc en mémoire : "
+                "fichier refusé ; exportez-le en JSON Lines (un service par ligne)."
+            )
         text = first + "".join(source)
     except BaseException:
         handle.close()

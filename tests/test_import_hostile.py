@@ -208,6 +208,22 @@ def test_json_nested_too_deep_is_refused(loaded, runner, tmp_path):
     assert serving(runtime) == before
 
 
+def test_large_json_document_is_refused_but_json_lines_are_streamed(loaded, tmp_path, monkeypatch):
+    from indexer import formats
+
+    runtime, before = loaded
+    monkeypatch.setattr(formats, "JSON_DOCUMENT_MAX_BYTES", 1000)
+    services = [di_service(n) for n in range(20)]
+    document = tmp_path / "gros.json"
+    document.write_text(json.dumps(services, indent=1), encoding="utf-8")
+    with pytest.raises(InvalidImportFile, match="JSON Lines"):
+        import_files(runtime, [document])
+    assert serving(runtime) == before
+    lines = tmp_path / "gros.jsonl"
+    lines.write_text("\n".join(json.dumps(s) for s in services), encoding="utf-8")
+    assert import_files(runtime, [lines]).acceptees == 20
+
+
 def di_service(number: int) -> dict:
     return {
         "id": f"svc-{number}",
