@@ -66,7 +66,7 @@ def check_row(validator: RowValidator, raw: dict, where: str, is_di: bool):
 
 def prepare(resource: Resource, departement: str | None) -> None:
     """Tokens and, when the final source and id are already certain, the stored JSON."""
-    resource.keep_tokens()
+    resource.keep_search_text()
     if resource.source:  # data·inclusion: the row names its source
         source = resource.source
     else:

@@ -97,14 +97,10 @@ class Resource:
 
     def mots_nom(self) -> list[str]:
         """Normalised tokens of the service's name (weighted higher in text relevance)."""
-        cached = self.__dict__.get("_mots_nom")
-        return cached if cached is not None else sorted(set(text.tokens(self.nom)))
+        return sorted(set(text.tokens(self.nom)))
 
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
-        cached = self.__dict__.get("_mots")
-        if cached is not None:
-            return cached
         words = set(
             text.tokens(
                 " \n ".join(
@@ -124,16 +120,18 @@ class Resource:
         words.update(_vocabulary_tokens(tuple(self.thematiques), tuple(self.reseaux_porteurs)))
         return sorted(words)
 
-    def keep_tokens(self) -> None:
-        """Compute ``mots_nom()`` and ``mots()`` once and keep them on the object (an import
-        worker process does this; they travel with the pickled resource). The text fields
-        must not change afterwards, or ``forget_tokens()`` must be called."""
-        self.__dict__["_mots_nom"] = self.mots_nom()
-        self.__dict__["_mots"] = self.mots()
+    def search_text(self) -> tuple[str, str]:
+        """``mots_nom()`` and ``mots()`` joined by spaces, as the engines index them; kept
+        by ``keep_search_text()`` when computed ahead (in an import worker process)."""
+        kept = self.__dict__.get("_search_text")
+        if kept is not None:
+            return kept
+        return " ".join(self.mots_nom()), " ".join(self.mots())
 
-    def forget_tokens(self) -> None:
-        self.__dict__.pop("_mots_nom", None)
-        self.__dict__.pop("_mots", None)
+    def keep_search_text(self) -> None:
+        """Compute ``search_text()`` once and keep it on the object (two strings: cheap to
+        send between processes). The text fields must not change afterwards."""
+        self.__dict__["_search_text"] = self.search_text()
 
     def qualite(self, today: date | None = None) -> int:
         """Completeness and freshness of the record, 0–100 (after data·inclusion's score).
