@@ -3,11 +3,22 @@
 The address and the number of workers come from the Relais settings (``RELAIS_BIND``,
 ``RELAIS_WORKERS``). Each worker keeps its own rate-limit counters (api/ratelimit.py). Logs:
 the API writes one JSON line per request to stderr, so gunicorn's access log stays off.
+
+The settings are checked here, in the master, before any worker starts: an unusable value
+(``RELAIS_WORKERS=abc``, a missing ``RELAIS_SECRET_KEY``…) prints one French line and exits
+with code 2 (gunicorn lets ``SystemExit`` through when it reads this file).
 """
+
+import sys
 
 from relais import settings
 
-_values = settings.load()
+try:
+    _values = settings.load()
+    settings.check_secret(_values)
+except settings.ConfigError as exc:
+    print(f"Réglage invalide : {exc}", file=sys.stderr)
+    sys.exit(2)
 
 wsgi_app = "relais.wsgi:app"
 bind = _values["BIND"]

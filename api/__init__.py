@@ -1,5 +1,4 @@
-"""Relais JSON API (Flask, flask-smorest): ``init_app(app)`` registers it on an app."""
+"""Relais JSON API (Flask, flask-smorest): ``api.app.init_app(app)`` registers it on an app.
 
-from api.app import ApiConfigError, init_app
-
-__all__ = ["ApiConfigError", "init_app"]
+Kept empty so that importing a light module (``api.keys``) loads no web framework.
+"""

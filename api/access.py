@@ -16,6 +16,7 @@ from flask import current_app, g, request
 from api.errors import api_abort, is_api_request
 from api.keys import SCOPE_PROFESSIONNELS, ApiKey, KeyStoreError, normalize_origin
 from api.logging import log_request, start_request
+from resource_base.audience import Audience
 
 # Endpoints anyone may call, with or without a key, without counting: monitoring and docs.
 OPEN_ENDPOINTS = frozenset({"sante.health", "api-docs.openapi_json", "api-docs.documentation"})
@@ -25,10 +26,13 @@ EXPOSED_HEADERS = "ETag, Retry-After, X-Request-Id, X-RateLimit-Limit, X-RateLim
 PREFLIGHT_MAX_AGE = "600"
 
 
-def can_see_professionals() -> bool:
-    """Whether this request's key has the ``professionnels`` scope."""
+def audience() -> Audience:
+    """This request's audience: professional with a key that has the ``professionnels``
+    scope, public otherwise (anonymous calls, other keys)."""
     key: ApiKey | None = g.get("api_key")
-    return key is not None and SCOPE_PROFESSIONNELS in key.scopes
+    if key is not None and SCOPE_PROFESSIONNELS in key.scopes:
+        return Audience.PROFESSIONAL
+    return Audience.PUBLIC
 
 
 def _state():

@@ -6,22 +6,20 @@ setting in ``app.config``. Nothing is read or connected here: the key store open
 
 from __future__ import annotations
 
-import http
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import flask
 from flask import Flask
 from flask_smorest import Api
-from flask_smorest.utils import prepare_response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import access, docs
 from api import logging as api_logging
 from api.communes.routes import blp as communes_blp
-from api.errors import API_PREFIX, DESCRIPTIONS, ErrorSchema
+from api.errors import API_PREFIX, ErrorSchema
 from api.health.routes import blp as health_blp
-from api.keys import KEYS_FILE, KeyStore, KeyStoreError, normalize_origin
+from api.keys import KEYS_FILE, KeyStore
 from api.ratelimit import RateLimiter
 from api.resources.routes import blp as resources_blp
 from api.search.routes import blp as search_blp
@@ -47,8 +45,8 @@ DEFAULTS = {
     "API_TITLE": "API Relais",
     "API_VERSION": "1.0.0",
     "OPENAPI_VERSION": "3.0.3",
-    "OPENAPI_URL_PREFIX": API_PREFIX,
-    "OPENAPI_JSON_PATH": "openapi.json",
+    # None: flask-smorest registers no documentation blueprint (``_docs_blueprint`` does).
+    "OPENAPI_URL_PREFIX": None,
     "API_SPEC_OPTIONS": {
         "info": {"description": API_DESCRIPTION},
         # {}: anonymous access, when the service allows it (setting ANONYMOUS_ACCESS).
@@ -83,56 +81,29 @@ class ApiState:
 
 
 class RelaisApi(Api):
-    """flask-smorest's Api with the Relais error shape, French response descriptions and the
-    HTML documentation page instead of a JavaScript UI from a CDN."""
+    """flask-smorest's Api with the Relais error schema (``ERROR_SCHEMA``, a public class
+    attribute). The French response descriptions are applied to the served document by
+    ``api.docs.spec_dict``; the documentation blueprint is ours (``_docs_blueprint``), registered by
+    ``init_app`` since ``OPENAPI_URL_PREFIX`` is None (flask-smorest then registers none)."""
 
     ERROR_SCHEMA = ErrorSchema
 
-    def _register_responses(self):
-        for status in http.HTTPStatus:
-            response = {"description": DESCRIPTIONS.get(status.value, status.phrase)}
-            if status >= 400:
-                response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
-            self.spec.components.response(status.name, response, lazy=True)
-        response = {
-            "description": "Erreur, dans la forme commune à toute l'API.",
-            "schema": self.ERROR_SCHEMA,
-        }
-        prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
-        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
-    def _register_pagination_header(self):
-        # Search pages are in the body (data·inclusion's style), not in an X-Pagination header.
-        pass
-
-    def _register_etag_headers(self):
-        # api/caching.py documents its own (French) ETag and If-None-Match.
-        pass
-
-    def _register_doc_blueprint(self):
-        blueprint = flask.Blueprint(
-            self._make_doc_blueprint_name(), __name__, url_prefix=API_PREFIX
-        )
-        blueprint.add_url_rule(
-            "/openapi.json", endpoint="openapi_json", view_func=docs.openapi_json
-        )
-        blueprint.add_url_rule("/docs", endpoint="documentation", view_func=docs.documentation)
-        self._app.register_blueprint(blueprint)
+# The OpenAPI document and its HTML page, instead of a JavaScript UI from a CDN.
+DOCS_BLUEPRINT = "api-docs"
 
 
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in str(value or "").split(",") if part.strip()]
-
-
-class ApiConfigError(ValueError):
-    """A setting of the API has a value it cannot use (the message names the variable)."""
+def _docs_blueprint() -> flask.Blueprint:
+    blueprint = flask.Blueprint(DOCS_BLUEPRINT, __name__, url_prefix=API_PREFIX)
+    blueprint.add_url_rule("/openapi.json", endpoint="openapi_json", view_func=docs.openapi_json)
+    blueprint.add_url_rule("/docs", endpoint="documentation", view_func=docs.documentation)
+    return blueprint
 
 
 def init_app(app: Flask) -> None:
     """Attach the key store, access control, logs, errors and the API routes.
 
-    Raises ``ApiConfigError`` when ``ANONYMOUS_ORIGINS`` holds an invalid origin.
+    ``ANONYMOUS_ORIGINS`` arrives parsed and checked by the settings registry.
     """
     app.config.update({k: v for k, v in DEFAULTS.items() if k not in app.config})
     api_logging.configure(app.config["LOG_LEVEL"])
@@ -145,15 +116,12 @@ def init_app(app: Flask) -> None:
     api = RelaisApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(_docs_blueprint())
 
-    try:
-        anonymous = frozenset(normalize_origin(o) for o in _split(app.config["ANONYMOUS_ORIGINS"]))
-    except KeyStoreError as exc:
-        raise ApiConfigError(f"RELAIS_ANONYMOUS_ORIGINS : {exc}") from exc
     app.extensions["relais_api"] = ApiState(
         api=api,
         # Not runtime.data_dir: that property creates the folder; building an app touches nothing.
         keys=KeyStore(Path(app.config["DATA_DIR"]) / KEYS_FILE),
-        anonymous_origins=anonymous,
+        anonymous_origins=frozenset(app.config["ANONYMOUS_ORIGINS"]),
     )
     access.init_app(app)

@@ -5,16 +5,56 @@ and written to ``api/openapi.json`` for review (``relais openapi --output api/op
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from pathlib import Path
 
 from flask import current_app, render_template_string
+from flask_smorest import Api
+
+from api.errors import DESCRIPTIONS
 
 COMMITTED = Path(__file__).with_name("openapi.json")
+DEFAULT_ERROR_RESPONSE = Api.DEFAULT_ERROR_RESPONSE_NAME
+DEFAULT_ERROR_DESCRIPTION = "Erreur, dans la forme commune à toute l'API."
 
 
 def spec_dict(app=None) -> dict:
+    """The OpenAPI document as served: flask-smorest's, with French response descriptions."""
     app = app or current_app
-    return app.extensions["relais_api"].api.spec.to_dict()
+    return without_unused_schemas(french_responses(app.extensions["relais_api"].api.spec.to_dict()))
+
+
+def without_unused_schemas(spec: dict) -> dict:
+    """Drop the component schemas nothing refers to: flask-smorest registers its pagination
+    header's ``PaginationMetadata`` with every Api, and search pages are in the body here
+    (data·inclusion's style). Returns ``spec``, changed in place."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    while True:
+        text = json.dumps(spec)
+        unused = [n for n in schemas if f'"#/components/schemas/{n}"' not in text]
+        if not unused:
+            return spec
+        for name in unused:
+            del schemas[name]
+
+
+def french_responses(spec: dict) -> dict:
+    """Rewrite the shared responses flask-smorest registers (``components.responses``, named
+    after ``http.HTTPStatus``) with the French descriptions of ``api.errors.DESCRIPTIONS``;
+    only error statuses (≥ 400) keep a body (flask-smorest gives one to 2xx too). Returns
+    ``spec``, changed in place."""
+    responses = spec.get("components", {}).get("responses", {})
+    for name, response in responses.items():
+        if name == DEFAULT_ERROR_RESPONSE:
+            response["description"] = DEFAULT_ERROR_DESCRIPTION
+            continue
+        status = HTTPStatus[name] if name in HTTPStatus.__members__ else None
+        if status is None:
+            continue
+        response["description"] = DESCRIPTIONS.get(status.value, status.phrase)
+        if status < 400:
+            response.pop("content", None)
+    return spec
 
 
 def spec_text(app=None) -> str:

@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -223,6 +224,8 @@ def start_server(
             "RELAIS_ANONYMOUS_ACCESS": "true",
             "RELAIS_ANONYMOUS_RATE_LIMIT": str(RATE_LIMIT_FOR_BENCH),
             "RELAIS_GEOCODER": "offline",
+            # gunicorn refuses the development secret: a fresh one per bench server.
+            "RELAIS_SECRET_KEY": secrets.token_hex(32),
         }
     )
     for key in ("COMMUNES_CSV", "EPCI_JSON"):

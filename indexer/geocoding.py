@@ -155,10 +155,8 @@ class BanGeocoder:
 
 
 def make_geocoder(settings: dict, data_dir: Path) -> Geocoder:
-    """The geocoder ``RELAIS_GEOCODER`` asks for."""
-    name = settings.get("GEOCODER", "offline")
-    if name == "offline":
-        return OfflineGeocoder()
-    if name == "ban":
+    """The geocoder ``RELAIS_GEOCODER`` names, one of ``GEOCODERS`` (the settings registry,
+    ``relais/settings.py``, refuses any other value when the settings are loaded)."""
+    if settings["GEOCODER"] == "ban":
         return BanGeocoder(data_dir / "geocodage.json")
-    raise ValueError(f"RELAIS_GEOCODER vaut « {name} » : valeurs possibles {', '.join(GEOCODERS)}.")
+    return OfflineGeocoder()

@@ -3,7 +3,8 @@
 Settings come from the registry's defaults, then ``RELAIS_*`` environment variables, then
 ``config`` (tests); they all land in ``app.config``, and the runtime (store, communes, engine)
 is built from ``app.config`` alone and kept in ``app.extensions["relais"]``. A test may pass a
-ready runtime as ``config["RELAIS_RUNTIME"]``. Nothing is read or connected here: the runtime
+ready runtime as ``config["RELAIS_RUNTIME"]``: its settings are then the base of
+``app.config``, so that app and runtime agree. Nothing is read or connected here: the runtime
 and the key store open on first use.
 """
 
@@ -13,11 +14,11 @@ import gc
 
 from flask import Flask
 
-import api
-import web
 from api import logging as api_logging
+from api.app import init_app as init_api
 from relais import errors, settings
-from relais.runtime import ConfigError, Runtime
+from relais.runtime import Runtime
+from web import init_app as init_web
 
 
 class RelaisFlask(Flask):
@@ -26,26 +27,28 @@ class RelaisFlask(Flask):
         api_logging.log_exception(exc_info)
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, serving: bool = False) -> Flask:
     """Build the app: ``create_app({"TESTING": True, "RELAIS_RUNTIME": runtime})``.
 
-    Raises ``ConfigError`` (French message naming the variable) on an invalid setting.
+    ``serving=True`` (``relais.wsgi``, what gunicorn serves) also requires a secret key of the
+    service's own, unless ``TESTING``; the development server (``relais serve``) and the
+    commands that only read the app (``relais openapi``) keep the default one.
+    Raises ``relais.settings.ConfigError`` (French message naming the variable) on an
+    unusable setting.
     """
     overrides = dict(config or {})
     runtime = overrides.pop("RELAIS_RUNTIME", None)
     app = RelaisFlask(__name__)
     if runtime is not None:
-        # The runtime's own settings are the base, so that app and runtime agree.
         overrides = {**runtime.settings, **overrides}
     app.config.update(settings.load(overrides))
+    if serving and not app.testing:
+        settings.check_secret(app.config)
     if runtime is None:
         runtime = Runtime(settings.runtime_settings(app.config))
     app.extensions["relais"] = runtime
-    try:
-        api.init_app(app)
-    except api.ApiConfigError as exc:
-        raise ConfigError(str(exc)) from exc
-    web.init_app(app)
+    init_api(app)
+    init_web(app)
     errors.init_app(app)
     return app
 

@@ -11,15 +11,19 @@ import click
 
 from api.commands import keys_group, openapi_command
 from indexer.import_command import import_command
-from relais.runtime import ConfigError, Runtime
+from relais.runtime import Runtime
+from relais.settings import ConfigError
 from resource_base.geo import GeoError
 from search_engines.commands import communes_command, reindex_command, search_command
 
 
 class SettingsError(click.ClickException):
-    """An unusable setting: exit code 2, like a usage error."""
+    """An unusable setting: one French line on stderr, exit code 2 (like a usage error)."""
 
     exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"Réglage invalide : {self.format_message()}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,21 +14,14 @@ from resource_base.geo import CommuneDirectory
 from resource_base.search import SearchService
 from resource_base.store import Store
 
-ENGINES = ("embedded", "elasticsearch")
-
-
-class ConfigError(ValueError):
-    """A setting has a value Relais cannot use."""
-
 
 class Runtime:
+    """``Runtime(settings)``: ``settings`` as ``relais.settings.load`` returns them (checked
+    there: the runtime validates nothing itself); None loads them from the environment and
+    raises ``relais.settings.ConfigError`` on an unusable value."""
+
     def __init__(self, settings: dict | None = None):
         self.settings = settings if settings is not None else settings_module.load()
-        if self.settings["SEARCH_ENGINE"] not in ENGINES:
-            raise ConfigError(
-                f"RELAIS_SEARCH_ENGINE vaut « {self.settings['SEARCH_ENGINE']} » : "
-                f"valeurs possibles {', '.join(ENGINES)}."
-            )
 
     @property
     def data_dir(self) -> Path:

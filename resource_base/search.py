@@ -9,21 +9,31 @@ every engine orders and explains results identically. See "Classement" in the RE
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from resource_base import text, vocabulary
+from resource_base.audience import Audience, may_show
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 from resource_base.models import Resource
 
-DEFAULT_RADIUS_KM = 30.0
-MAX_RADIUS_KM = 200.0
-DEFAULT_SIZE = 20
-MAX_SIZE = 100
-MAX_WINDOW = 10_000  # page * size; deeper pages are refused (and Elasticsearch's default)
-MAX_Q_LENGTH = 200
+# The query side lives in resource_base.query; re-exported here, where engines and callers
+# have always found the whole contract.
+from resource_base.query import (  # noqa: F401
+    DEFAULT_RADIUS_KM,
+    DEFAULT_SIZE,
+    MAX_Q_LENGTH,
+    MAX_RADIUS_KM,
+    MAX_SIZE,
+    MAX_WINDOW,
+    WINDOW_MARGIN,
+    Location,
+    SearchError,
+    SearchQuery,
+    UnknownLocation,
+    resolve_location,
+)
 
 # Relevance points (integers, so that every engine adds them up exactly).
 POINTS_THEME_EXACT = 100
@@ -32,158 +42,12 @@ POINTS_TEXT_NAME = 20
 POINTS_TEXT_OTHER = 10
 
 
-class SearchError(Exception):
-    """A query the contract refuses: ``errors`` maps each field at fault to French messages."""
-
-    code = "requete_invalide"
-
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k} : {' '.join(v)}" for k, v in errors.items()))
-
-
-class UnknownLocation(SearchError):
-    code = "lieu_inconnu"
-
-
 class EngineUnavailable(Exception):
     """The search engine cannot answer (cluster down, authentication refused…)."""
 
     def __init__(self, message: str):
         self.message = message
         super().__init__(message)
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    """What an adviser asks: where the person lives, which needs, and filters."""
-
-    code_commune: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    code_postal: str | None = None
-    thematiques: tuple[str, ...] = ()
-    q: str | None = None
-    publics: tuple[str, ...] = ()
-    modes_accueil: tuple[str, ...] = ()
-    frais: tuple[str, ...] = ()
-    rayon_km: float = DEFAULT_RADIUS_KM
-    page: int = 1
-    size: int = DEFAULT_SIZE
-    inclure_professionnels: bool = False
-
-    def validate(self) -> None:
-        """Raise ``SearchError`` naming every field at fault, in French."""
-        errors: dict[str, list[str]] = {}
-
-        def err(name: str, message: str) -> None:
-            errors.setdefault(name, []).append(message)
-
-        given = [
-            self.code_commune is not None,
-            self.lat is not None or self.lon is not None,
-            self.code_postal is not None,
-        ]
-        if sum(given) == 0:
-            err("code_commune", "Indiquez le lieu : code_commune, lat et lon, ou code_postal.")
-        elif sum(given) > 1:
-            err("code_commune", "Indiquez un seul lieu : code_commune, lat et lon, ou code_postal.")
-        if (self.lat is None) != (self.lon is None):
-            err("lon" if self.lon is None else "lat", "lat et lon vont ensemble.")
-        if self.lat is not None and not -90 <= self.lat <= 90:
-            err("lat", "La latitude doit être comprise entre -90 et 90.")
-        if self.lon is not None and not -180 <= self.lon <= 180:
-            err("lon", "La longitude doit être comprise entre -180 et 180.")
-        if self.code_commune is not None and not re.fullmatch(
-            r"[0-9][0-9AB][0-9]{3}", self.code_commune
-        ):
-            err(
-                "code_commune",
-                f"« {self.code_commune} » n'est pas un code INSEE de commune (5 caractères).",
-            )
-        if self.code_postal is not None and not re.fullmatch(r"[0-9]{5}", self.code_postal):
-            err("code_postal", f"« {self.code_postal} » n'est pas un code postal (5 chiffres).")
-        for slug in self.thematiques:
-            if not vocabulary.is_thematique(slug):
-                err("thematiques", f"Thématique inconnue : « {slug} ».")
-        for name, allowed, values in (
-            ("publics", vocabulary.PUBLICS, self.publics),
-            ("modes_accueil", vocabulary.MODES_ACCUEIL, self.modes_accueil),
-            ("frais", vocabulary.FRAIS, self.frais),
-        ):
-            for value in values:
-                if value not in allowed:
-                    err(
-                        name,
-                        f"Valeur inconnue : « {value} » (valeurs possibles : {', '.join(sorted(allowed))}).",
-                    )
-        if not (isinstance(self.rayon_km, int | float) and math.isfinite(self.rayon_km)) or not (
-            0 < self.rayon_km <= MAX_RADIUS_KM
-        ):
-            err("rayon_km", f"Le rayon doit être supérieur à 0 et au plus {MAX_RADIUS_KM:g} km.")
-        if self.page < 1:
-            err("page", "La page commence à 1.")
-        if not 1 <= self.size <= MAX_SIZE:
-            err("size", f"La taille de page doit être comprise entre 1 et {MAX_SIZE}.")
-        elif self.page >= 1 and self.page * self.size > MAX_WINDOW:
-            err(
-                "page",
-                f"Page trop lointaine : page × size ne peut dépasser {MAX_WINDOW}. Affinez la recherche.",
-            )
-        if self.q is not None and len(self.q) > MAX_Q_LENGTH:
-            err("q", f"Le texte recherché dépasse {MAX_Q_LENGTH} caractères.")
-        if errors:
-            raise SearchError(errors)
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where the person lives: one commune, or the communes of an ambiguous postal code."""
-
-    communes: tuple[Commune, ...]
-    latitude: float
-    longitude: float
-    libelle: str
-
-    @property
-    def zone_code_sets(self) -> tuple[frozenset[str], ...]:
-        return tuple(c.zone_codes for c in self.communes)
-
-
-def resolve_location(query: SearchQuery, directory: CommuneDirectory) -> Location:
-    """Turn the query's place into communes and a point, or raise ``UnknownLocation``.
-
-    A postal code shared by several communes keeps them all: a resource is then eligible only
-    if it is eligible for each of them (never show a resource outside its zone).
-    """
-    if query.code_commune is not None:
-        commune = directory.get(query.code_commune)
-        if commune is None:
-            raise UnknownLocation(
-                {"code_commune": [f"Commune inconnue : « {query.code_commune} »."]}
-            )
-        return Location(
-            (commune,), commune.latitude, commune.longitude, f"{commune.nom} ({commune.code_insee})"
-        )
-    if query.code_postal is not None:
-        communes = directory.by_code_postal(query.code_postal)
-        if not communes:
-            raise UnknownLocation(
-                {"code_postal": [f"Code postal inconnu : « {query.code_postal} »."]}
-            )
-        lat = sum(c.latitude for c in communes) / len(communes)
-        lon = sum(c.longitude for c in communes) / len(communes)
-        label = communes[0].nom if len(communes) == 1 else f"{len(communes)} communes"
-        return Location(tuple(communes), lat, lon, f"{query.code_postal} ({label})")
-    commune = directory.nearest(query.lat, query.lon)
-    if (
-        commune is None
-        or haversine_km(query.lat, query.lon, commune.latitude, commune.longitude) > 50
-    ):
-        raise UnknownLocation({"lat": ["Ce point n'est proche d'aucune commune connue."]})
-    return Location(
-        (commune,), query.lat, query.lon, f"{query.lat:.5f}, {query.lon:.5f} ({commune.nom})"
-    )
 
 
 @dataclass(frozen=True)
@@ -282,9 +146,10 @@ class SearchPlan:
 
     @property
     def window(self) -> int:
-        """How many top candidates an engine that pre-sorts must return: the page end, plus a
-        margin for float ties on distance that the shared ranking settles."""
-        return min(MAX_WINDOW, self.query.page * self.query.size + 10)
+        """How many top candidates an engine that pre-sorts must return: the page end plus
+        ``WINDOW_MARGIN`` (float ties on distance, settled by the shared ranking), at most
+        ``MAX_WINDOW``."""
+        return min(MAX_WINDOW, self.query.page * self.query.size + WINDOW_MARGIN)
 
 
 def plan(query: SearchQuery, directory: CommuneDirectory) -> SearchPlan:
@@ -394,7 +259,7 @@ def passes_filters(candidate: Candidate, query: SearchQuery) -> bool:
     """Status, visibility, publics, modes d'accueil and frais (everything but place and needs)."""
     if candidate.statut == "ferme":
         return False
-    if candidate.visibilite != "public" and not query.inclure_professionnels:
+    if not may_show(candidate, query.audience):
         return False
     if (
         query.publics
@@ -553,7 +418,8 @@ class SearchEngine(Protocol):
 
 
 class SearchService:
-    """Plans a query, asks the engine, ranks and paginates with the shared rules."""
+    """Plans a query, asks the engine, ranks and paginates with the shared rules; reads one
+    record for an audience."""
 
     def __init__(self, engine: SearchEngine, directory: CommuneDirectory):
         self.engine = engine
@@ -574,3 +440,11 @@ class SearchService:
             lieu=plan_.location,
             moteur=self.engine.name,
         )
+
+    def get(self, resource_id: str, audience: Audience) -> dict | None:
+        """The full record of ``resource_id`` if ``audience`` may see it (``may_show``), else
+        None, as for an unknown id. Raises ``EngineUnavailable`` when the engine is down."""
+        record = self.engine.get(resource_id)
+        if record is None or not may_show(record, audience):
+            return None
+        return record

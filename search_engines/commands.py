@@ -10,6 +10,7 @@ import json
 
 import click
 
+from resource_base.audience import Audience
 from resource_base.search import EngineUnavailable, SearchError, SearchQuery
 
 
@@ -49,7 +50,7 @@ def search_command(ctx, as_json, professionnels, **options):
     runtime = runtime_from(ctx)
     query = SearchQuery(
         **{k: (tuple(v) if isinstance(v, tuple) else v) for k, v in options.items()},
-        inclure_professionnels=professionnels,
+        audience=Audience.PROFESSIONAL if professionnels else Audience.PUBLIC,
     )
     try:
         result = runtime.search_service.search(query)

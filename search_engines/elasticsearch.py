@@ -162,13 +162,15 @@ class ElasticsearchEngine:
         *,
         documents: Iterable[dict] | None = None,
         chunk_size: int = 1000,
-        fail_after: int | None = None,
     ) -> dict:
         """Build a new index from the store, check it, swap the alias; keep one previous index.
 
         ``documents``: the store's search documents when another engine already has them
-        (the embedded engine's tokens), else built from the store. ``fail_after`` (tests only)
-        injects a failure after that many documents.
+        (the embedded engine's token tables, ``EmbeddedEngine.search_documents``), else built
+        from the store. Returns ``{"index", "precedent", "documents", "duree_s"}``. Raises
+        ``ReindexError`` (a refused document, a count that disagrees with the store, a failure
+        while reading ``documents``) or ``EngineUnavailable`` (cluster errors); either way the
+        alias has not moved and the half-built index is deleted.
         """
         started = time.monotonic()
         try:
@@ -188,8 +190,6 @@ class ElasticsearchEngine:
                 {"_index": new_index, "_id": doc["id"], "_source": index_document(doc)}
                 for doc in source
             )
-            if fail_after is not None:
-                documents = _failing(documents, fail_after)
             # Two threads: one chunk travels while the next is prepared (measured 2.5× faster).
             for ok, item in helpers.parallel_bulk(
                 self.client, documents, thread_count=2, chunk_size=chunk_size, raise_on_error=False
@@ -247,10 +247,3 @@ class ElasticsearchEngine:
         except (TransportError, ApiError) as exc:
             raise _unavailable(exc) from exc
         return {"index": target, "retire": serving}
-
-
-def _failing(documents: Iterator[dict], after: int) -> Iterator[dict]:
-    for number, document in enumerate(documents):
-        if number == after:
-            raise ReindexError(f"échec simulé après {after} documents")
-        yield document

@@ -131,8 +131,7 @@ def filter_clauses(plan: SearchPlan) -> list[dict]:
     """Everything but the needs: eligibility, reach, visibility, publics, modes, frais."""
     query, location = plan.query, plan.location
     filters: list[dict] = []
-    if not query.inclure_professionnels:
-        filters.append({"term": {"visibilite": "public"}})
+    filters.append({"terms": {"visibilite": list(query.audience.visibilites)}})
     for codes in location.zone_code_sets:
         filters.append(
             {

@@ -137,7 +137,7 @@ def test_cors_anonymous_origins(runtime):
 
 
 def test_bad_anonymous_origins_are_a_configuration_error(runtime):
-    from relais.runtime import ConfigError
+    from relais.settings import ConfigError
 
     with pytest.raises(ConfigError, match="RELAIS_ANONYMOUS_ORIGINS"):
         make_client(runtime, ANONYMOUS_ORIGINS="mairie.example.fr")

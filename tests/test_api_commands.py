@@ -98,6 +98,7 @@ def test_openapi_command_prints_and_writes_the_committed_document(runner, tmp_pa
 
 def test_gunicorn_configuration(monkeypatch):
     monkeypatch.setenv("RELAIS_WORKERS", "4")
+    monkeypatch.setenv("RELAIS_SECRET_KEY", "k" * 32)
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert config["wsgi_app"] == "relais.wsgi:app"
     assert config["bind"] == "127.0.0.1:8000"
@@ -110,6 +111,7 @@ def test_wsgi_module_builds_the_app(monkeypatch, tmp_path):
     import sys
 
     monkeypatch.setenv("RELAIS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RELAIS_SECRET_KEY", "k" * 32)
     sys.modules.pop("relais.wsgi", None)
     module = importlib.import_module("relais.wsgi")
     assert isinstance(module.app, Flask)
@@ -134,6 +136,7 @@ def test_gunicorn_serves_the_api(tmp_path):
         "RELAIS_BIND": f"127.0.0.1:{port}",
         "RELAIS_WORKERS": "1",
         "RELAIS_DATA_DIR": str(tmp_path / "data"),
+        "RELAIS_SECRET_KEY": "k" * 32,
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(

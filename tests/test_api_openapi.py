@@ -104,3 +104,11 @@ def test_docs_and_document_are_open_without_a_key(runtime):
     ).test_client()
     assert client.get("/api/v1/openapi.json").status_code == 200
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_the_api_uses_only_public_hooks_of_flask_smorest():
+    from api.app import RelaisApi
+
+    overridden = [name for name in vars(RelaisApi) if name.startswith("_") and name[1] != "_"]
+    assert overridden == []
+    assert RelaisApi.ERROR_SCHEMA.__name__ == "ErrorSchema"

@@ -8,6 +8,7 @@ from contract_data import BUDGET, DETTE, GARDE, resources
 
 from api.search.schemas import SearchResultSchema
 from api.search.services import build_query
+from resource_base.audience import Audience
 from resource_base.search import EngineUnavailable, SearchQuery, SearchService
 
 
@@ -211,10 +212,10 @@ def test_engine_down_on_elasticsearch(runtime, directory):
 def test_build_query_makes_tuples():
     query = build_query(
         {"code_commune": "51108", "thematiques": ["sante"], "frais": ["gratuit"], "page": 2},
-        inclure_professionnels=True,
+        audience=Audience.PROFESSIONAL,
     )
     assert query == SearchQuery(
-        "51108", thematiques=("sante",), frais=("gratuit",), page=2, inclure_professionnels=True
+        "51108", thematiques=("sante",), frais=("gratuit",), page=2, audience=Audience.PROFESSIONAL
     )
 
 

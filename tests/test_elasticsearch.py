@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import pytest
@@ -52,37 +53,73 @@ def test_failed_bulk_leaves_the_alias_untouched(es_runtime):
     engine = es_runtime.elasticsearch
     serving = engine.serving_index()
     expected = [i.candidate.id for i in es_runtime.search_service.search(QUERY).items]
-    with pytest.raises(ReindexError, match="échec simulé"):
-        engine.reindex(es_runtime.store, fail_after=5)
+
+    def source_failing_midway():
+        # The documents' source breaks after five documents (as a store read would).
+        for number, document in enumerate(es_runtime.embedded.search_documents()):
+            if number == 5:
+                raise sqlite3.OperationalError("disk I/O error")
+            yield document
+
+    with pytest.raises(ReindexError, match="disk I/O error"):
+        engine.reindex(es_runtime.store, documents=source_failing_midway(), chunk_size=2)
     assert engine.serving_index() == serving
     assert engine._indices() == [serving]  # the half-built index was removed
     assert [i.candidate.id for i in es_runtime.search_service.search(QUERY).items] == expected
 
 
 def test_searches_keep_answering_during_reindex(es_runtime):
+    """Searches run while new indices are half built and across each alias swap. No timing
+    assumption: the reindex's document source waits, every few documents, until a search has
+    completed since, so searches provably overlap every build."""
+    engine = es_runtime.elasticsearch
     expected = es_runtime.search_service.search(QUERY).total
     errors, totals = [], []
+    done = threading.Condition()
     stop = threading.Event()
 
     def search_loop():
         while not stop.is_set():
             try:
-                totals.append(es_runtime.search_service.search(QUERY).total)
+                total = es_runtime.search_service.search(QUERY).total
             except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
                 errors.append(exc)
+                total = None
+            with done:
+                totals.append(total)
+                done.notify_all()
+
+    def documents_interleaved_with_searches():
+        for number, document in enumerate(es_runtime.embedded.search_documents()):
+            if number % 3 == 0:
+                with done:
+                    seen = len(totals)
+                    # Deadlock guard only: a search takes milliseconds.
+                    assert done.wait_for(lambda seen=seen: len(totals) > seen, timeout=60)
+            yield document
 
     threads = [threading.Thread(target=search_loop) for _ in range(2)]
     for thread in threads:
         thread.start()
+    swaps = []
     try:
         for _ in range(3):
-            es_runtime.elasticsearch.reindex(es_runtime.store, chunk_size=5)
+            before = len(totals)
+            report = engine.reindex(
+                es_runtime.store, documents=documents_interleaved_with_searches(), chunk_size=3
+            )
+            swaps.append(report["index"])
+            assert engine.serving_index() == report["index"]
+            assert len(totals) > before  # searches ran during this build
+            # Right after the swap, the new index answers the same.
+            assert es_runtime.search_service.search(QUERY).total == expected
     finally:
         stop.set()
         for thread in threads:
             thread.join()
     assert not errors
-    assert len(totals) > 10 and set(totals) == {expected}
+    assert set(totals) == {expected}
+    assert len(set(swaps)) == 3
 
 
 def test_wrong_password_is_refused_with_a_clear_message(request, tmp_path, directory):

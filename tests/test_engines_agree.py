@@ -14,6 +14,7 @@ from bench import synthetic
 from relais import settings as settings_module
 from relais.runtime import Runtime
 from resource_base import vocabulary
+from resource_base.audience import Audience
 from resource_base.search import SearchQuery
 
 N_RESOURCES = 12_000
@@ -75,7 +76,7 @@ def queries(directory) -> list[SearchQuery]:
                 rayon_km=rng.choice([10, 30, 30, 50, 100]),
                 page=rng.choice([1, 1, 1, 2, 3]),
                 size=rng.choice([10, 20]),
-                inclure_professionnels=rng.random() < 0.2,
+                audience=Audience.PROFESSIONAL if rng.random() < 0.2 else Audience.PUBLIC,
             )
         )
     return found

@@ -62,7 +62,7 @@ def test_build_search_literal(directory):
         "query": {
             "bool": {
                 "filter": [
-                    {"term": {"visibilite": "public"}},
+                    {"terms": {"visibilite": ["public"]}},
                     {
                         "bool": {
                             "should": [

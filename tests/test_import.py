@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from indexer.formats import InvalidImportFile, column_key, decode, detect_format
-from indexer.geocoding import BanGeocoder, OfflineGeocoder, make_geocoder, plausible
+from indexer.geocoding import GEOCODERS, BanGeocoder, OfflineGeocoder, make_geocoder, plausible
 from indexer.importer import PAUSE_ENV, PAUSE_MARKER, ImportRefused, import_files
 from indexer.validation import RowValidator, normalise_phone, parse_date, stable_id
+from relais import settings as settings_module
 from resource_base.search import SearchQuery
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -764,8 +765,10 @@ def test_make_geocoder(tmp_path):
     assert isinstance(make_geocoder({"GEOCODER": "offline"}, tmp_path), OfflineGeocoder)
     ban = make_geocoder({"GEOCODER": "ban"}, tmp_path)
     assert isinstance(ban, BanGeocoder) and ban.cache_path == tmp_path / "geocodage.json"
-    with pytest.raises(ValueError, match="RELAIS_GEOCODER"):
-        make_geocoder({"GEOCODER": "google"}, tmp_path)
+    # The registry offers exactly the geocoders the importer knows, and refuses any other.
+    assert settings_module.BY_NAME["GEOCODER"].choices == GEOCODERS
+    with pytest.raises(settings_module.ConfigError, match="RELAIS_GEOCODER"):
+        settings_module.load({"GEOCODER": "google"})
 
 
 def test_plausible_coordinates(directory):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from contract_data import BUDGET, DETTE, GARDE
 
+from resource_base.audience import Audience
 from resource_base.search import MAX_WINDOW, SearchError, SearchQuery, UnknownLocation
 
 CHALONS = "51108"
@@ -99,7 +100,7 @@ def test_closed_never_appear_temporarily_closed_are_flagged(contract_runtime):
 def test_professionals_only_resources_need_the_professional_view(contract_runtime):
     assert "pro-only" not in ids(search(contract_runtime, code_commune=CHALONS))
     assert "pro-only" in ids(
-        search(contract_runtime, code_commune=CHALONS, inclure_professionnels=True)
+        search(contract_runtime, code_commune=CHALONS, audience=Audience.PROFESSIONAL)
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from api.access import can_see_professionals
+from api.access import audience
 from api.caching import ETAG_HEADER, IF_NONE_MATCH, conditional
 from api.contract import Blueprint
 from api.errors import api_abort, document_errors
@@ -30,10 +30,8 @@ def get_resource(resource_id: str):
     La fiche complète, telle que chargée par le département. Une fiche réservée aux
     professionnels est introuvable (404) sans une clé qui a la portée « professionnels ».
     """
-    record = current_app.extensions["relais"].engine.get(resource_id)
-    if record is None or (
-        record.get("visibilite", "public") != "public" and not can_see_professionals()
-    ):
+    record = current_app.extensions["relais"].search_service.get(resource_id, audience())
+    if record is None:
         api_abort(
             404,
             code="ressource_introuvable",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.access import can_see_professionals
+from api.access import audience
 from api.contract import Blueprint
 from api.errors import document_errors
 from api.search import services
@@ -28,4 +28,4 @@ def search(args):
     Les ressources réservées aux professionnels n'apparaissent qu'avec une clé qui a la
     portée « professionnels ».
     """
-    return services.search(args, inclure_professionnels=can_see_professionals())
+    return services.search(args, audience=audience())

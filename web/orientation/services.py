@@ -14,6 +14,7 @@ import segno
 from markupsafe import Markup
 
 from resource_base import vocabulary
+from resource_base.audience import Audience
 from resource_base.orientation import MAX_RESOURCES, OrientationEvent
 from web.helpers import Runtime, phone_text
 from web.resources.services import ResourceView
@@ -45,7 +46,7 @@ def load_resources(runtime: Runtime, ids: list[str]) -> tuple[list[dict], list[s
     """The records found, and the ids that are unknown (deleted since the search)."""
     found, missing = [], []
     for rid in ids:
-        record = runtime.engine.get(rid)
+        record = runtime.search_service.get(rid, Audience.PROFESSIONAL)
         if record:
             found.append(record)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from resource_base.audience import Audience
 from resource_base.search import EngineUnavailable
 from web.errors import error_page
 from web.helpers import now_paris, runtime, safe_return
@@ -16,7 +17,8 @@ bp = Blueprint("resources", __name__)
 def show(resource_id: str):
     rt = runtime()
     try:
-        record = rt.engine.get(resource_id)
+        # The adviser's page: the professional audience (accounts arrive with the next issue).
+        record = rt.search_service.get(resource_id, Audience.PROFESSIONAL)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     if record is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
+from resource_base.audience import Audience
 from resource_base.search import EngineUnavailable
 from web.helpers import now_paris, runtime
 from web.resources.services import ResourceView
@@ -12,11 +13,11 @@ from web.search.services import SearchForm, category_groups, run_search
 bp = Blueprint("search", __name__)
 
 
-def render_search(template: str, *, professionnels: bool, **context):
+def render_search(template: str, *, audience: Audience, **context):
     """Run the form's search and render it: the adviser page and the widget share this."""
     form = SearchForm.from_args(request.args)
     try:
-        outcome = run_search(runtime(), form, professionnels=professionnels)
+        outcome = run_search(runtime(), form, audience=audience)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     now = now_paris()
@@ -38,7 +39,8 @@ def render_search(template: str, *, professionnels: bool, **context):
 def index():
     return render_search(
         "search/index.html",
-        professionnels=True,
+        # The adviser's page (accounts arrive with the next issue).
+        audience=Audience.PROFESSIONAL,
         retour=request.full_path if request.query_string else "/",
     )
 

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from werkzeug.datastructures import MultiDict
 
 from resource_base import vocabulary
+from resource_base.audience import Audience
 from resource_base.geo import Commune, name_key
 from resource_base.search import SearchError, SearchQuery, SearchResult
 from web.helpers import Runtime
@@ -154,7 +155,7 @@ def _same_commune(text: str, commune: Commune) -> bool:
     )
 
 
-def run_search(runtime: Runtime, form: SearchForm, *, professionnels: bool) -> SearchOutcome:
+def run_search(runtime: Runtime, form: SearchForm, *, audience: Audience) -> SearchOutcome:
     """Resolve the commune and search; errors land in ``form.errors`` by form field."""
     outcome = SearchOutcome(form)
     if not form.submitted:
@@ -185,7 +186,7 @@ def run_search(runtime: Runtime, form: SearchForm, *, professionnels: bool) -> S
         rayon_km=float(form.rayon_km),
         page=form.page,
         size=PAGE_SIZE,
-        inclure_professionnels=professionnels,
+        audience=audience,
     )
     try:
         outcome.result = runtime.search_service.search(query)

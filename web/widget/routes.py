@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from resource_base.audience import Audience
 from web.search.routes import render_search
 
 bp = Blueprint("widget", __name__)
@@ -15,7 +16,7 @@ bp = Blueprint("widget", __name__)
 @bp.get("/widget")
 def index():
     # Intranets are not professionals' tools: public resources only.
-    return render_search("widget/index.html", professionnels=False)
+    return render_search("widget/index.html", audience=Audience.PUBLIC)
 
 
 @bp.after_request
