@@ -440,6 +440,27 @@ def _p95(section: dict | None) -> float | None:
         return None
 
 
+def measure_relevance(
+    engine: str, node, directory: CommuneDirectory, data_dir: Path, log: Log
+) -> dict:
+    """The relevance test set (``bench.relevance``) on one engine: top-3 and no-result
+    shares over the fictional resources of ``fixtures/pertinence/``."""
+    from bench import relevance
+
+    overrides = {}
+    if engine == "elasticsearch":
+        overrides = {"SEARCH_ENGINE": "elasticsearch", "ES_INDEX": "relais-bench-pertinence"}
+        overrides.update(node.settings)
+    runtime = _runtime(directory, data_dir, **overrides)
+    log(
+        f"pertinence ({engine}) : import du jeu fictif et {len(relevance.read_queries())} requêtes…"
+    )
+    relevance.load_fixture(runtime)
+    report = relevance.evaluate(runtime)
+    report["top3"] = target(report["top3"], relevance.TARGET_TOP3, ">=")
+    return report
+
+
 def _targets(report: dict) -> list[dict]:
     """Every figure with a target, in one list."""
     found = []
@@ -469,6 +490,8 @@ def _targets(report: dict) -> list[dict]:
         f"import d'un fichier de {big.get('lignes')} lignes, RSS pic (Mo)",
         big.get("rss_pic_total_mo"),
     )
+    for engine, part in (report.get("pertinence") or {}).items():
+        add(f"pertinence {engine} part dans les 3 premiers", part.get("top3"))
     for engine, part in (report.get("http") or {}).items():
         if not isinstance(part, dict):
             continue
@@ -506,7 +529,7 @@ def run_benchmark(
     work_dir.mkdir(parents=True, exist_ok=True)
     if directory is None:
         log("lecture du référentiel des communes…")
-        directory = CommuneDirectory.load(settings["COMMUNES_CSV"], settings["EPCI_JSON"])
+        directory = CommuneDirectory.load(settings["DECOUPAGE_DIR"], settings["COMMUNES_CSV"])
     queries = mix.search_queries(directory, options.queries, seed=options.query_seed)
     warmup = mix.search_queries(directory, max(1, options.warmup), seed=options.query_seed + 100)
     prefixes = mix.commune_prefixes(directory, options.lookups, seed=options.query_seed + 1)
@@ -530,6 +553,14 @@ def run_benchmark(
 
     data_dirs: dict[int, Path] = {}
     try:
+        report["pertinence"] = {}
+        for engine in options.engines:
+            if engine == "elasticsearch" and node is None:
+                report["pertinence"][engine] = {"erreur": "Elasticsearch n'a pas démarré"}
+                continue
+            report["pertinence"][engine] = _measured(
+                measure_relevance, engine, node, directory, work_dir / f"pertinence-{engine}", log
+            )
         for size in options.sizes:
             log(f"=== {size} ressources ===")
             part: dict = {}

@@ -53,8 +53,8 @@ def _fingerprint(settings: dict) -> str:
     digest = hashlib.sha256(f"v{FORMAT_VERSION}".encode())
     for module in (synthetic, models):
         digest.update(Path(module.__file__).read_bytes())
-    for key in ("COMMUNES_CSV", "EPCI_JSON"):
-        path = Path(str(settings.get(key) or ""))
+    for key, name in (("COMMUNES_CSV", ""), ("DECOUPAGE_DIR", "communes.json")):
+        path = Path(str(settings.get(key) or "")) / name
         if path.is_file():
             stat = path.stat()
             digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())

@@ -228,7 +228,7 @@ def start_server(
             "RELAIS_SECRET_KEY": secrets.token_hex(32),
         }
     )
-    for key in ("COMMUNES_CSV", "EPCI_JSON"):
+    for key in ("COMMUNES_CSV", "DECOUPAGE_DIR"):
         if os.environ.get(settings_module.PREFIX + key):
             env[settings_module.PREFIX + key] = os.environ[settings_module.PREFIX + key]
     if engine == "elasticsearch":

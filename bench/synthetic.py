@@ -11,7 +11,7 @@ Shares: 75 % on site only, 15 % on site and remote, 10 % remote only; zone_eligi
 department, 20 % commune, 15 % EPCI, 15 % none, 10 % ``france`` (mostly remote services);
 3 % temporarily closed, 2 % closed, 5 % visible to professionals only.
 
->>> # directory = CommuneDirectory.load(communes_csv, epci_json)
+>>> # directory = CommuneDirectory.load(decoupage_dir, centres_csv)
 >>> # write_csv(generate(100_000, directory), "var/synthetique_100k.csv")
 """
 

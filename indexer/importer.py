@@ -47,7 +47,6 @@ from indexer.validation import (
     RowValidator,
     normalise_departement,
 )
-from resource_base.commune_history import CommuneHistory
 from resource_base.models import Resource
 from resource_base.store import forget_serialised
 
@@ -220,10 +219,7 @@ def _import_files(
     staging = Staging(runtime.data_dir / "tmp")
     try:
         today = today or date.today()
-        history = CommuneHistory.load(runtime.settings.get("COMMUNES_JSON"))
-        validator = RowValidator(
-            directory, departement=forced, place_first=is_di, today=today, history=history
-        )
+        validator = RowValidator(directory, departement=forced, place_first=is_di, today=today)
         workers = int(runtime.settings.get("IMPORT_WORKERS") or parallel.default_workers())
         scope = _validate(
             files, validator, is_di, forced, progress, staging, rejected, workers, today

@@ -100,8 +100,7 @@ def validate_chunk(
 
 # --- the pool ---
 
-_directory = None  # set before forking: the workers inherit them
-_history = None
+_directory = None  # set before forking: the workers inherit it
 _validators: dict[tuple, RowValidator] = {}
 _pool = None
 _pool_key = None
@@ -117,7 +116,6 @@ def _worker_chunk(task: tuple[Context, list]) -> tuple[list[Outcome], Notices]:
             departement=context.departement,
             place_first=context.is_di,
             today=context.today,
-            history=_history,
         )
         _validators[key] = validator
     validator.notices = Notices()
@@ -126,13 +124,13 @@ def _worker_chunk(task: tuple[Context, list]) -> tuple[list[Outcome], Notices]:
     return outcomes, validator.notices
 
 
-def _get_pool(directory, history, workers: int):
-    global _pool, _pool_key, _directory, _history
-    key = (id(directory), id(history), workers)
+def _get_pool(directory, workers: int):
+    global _pool, _pool_key, _directory
+    key = (id(directory), workers)
     if _pool is not None and _pool_key == key:
         return _pool
     shutdown()
-    _directory, _history = directory, history
+    _directory = directory
     _validators.clear()
     _pool = multiprocessing.get_context("fork").Pool(workers)
     _pool_key = key
@@ -173,8 +171,8 @@ def run(
 ) -> Iterator[tuple[str, list[tuple[int, dict]], list[Outcome]]]:
     """``(name, rows, outcomes)`` for each chunk ``(name, context, rows)``, in order,
     validated by a pool of ``workers`` processes that validate as ``validator`` does (same
-    directory and history; their notices are added to ``validator.notices``)."""
-    pool = _get_pool(validator.directory, validator.history, workers)
+    directory; their notices are added to ``validator.notices``)."""
+    pool = _get_pool(validator.directory, workers)
     window: deque = deque()
     limit = 2 * workers + 2
     try:

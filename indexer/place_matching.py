@@ -1,14 +1,15 @@
 """The commune of a row, as departments really write it (issue 12).
 
-Pure functions over the ``CommuneDirectory`` and the ``CommuneHistory`` (former INSEE codes
-and every postal code, from ``@etalab/decoupage-administratif``); the validator calls them
-and turns their ``notice`` into a counted warning. Nothing here relocates a resource
+Pure functions over the ``CommuneDirectory`` (the reference geography of
+``@etalab/decoupage-administratif``: every postal code of every commune, and former INSEE codes
+mapped to today's commune); the validator calls them and turns their ``notice`` into a
+counted warning. Nothing here relocates a resource
 silently: every correction comes back with the notice that reports it.
 """
 
 from __future__ import annotations
 
-from resource_base.commune_history import CommuneHistory, match_label, names_agree
+from resource_base.commune_labels import match_label, names_agree
 from resource_base.geo import Commune, CommuneDirectory
 from resource_base.text import fold
 
@@ -25,41 +26,25 @@ NOTICES = {
 }
 
 
-def candidates(
-    directory: CommuneDirectory, history: CommuneHistory, code_postal: str
-) -> list[Commune]:
-    """Every commune of a postal code: the reference's, plus La Poste's other codes of a
-    commune (Toulouse 31000) from the administrative divisions."""
-    found = list(directory.by_postal.get(code_postal, ()))
-    known = {c.code_insee for c in found}
-    for code in history.by_postal.get(code_postal, ()):
-        commune = directory.communes.get(code)
-        if commune is not None and code not in known:
-            found.append(commune)
-            known.add(code)
-    return found
+def candidates(directory: CommuneDirectory, code_postal: str) -> list[Commune]:
+    """Every commune of a postal code (La Poste's codes: Toulouse has 31000 to 31500)."""
+    return directory.by_code_postal(code_postal)
 
 
-def postal_code_fits(
-    directory: CommuneDirectory, history: CommuneHistory, commune: Commune, code_postal: str
-) -> bool:
+def postal_code_fits(directory: CommuneDirectory, commune: Commune, code_postal: str) -> bool:
     """Whether ``code_postal`` is one of ``commune``'s (a district's code for its city too)."""
     if code_postal in commune.codes_postaux:
-        return True
-    if code_postal in history.postal_codes.get(commune.code_insee, ()):
         return True
     # Paris, Lyon, Marseille: the city's code with an arrondissement's postal code.
     return any(
         c.commune_parente == commune.code_insee or c.code_insee == commune.commune_parente
-        for c in candidates(directory, history, code_postal)
+        for c in candidates(directory, code_postal)
     )
 
 
-def by_name(
-    directory: CommuneDirectory, history: CommuneHistory, code_postal: str, nom: str
-) -> Commune | None:
+def by_name(directory: CommuneDirectory, code_postal: str, nom: str) -> Commune | None:
     """The commune ``nom`` names among those of ``code_postal`` (La Poste labels too)."""
-    found = candidates(directory, history, code_postal)
+    found = candidates(directory, code_postal)
     commune = match_label(nom, found)
     if commune is None:
         key = fold(nom)
@@ -69,7 +54,7 @@ def by_name(
 
 
 def by_code(
-    directory: CommuneDirectory, history: CommuneHistory, code_insee: str, nom: str | None
+    directory: CommuneDirectory, code_insee: str, nom: str | None
 ) -> tuple[Commune | None, str | None, str | None]:
     """``(commune, notice, error)`` for the value of the ``code_insee`` column.
 
@@ -83,11 +68,11 @@ def by_code(
     if commune is not None:
         if not nom or names_agree(nom, commune):
             return commune, None, None
-        other = by_name(directory, history, code_insee, nom)
+        other = by_name(directory, code_insee, nom)
         if other is not None:
             return other, "code_postal_en_code_insee", None
-        if candidates(directory, history, code_insee):
-            names = ", ".join(c.nom for c in candidates(directory, history, code_insee)[:5])
+        if candidates(directory, code_insee):
+            names = ", ".join(c.nom for c in candidates(directory, code_insee)[:5])
             return (
                 None,
                 None,
@@ -96,11 +81,11 @@ def by_code(
                 "INSEE ou la commune",
             )
         return commune, "nom_commune_different", None
-    current = history.current_code(code_insee)
+    current = directory.former.get(code_insee)
     if current is not None and current in directory.communes:
         return directory.communes[current], "ancien_code", None
     if nom:
-        other = by_name(directory, history, code_insee, nom)
+        other = by_name(directory, code_insee, nom)
         if other is not None:
             return other, "code_postal_en_code_insee", None
     return None, None, f"commune {code_insee} inconnue du référentiel des communes"
@@ -108,7 +93,6 @@ def by_code(
 
 def by_coordinates(
     directory: CommuneDirectory,
-    history: CommuneHistory,
     code_insee: str,
     lat: float,
     lon: float,
@@ -117,5 +101,5 @@ def by_coordinates(
     """When the file's coordinates are far from the ``code_insee`` commune but plausible for
     the single commune whose *postal* code it is, that commune (a postal code in the wrong
     column, told by the coordinates)."""
-    near = [c for c in candidates(directory, history, code_insee) if plausible(lat, lon, c)]
+    near = [c for c in candidates(directory, code_insee) if plausible(lat, lon, c)]
     return near[0] if len(near) == 1 else None

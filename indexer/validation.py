@@ -23,7 +23,7 @@ from indexer import place_matching
 from indexer.formats import ROW_ERROR
 from indexer.geocoding import PLAUSIBLE_KM, plausible
 from resource_base import vocabulary
-from resource_base.commune_history import CommuneHistory, names_agree
+from resource_base.commune_labels import names_agree
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 from resource_base.models import STATUTS, VISIBILITES, Resource
 from resource_base.text import fold
@@ -365,11 +365,8 @@ class RowValidator:
         departement: str | None = None,
         place_first: bool = False,
         today: date | None = None,
-        history: CommuneHistory | None = None,
     ):
         self.directory = directory
-        # Former INSEE codes and every postal code (issue 12); empty: the reference only.
-        self.history = history or CommuneHistory()
         self.communes = directory.communes
         self.departements = directory.departements
         self.epci = frozenset(directory.epci_names)
@@ -653,7 +650,7 @@ class RowValidator:
                 moved = None
                 if checked is None and code_insee:
                     moved = place_matching.by_coordinates(
-                        self.directory, self.history, code_insee, lat, lon, plausible
+                        self.directory, code_insee, lat, lon, plausible
                     )
                 if moved is not None:
                     self.notices.add("code_postal_en_code_insee", where)
@@ -717,7 +714,7 @@ class RowValidator:
                 )
             else:
                 commune, notice, error = place_matching.by_code(
-                    self.directory, self.history, code_insee, nom_commune
+                    self.directory, code_insee, nom_commune
                 )
                 if error is not None:
                     errors.append(("code_insee", error))
@@ -736,13 +733,11 @@ class RowValidator:
                         )
                     )
         elif code_postal:
-            candidates = place_matching.candidates(self.directory, self.history, code_postal)
+            candidates = place_matching.candidates(self.directory, code_postal)
             if not candidates:
                 errors.append(("code_postal", f"aucune commune n'a le code postal {code_postal}"))
             elif nom_commune:
-                commune = place_matching.by_name(
-                    self.directory, self.history, code_postal, nom_commune
-                )
+                commune = place_matching.by_name(self.directory, code_postal, nom_commune)
                 if commune is None:
                     errors.append(
                         (
@@ -766,7 +761,7 @@ class RowValidator:
         return commune, code_postal
 
     def _postal_matches(self, commune: Commune, code_postal: str) -> bool:
-        return place_matching.postal_code_fits(self.directory, self.history, commune, code_postal)
+        return place_matching.postal_code_fits(self.directory, commune, code_postal)
 
     def _nearest(
         self, lat: float, lon: float, data: dict, errors: list, where: str

@@ -35,13 +35,14 @@ class Runtime:
 
     @cached_property
     def directory(self) -> CommuneDirectory:
-        return CommuneDirectory.load(self.settings["COMMUNES_CSV"], self.settings["EPCI_JSON"])
+        return CommuneDirectory.load(self.settings["DECOUPAGE_DIR"], self.settings["COMMUNES_CSV"])
 
     @cached_property
     def embedded(self):
         from search_engines.embedded import EmbeddedEngine
 
-        return EmbeddedEngine(self.store)
+        budget = int(self.settings["EMBEDDED_TOKEN_CACHE_MB"]) * 1024 * 1024
+        return EmbeddedEngine(self.store, token_cache_bytes=budget)
 
     @cached_property
     def elasticsearch(self):
@@ -58,7 +59,9 @@ class Runtime:
 
     @cached_property
     def search_service(self) -> SearchService:
-        return SearchService(self.engine, self.directory)
+        # Both engines weigh and correct words with the vocabulary of the embedded tables,
+        # written in the store's own transactions (so it is there for Elasticsearch too).
+        return SearchService(self.engine, self.directory, lexicon=self.embedded.lexicon)
 
     def store_writers(self) -> list:
         """Engine tables kept in the store's own transactions (the embedded engine's)."""

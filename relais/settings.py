@@ -97,39 +97,27 @@ SETTINGS: tuple[Setting, ...] = (
         "Dossier du magasin SQLite, des caches et des rejets.",
     ),
     Setting(
+        "DECOUPAGE_DIR",
+        str(PROJECT_ROOT / "node_modules" / "@etalab" / "decoupage-administratif" / "data"),
+        "Dossier data de @etalab/decoupage-administratif : communes, codes postaux, EPCI, départements (millésime 2026).",
+    ),
+    Setting(
         "COMMUNES_CSV",
         _default_communes_csv(),
-        "Fichier CSV des communes (référentiel géographique).",
-    ),
-    Setting(
-        "EPCI_JSON",
-        str(
-            PROJECT_ROOT
-            / "node_modules"
-            / "@etalab"
-            / "decoupage-administratif"
-            / "data"
-            / "epci.json"
-        ),
-        "Fichier JSON des EPCI et de leurs communes membres (@etalab/decoupage-administratif).",
-    ),
-    Setting(
-        "COMMUNES_JSON",
-        str(
-            PROJECT_ROOT
-            / "node_modules"
-            / "@etalab"
-            / "decoupage-administratif"
-            / "data"
-            / "communes.json"
-        ),
-        "Fichier JSON des communes (@etalab/decoupage-administratif) : anciens codes INSEE et tous les codes postaux, pour l'import.",
+        "Fichier CSV des centres des communes (REF_INSEE, LATITUDE, LONGITUDE).",
     ),
     Setting(
         "SEARCH_ENGINE",
         "embedded",
         "Moteur de recherche : « embedded » (SQLite) ou « elasticsearch ».",
         choices=SEARCH_ENGINES,
+    ),
+    Setting(
+        "EMBEDDED_TOKEN_CACHE_MB",
+        64,
+        "Mémoire (Mo) des masques de mots gardés par processus par le moteur embarqué (au-delà, les moins récents sont oubliés).",
+        int,
+        validator=_at_least(1),
     ),
     Setting(
         "ES_URL",

@@ -99,6 +99,12 @@ class Resource:
         """Normalised tokens of the service's name (weighted higher in text relevance)."""
         return sorted(set(text.tokens(self.nom)))
 
+    def mots_forts(self) -> list[str]:
+        """Tokens of the name and of the thématique labels (the second field of relevance)."""
+        words = set(text.tokens(self.nom))
+        words.update(_theme_tokens(tuple(self.thematiques)))
+        return sorted(words)
+
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
         words = set(
@@ -120,16 +126,17 @@ class Resource:
         words.update(_vocabulary_tokens(tuple(self.thematiques), tuple(self.reseaux_porteurs)))
         return sorted(words)
 
-    def search_text(self) -> tuple[str, str]:
-        """``mots_nom()`` and ``mots()`` joined by spaces, as the engines index them; kept
-        by ``keep_search_text()`` when computed ahead (in an import worker process)."""
+    def search_text(self) -> tuple[str, str, str]:
+        """``mots_nom()``, ``mots_forts()`` and ``mots()`` joined by spaces, as the engines
+        index them; kept by ``keep_search_text()`` when computed ahead (in an import worker
+        process)."""
         kept = self.__dict__.get("_search_text")
         if kept is not None:
             return kept
-        return " ".join(self.mots_nom()), " ".join(self.mots())
+        return " ".join(self.mots_nom()), " ".join(self.mots_forts()), " ".join(self.mots())
 
     def keep_search_text(self) -> None:
-        """Compute ``search_text()`` once and keep it on the object (two strings: cheap to
+        """Compute ``search_text()`` once and keep it on the object (three strings: cheap to
         send between processes). The text fields must not change afterwards."""
         self.__dict__["_search_text"] = self.search_text()
 
@@ -168,6 +175,14 @@ _LIST_FIELDS = tuple(
     for f in dataclasses.fields(Resource)
     if f.default_factory is list  # type: ignore[comparison-overlap]
 )
+
+
+@lru_cache(maxsize=4096)
+def _theme_tokens(thematiques: tuple[str, ...]) -> frozenset[str]:
+    """Tokens of the labels of a record's thématiques and of their categories."""
+    categories = {vocabulary.category_of(t) for t in thematiques}
+    labels = [vocabulary.label(t) for t in (*thematiques, *sorted(categories))]
+    return frozenset(text.tokens(" \n ".join(labels)))
 
 
 @lru_cache(maxsize=4096)

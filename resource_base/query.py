@@ -83,7 +83,7 @@ class SearchQuery:
         if self.lon is not None and not -180 <= self.lon <= 180:
             err("lon", "La longitude doit être comprise entre -180 et 180.")
         if self.code_commune is not None and not re.fullmatch(
-            r"[0-9][0-9AB][0-9]{3}", self.code_commune
+            r"[0-9][0-9AB][0-9]{3}", self.code_commune.upper()
         ):
             err(
                 "code_commune",
@@ -143,8 +143,10 @@ class Location:
 def resolve_location(query: SearchQuery, directory: CommuneDirectory) -> Location:
     """Turn the query's place into communes and a point, or raise ``UnknownLocation``.
 
-    A postal code shared by several communes keeps them all: a resource is then eligible only
-    if it is eligible for each of them (never show a resource outside its zone).
+    A code_commune may be written in any case (``2a004``) or be a former commune's code (the
+    commune it belongs to today). A postal code shared by several communes keeps them all: a
+    resource is then eligible only if it is eligible for each of them (never show a resource
+    outside its zone); the label names them so that the adviser can pick one.
     """
     if query.code_commune is not None:
         commune = directory.get(query.code_commune)
@@ -153,7 +155,10 @@ def resolve_location(query: SearchQuery, directory: CommuneDirectory) -> Locatio
                 {"code_commune": [f"Commune inconnue : « {query.code_commune} »."]}
             )
         return Location(
-            (commune,), commune.latitude, commune.longitude, f"{commune.nom} ({commune.code_insee})"
+            (commune,),
+            commune.latitude,
+            commune.longitude,
+            f"{commune.nom} ({commune.code_insee}), {commune.departement_libelle}",
         )
     if query.code_postal is not None:
         communes = directory.by_code_postal(query.code_postal)
@@ -163,8 +168,12 @@ def resolve_location(query: SearchQuery, directory: CommuneDirectory) -> Locatio
             )
         lat = sum(c.latitude for c in communes) / len(communes)
         lon = sum(c.longitude for c in communes) / len(communes)
-        label = communes[0].nom if len(communes) == 1 else f"{len(communes)} communes"
-        return Location(tuple(communes), lat, lon, f"{query.code_postal} ({label})")
+        label = (
+            f"{communes[0].nom}, {communes[0].departement_libelle}"
+            if len(communes) == 1
+            else f"{len(communes)} communes ({', '.join(c.nom for c in communes)})"
+        )
+        return Location(tuple(communes), lat, lon, f"{query.code_postal} : {label}")
     commune = directory.nearest(query.lat, query.lon)
     if (
         commune is None

@@ -13,10 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from resource_base import text, vocabulary
+from resource_base import vocabulary
 from resource_base.audience import Audience, may_show
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
-from resource_base.models import Resource
 
 # The query side lives in resource_base.query; re-exported here, where engines and callers
 # have always found the whole contract.
@@ -34,12 +33,20 @@ from resource_base.query import (  # noqa: F401
     UnknownLocation,
     resolve_location,
 )
+from resource_base.relevance import TextPlan, describe_text, text_plan, text_points
+from resource_base.retrieval import (  # noqa: F401 - engines import them from here
+    SUMMARY_FIELDS,
+    Candidate,
+    Retrieval,
+    candidate_from_document,
+    empty_facets,
+    search_document,
+)
 
 # Relevance points (integers, so that every engine adds them up exactly).
 POINTS_THEME_EXACT = 100
 POINTS_THEME_CATEGORY = 40
-POINTS_TEXT_NAME = 20
-POINTS_TEXT_OTHER = 10
+# Free-text points: resource_base.relevance (rarity weight × best field).
 
 
 class EngineUnavailable(Exception):
@@ -51,98 +58,17 @@ class EngineUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """What an engine hands back for ranking: the search fields and the record's summary."""
-
-    id: str
-    latitude: float | None
-    longitude: float | None
-    a_distance: bool
-    sur_place: bool
-    zone_eligibilite: tuple[str, ...]
-    thematiques: frozenset[str]
-    mots_nom: frozenset[str]
-    mots: frozenset[str]
-    qualite: int
-    statut: str
-    visibilite: str
-    publics: frozenset[str]
-    modes_accueil: frozenset[str]
-    frais: str | None
-    resume: dict = field(compare=False, hash=False, repr=False)
-
-
-def search_document(resource: Resource, today=None) -> dict:
-    """The flat document every engine indexes for a resource (also the ``resume`` source)."""
-    doc = resource.to_dict()
-    doc["categories"] = resource.categories
-    doc["mots_nom"] = resource.mots_nom()
-    doc["mots"] = resource.mots()
-    doc["qualite"] = resource.qualite(today)
-    doc["a_distance"] = resource.a_distance
-    doc["sur_place"] = resource.sur_place
-    return doc
-
-
-SUMMARY_FIELDS = (
-    "id",
-    "nom",
-    "nom_structure",
-    "description",
-    "thematiques",
-    "publics",
-    "frais",
-    "modes_accueil",
-    "adresse",
-    "complement_adresse",
-    "code_postal",
-    "commune",
-    "code_insee",
-    "latitude",
-    "longitude",
-    "precision_geo",
-    "telephone",
-    "courriel",
-    "site_web",
-    "horaires_accueil",
-    "conditions_acces",
-    "zone_eligibilite",
-    "departement",
-    "date_maj",
-    "statut",
-    "visibilite",
-    "source",
-)
-
-
-def candidate_from_document(doc: dict) -> Candidate:
-    return Candidate(
-        id=doc["id"],
-        latitude=doc.get("latitude"),
-        longitude=doc.get("longitude"),
-        a_distance=bool(doc.get("a_distance")),
-        sur_place=bool(doc.get("sur_place")),
-        zone_eligibilite=tuple(doc.get("zone_eligibilite") or ()),
-        thematiques=frozenset(doc.get("thematiques") or ()),
-        mots_nom=frozenset(doc.get("mots_nom") or ()),
-        mots=frozenset(doc.get("mots") or ()),
-        qualite=int(doc.get("qualite") or 0),
-        statut=doc.get("statut") or "actif",
-        visibilite=doc.get("visibilite") or "public",
-        publics=frozenset(doc.get("publics") or ()),
-        modes_accueil=frozenset(doc.get("modes_accueil") or ()),
-        frais=doc.get("frais"),
-        resume={k: doc.get(k) for k in SUMMARY_FIELDS},
-    )
-
-
-@dataclass(frozen=True)
 class SearchPlan:
     """A validated query with its place resolved and its text parsed: the input of engines."""
 
     query: SearchQuery
     location: Location
-    groups: tuple[text.TermGroup, ...]
+    text: TextPlan = TextPlan()
+
+    @property
+    def groups(self):
+        """The free text's term groups (``resource_base.thesaurus.TermGroup``)."""
+        return self.text.groups
 
     @property
     def window(self) -> int:
@@ -152,14 +78,16 @@ class SearchPlan:
         return min(MAX_WINDOW, self.query.page * self.query.size + WINDOW_MARGIN)
 
 
-def plan(query: SearchQuery, directory: CommuneDirectory) -> SearchPlan:
+def plan(query: SearchQuery, directory: CommuneDirectory, lexicon=None) -> SearchPlan:
+    """Validate, resolve the place, parse and weigh the text (``lexicon``: the index's
+    vocabulary, ``resource_base.lexicon.Lexicon``, for rarity weights and corrections)."""
     query.validate()
     location = resolve_location(query, directory)
-    groups = text.query_groups(query.q)
-    if query.q and query.q.strip() and not groups:
+    parsed = text_plan(query.q, lexicon)
+    if query.q and query.q.strip() and not parsed.groups:
         # Only stop words: search as if no text had been given.
         query = replace(query, q=None)
-    return SearchPlan(query, location, groups)
+    return SearchPlan(query, location, parsed)
 
 
 # --- The rules every engine implements ------------------------------------------------------
@@ -239,22 +167,6 @@ def theme_points(
     return points, matches
 
 
-def text_points(
-    groups: Sequence[text.TermGroup], mots_nom: frozenset[str], mots: frozenset[str]
-) -> tuple[int, list[str]] | None:
-    """Points for the query's words, or None when a word matches nowhere (every word must)."""
-    points, matched = 0, []
-    for group in groups:
-        if text.group_matches(group, mots_nom):
-            points += POINTS_TEXT_NAME
-        elif text.group_matches(group, mots):
-            points += POINTS_TEXT_OTHER
-        else:
-            return None
-        matched.append(group.word)
-    return points, matched
-
-
 def passes_filters(candidate: Candidate, query: SearchQuery) -> bool:
     """Status, visibility, publics, modes d'accueil and frais (everything but place and needs)."""
     if candidate.statut == "ferme":
@@ -282,6 +194,7 @@ class ResultItem:
     points: int
     key: tuple
     explication: dict
+    text_matched: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         item = dict(self.candidate.resume)
@@ -309,10 +222,14 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     distance = distance_km(candidate, location)
     if not within_reach(candidate, distance, query.rayon_km):
         return None
-    text_result = text_points(plan_.groups, candidate.mots_nom, candidate.mots)
-    if text_result is None:
-        return None
-    t_points, words = text_result
+    t_points, matched = 0, []
+    if plan_.text.groups:
+        text_result = text_points(
+            plan_.text, candidate.mots_nom, candidate.mots_forts, candidate.mots
+        )
+        if text_result is None:
+            return None
+        t_points, matched = text_result
     th_points, th_matches = theme_points(query.thematiques, candidate.thematiques)
     if query.thematiques and not th_matches:
         return None
@@ -321,14 +238,15 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     key = (-points, sort_distance, -candidate.qualite, candidate.id)
     explication = {
         "thematiques": [{**m, "libelle": vocabulary.label(m["thematique"])} for m in th_matches],
-        "mots": words,
+        "mots": [],  # filled for the page shown (describe_text)
+        "synonymes": [],
         "eligibilite": reason,
         "portee": _reach_text(candidate, distance),
         "points": {"thematiques": th_points, "texte": t_points, "qualite": candidate.qualite},
     }
     if candidate.statut == "fermeture-temporaire":
         explication["avertissement"] = "Fermé temporairement"
-    return ResultItem(candidate, distance, points, key, explication)
+    return ResultItem(candidate, distance, points, key, explication, matched)
 
 
 def _reach_text(candidate: Candidate, distance: float | None) -> str:
@@ -350,21 +268,6 @@ def rank(items: Iterable[ResultItem]) -> list[ResultItem]:
     return sorted(items, key=lambda item: item.key)
 
 
-def empty_facets() -> dict[str, int]:
-    """Every thématique category with a zero count, in slug order (engines fill it)."""
-    return dict.fromkeys(sorted(vocabulary.CATEGORIES), 0)
-
-
-@dataclass
-class Retrieval:
-    """What an engine returns: candidates that include the top of the ranking, the total of
-    results, and facet counts computed without the thématique filter."""
-
-    candidates: list[Candidate]
-    total: int
-    facettes: dict[str, int]
-
-
 @dataclass
 class SearchResult:
     items: list[ResultItem]
@@ -374,6 +277,7 @@ class SearchResult:
     facettes: dict[str, int]
     lieu: Location
     moteur: str
+    texte_compris: str | None = None
 
     @property
     def pages(self) -> int:
@@ -394,6 +298,7 @@ class SearchResult:
                 "communes": [c.code_insee for c in self.lieu.communes],
             },
             "moteur": self.moteur,
+            "texte_compris": self.texte_compris,
         }
 
 
@@ -421,24 +326,33 @@ class SearchService:
     """Plans a query, asks the engine, ranks and paginates with the shared rules; reads one
     record for an audience."""
 
-    def __init__(self, engine: SearchEngine, directory: CommuneDirectory):
+    def __init__(self, engine: SearchEngine, directory: CommuneDirectory, lexicon=None):
+        """``lexicon``: a callable returning the index's ``Lexicon`` (or None), shared by
+        every engine of a runtime so that they weigh and correct words alike."""
         self.engine = engine
         self.directory = directory
+        self.lexicon = lexicon
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan_ = plan(query, self.directory)
+        query.validate()
+        lexicon = self.lexicon() if self.lexicon and query.q else None
+        plan_ = plan(query, self.directory, lexicon)
         retrieval = self.engine.retrieve(plan_)
         evaluated = (evaluate(c, plan_) for c in retrieval.candidates)
         ranked = rank(item for item in evaluated if item is not None)
         start = (plan_.query.page - 1) * plan_.query.size
+        page = ranked[start : start + plan_.query.size]
+        for item in page:
+            describe_text(item, plan_)
         return SearchResult(
-            items=ranked[start : start + plan_.query.size],
+            items=page,
             total=retrieval.total,
             page=plan_.query.page,
             size=plan_.query.size,
             facettes=retrieval.facettes,
             lieu=plan_.location,
             moteur=self.engine.name,
+            texte_compris=plan_.text.understood(query.q or ""),
         )
 
     def get(self, resource_id: str, audience: Audience) -> dict | None:

@@ -2,14 +2,13 @@
 
 Pipeline: case and accent folding, elisions (l', d', qu'…) removed, stop words dropped, light
 stemming (plural and feminine endings) so that singular and plural meet. Query words are then
-expanded with a short list of synonyms that advisers actually type.
+expanded with the thesaurus (``resource_base.thesaurus``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 _LIGATURES = (
@@ -150,82 +149,24 @@ def tokens(text: str | None) -> list[str]:
     return [_stem_cached(w) for w in text.translate(_NON_WORD_TABLE).split() if w not in STOP_WORDS]
 
 
-# Words advisers type, expanded to what records say. Keys and values are raw French; they
-# go through ``tokens`` like everything else.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "dette": ("surendettement", "endettement", "budget"),
-    "dettes": ("surendettement", "endettement", "budget"),
-    "surendettement": ("dette", "endettement"),
-    "psy": ("santé mentale", "psychologue", "psychiatre", "psychologique"),
-    "psychologue": ("santé mentale", "psychologique"),
-    "garde": ("garde d'enfants", "crèche", "assistante maternelle", "halte-garderie"),
-    "creche": ("garde d'enfants", "halte-garderie"),
-    "permis": ("permis de conduire", "auto-école", "code de la route"),
-    "caf": ("caisse d'allocations familiales", "allocations familiales"),
-    "rsa": ("revenu de solidarité active", "minima sociaux"),
-    "apl": ("aide au logement", "allocation logement"),
-    "cpam": ("assurance maladie",),
-    "mutuelle": ("complémentaire santé", "complémentaire santé solidaire"),
-    "css": ("complémentaire santé solidaire",),
-    "ordinateur": ("numérique", "informatique"),
-    "ordi": ("ordinateur", "numérique", "informatique"),
-    "internet": ("numérique",),
-    "fle": ("français langue étrangère", "apprendre le français"),
-    "illettrisme": ("lecture écriture", "savoirs de base"),
-    "voiture": ("mobilité", "garage solidaire", "location solidaire"),
-    "transport": ("mobilité",),
-    "manger": ("aide alimentaire", "alimentation", "épicerie sociale"),
-    "colis": ("aide alimentaire", "alimentation"),
-    "hebergement": ("logement", "hébergement d'urgence"),
-    "violence": ("violences conjugales", "violences intrafamiliales"),
-    "addiction": ("addictologie", "alcool", "drogue"),
-    "handicap": ("mdph", "situation de handicap"),
-    "mdph": ("handicap",),
-}
+_SURFACE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
-@dataclass(frozen=True)
-class TermGroup:
-    """One word of the query and its alternatives; each alternative is a tuple of tokens that
-    must all be present. The group matches when any alternative matches."""
+def surface_tokens(text: str | None) -> list[tuple[str, str]]:
+    """``(word as written, token)`` pairs of a text, in order; stop words dropped. The
+    explanation shows the written word, never the token.
 
-    word: str
-    alternatives: tuple[tuple[str, ...], ...]
-
-
-@lru_cache(maxsize=1)
-def _synonym_table() -> dict[str, tuple[tuple[str, ...], ...]]:
-    table: dict[str, tuple[tuple[str, ...], ...]] = {}
-    for key, values in SYNONYMS.items():
-        key_tokens = tokens(key)
-        if len(key_tokens) != 1:
-            continue
-        alts = [tuple(tokens(v)) for v in values]
-        table[key_tokens[0]] = tuple(a for a in alts if a)
-    return table
-
-
-def query_groups(q: str | None) -> tuple[TermGroup, ...]:
-    """The term groups of a free-text query, with synonyms, duplicates removed.
-
-    >>> [g.alternatives for g in query_groups("Dettes")]
-    [(('dett',), ('surendettement',), ('endettement',), ('budget',))]
+    >>> surface_tokens("L'Épicerie sociale")
+    [('Épicerie', 'epiceri'), ('sociale', 'social')]
     """
-    table = _synonym_table()
-    groups: list[TermGroup] = []
-    seen: set[str] = set()
-    for token in tokens(q):
-        if token in seen:
-            continue
-        seen.add(token)
-        alternatives = [(token,)]
-        for alt in table.get(token, ()):
-            if alt not in alternatives:
-                alternatives.append(alt)
-        groups.append(TermGroup(token, tuple(alternatives)))
-    return tuple(groups)
+    found = []
+    for raw in _SURFACE_WORD.findall(text or ""):
+        found.extend(_surface_of(raw))
+    return found
 
 
-def group_matches(group: TermGroup, words: frozenset[str] | set[str]) -> bool:
-    """Whether a group matches a set of indexed tokens."""
-    return any(all(t in words for t in alt) for alt in group.alternatives)
+@lru_cache(maxsize=65536)
+def _surface_of(raw: str) -> tuple[tuple[str, str], ...]:
+    # "L'Épicerie": the elision goes, the word stays as written.
+    word = raw.split("'")[-1].split("’")[-1]
+    return tuple((word, token) for token in tokens(raw))

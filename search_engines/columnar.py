@@ -19,14 +19,13 @@ import numpy as np
 from resource_base import vocabulary
 from resource_base.geo import EARTH_RADIUS_KM, bounding_box
 from resource_base.search import (
-    POINTS_TEXT_NAME,
-    POINTS_TEXT_OTHER,
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
     Candidate,
     SearchPlan,
     candidate_from_document,
 )
+from search_engines.embedded_text import TokenMasks
 
 # Separator of the list columns of ``moteur_docs`` (publics, modes, zone, thematiques).
 SEP = "|"
@@ -49,11 +48,11 @@ class ColumnarIndex:
     publics_empty: np.ndarray
     zones: dict[str, np.ndarray]
     values: dict[str, dict[str, np.ndarray]]
-    tokens: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    masks: TokenMasks
     candidates_cache: dict[int, Candidate] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection, version: str) -> ColumnarIndex:
+    def load(cls, conn: sqlite3.Connection, version: str, token_cache_bytes: int) -> ColumnarIndex:
         rows = conn.execute(
             "SELECT rid, id, latitude, longitude, a_distance, sur_place, statut, visibilite, "
             "qualite, frais, publics, modes, zone, thematiques FROM moteur_docs"
@@ -144,6 +143,7 @@ class ColumnarIndex:
             publics_empty=empty_publics,
             zones=zones,
             values=values,
+            masks=TokenMasks(size, token_cache_bytes),
         )
 
     def value(self, name: str, key: str) -> np.ndarray:
@@ -159,33 +159,6 @@ class ColumnarIndex:
         dp, dl = p2 - p1, np.radians(self.longitude[rids] - lon)
         h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
         return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-
-    def token_mask(self, column: str, token: str, conn: sqlite3.Connection) -> np.ndarray:
-        key = (column, token)
-        found = self.tokens.get(key)
-        if found is None:
-            rids = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT rowid FROM moteur_texte WHERE moteur_texte MATCH ?",
-                    (f'{column} : "{token}"',),
-                )
-            ]
-            found = np.zeros(self.size, dtype=bool)
-            found[np.asarray(rids, dtype=np.int64)] = True
-            if len(self.tokens) > 5000:
-                self.tokens.clear()
-            self.tokens[key] = found
-        return found
-
-    def group_mask(self, group, column: str, conn: sqlite3.Connection) -> np.ndarray:
-        out = np.zeros(self.size, dtype=bool)
-        for alternative in group.alternatives:
-            both = np.ones(self.size, dtype=bool)
-            for token in alternative:
-                both &= self.token_mask(column, token, conn)
-            out |= both
-        return out
 
     def base_mask(self, plan: SearchPlan, conn: sqlite3.Connection) -> np.ndarray:
         """Every rule but the needs (the facets are counted on it)."""
@@ -227,8 +200,9 @@ class ColumnarIndex:
             base &= np.logical_or.reduce([self.value("modes", m) for m in query.modes_accueil])
         if query.frais:
             base &= np.logical_or.reduce([self.value("frais", f) for f in query.frais])
-        for group in plan.groups:
-            base &= self.group_mask(group, "mots", conn)
+        above_floor = self.masks.floor(plan.text, conn)
+        if above_floor is not None:
+            base &= above_floor
         return base
 
     def themes_mask(self, thematiques: tuple[str, ...]) -> np.ndarray:
@@ -258,9 +232,8 @@ class ColumnarIndex:
                 points += np.where(
                     exact, POINTS_THEME_EXACT, np.where(whole, POINTS_THEME_CATEGORY, 0)
                 )
-        for group in plan.groups:
-            in_name = self.group_mask(group, "mots_nom", conn)[rids]
-            points += np.where(in_name, POINTS_TEXT_NAME, POINTS_TEXT_OTHER)
+        if plan.text.groups:
+            points += self.masks.points(plan.text, rids, conn)
         distance = np.full(len(rids), np.inf)
         located = self.located[rids]
         distance[located] = self.distances(
@@ -278,7 +251,7 @@ class ColumnarIndex:
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = conn.execute(
-                "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
+                f"SELECT d.rid, {DOC_COLUMNS} "
                 f"FROM moteur_docs d JOIN resources r ON r.id = d.id WHERE d.rid IN ({marks})",
                 chunk,
             )
@@ -287,15 +260,19 @@ class ColumnarIndex:
         return [cache[int(r)] for r in rids if int(r) in cache]
 
 
-def document_from_tables(mots_nom, mots, qualite, a_distance, sur_place, data) -> dict:
-    """A ``search_document`` rebuilt from a row of the token tables (``mots_nom``, ``mots``,
-    ``qualite``, ``a_distance``, ``sur_place`` of ``moteur_docs``) and the store's JSON record
-    (``resources.data``): the same dict as ``resource_base.search.search_document``, without
-    tokenising again."""
+DOC_COLUMNS = "d.mots_nom, d.mots_forts, d.mots, d.qualite, d.a_distance, d.sur_place, r.data"
+
+
+def document_from_tables(mots_nom, mots_forts, mots, qualite, a_distance, sur_place, data) -> dict:
+    """A ``search_document`` rebuilt from a row of the token tables (``mots_nom``,
+    ``mots_forts``, ``mots``, ``qualite``, ``a_distance``, ``sur_place`` of ``moteur_docs``) and
+    the store's JSON record (``resources.data``): the same dict as
+    ``resource_base.search.search_document``, without tokenising again."""
     doc = json.loads(data)
     doc.update(
         categories=sorted({vocabulary.category_of(t) for t in doc["thematiques"]}),
         mots_nom=mots_nom.split(),
+        mots_forts=mots_forts.split(),
         mots=mots.split(),
         qualite=qualite,
         a_distance=bool(a_distance),

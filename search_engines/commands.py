@@ -7,6 +7,7 @@ and a non-zero exit.
 from __future__ import annotations
 
 import json
+import re
 
 import click
 
@@ -23,7 +24,11 @@ def echo_json(data) -> None:
 
 
 @click.command("search")
-@click.option("--commune", "code_commune", help="Code INSEE de la commune de la personne.")
+@click.option(
+    "--commune",
+    "code_commune",
+    help="Commune de la personne : code INSEE (2A004 ou 2a004) ou nom (« Ajaccio », « saint dizer »).",
+)
 @click.option("--lat", type=float, help="Latitude (avec --lon).")
 @click.option("--lon", type=float, help="Longitude (avec --lat).")
 @click.option("--code-postal", help="Code postal de la personne.")
@@ -48,9 +53,11 @@ def search_command(ctx, as_json, professionnels, **options):
     Exemple : relais search --commune 51108 --thematique logement-hebergement --q dettes
     """
     runtime = runtime_from(ctx)
+    options = {k: (tuple(v) if isinstance(v, tuple) else v) for k, v in options.items()}
+    if options["code_commune"] is not None:
+        options["code_commune"] = _commune_code(ctx, runtime.directory, options["code_commune"])
     query = SearchQuery(
-        **{k: (tuple(v) if isinstance(v, tuple) else v) for k, v in options.items()},
-        audience=Audience.PROFESSIONAL if professionnels else Audience.PUBLIC,
+        **options, audience=Audience.PROFESSIONAL if professionnels else Audience.PUBLIC
     )
     try:
         result = runtime.search_service.search(query)
@@ -65,41 +72,85 @@ def search_command(ctx, as_json, professionnels, **options):
     if as_json:
         echo_json(data)
         return
+    if len(result.lieu.communes) > 1:
+        click.echo(
+            f"Le code postal {query.code_postal} couvre {len(result.lieu.communes)} communes : "
+            "seules les ressources ouvertes à chacune sont montrées. Pour la commune de la "
+            f"personne : relais communes {query.code_postal}, puis --commune CODE.",
+            err=True,
+        )
     click.echo(
         f"{data['total']} ressource(s) pour {data['lieu']['libelle']} — page {data['page']}/{max(data['pages'], 1)}"
     )
+    if data["texte_compris"]:
+        click.echo(f"Résultats pour « {data['texte_compris']} » (saisi : « {query.q} »)")
     for rank, item in enumerate(data["items"], start=(data["page"] - 1) * data["size"] + 1):
         click.echo(f"{rank:>3}. {item['nom']} — {item['nom_structure']}")
         click.echo(f"     {item['explication']['portee']} · {item['explication']['eligibilite']}")
         themes = ", ".join(m["libelle"] for m in item["explication"]["thematiques"])
         if themes:
             click.echo(f"     Besoins : {themes}")
+        words = item["explication"]["mots"] + item["explication"]["synonymes"]
+        if words:
+            click.echo(f"     Mots : {', '.join(words)}")
     counts = {k: v for k, v in data["facettes"]["thematiques"].items() if v}
     if counts:
         click.echo("Par besoin : " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+def _commune_code(ctx: click.Context, directory, typed: str) -> str:
+    """The INSEE code of ``--commune``: a code as given (the contract checks it), else the
+    one commune a name means; several equally likely communes are listed, exit 2."""
+    if typed.strip().isdigit() or re.fullmatch(r"[0-9][0-9ABab][0-9]{3}", typed.strip()):
+        return typed.strip()
+    match = directory.resolve(typed, limit=10)
+    if not match.communes:
+        click.echo(f"Erreur (commune) : aucune commune ne correspond à « {typed} ».", err=True)
+        ctx.exit(2)
+    best = match.best
+    same = [c for c in match.communes if c.nom == best.nom]
+    if len(same) > 1:
+        click.echo(f"« {typed} » désigne plusieurs communes ; précisez --commune CODE :", err=True)
+        for c in same:
+            click.echo(f"  {_commune_line(c)}", err=True)
+        ctx.exit(2)
+    if match.corrigee or best.nom.casefold() != typed.strip().casefold():
+        click.echo(f"Commune comprise : {_commune_line(best)}", err=True)
+    return best.code_insee
+
+
+def _commune_line(c) -> str:
+    return f"{c.code_insee}  {c.nom} ({', '.join(c.codes_postaux)}) — {c.departement_libelle}"
+
+
 @click.command("communes")
 @click.argument("texte")
 @click.option("--limit", type=int, default=10, show_default=True)
+@click.option(
+    "--departement", help="Département de l'utilisateur : ses homonymes d'abord (ex. 51, 2A)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @click.pass_context
-def communes_command(ctx, texte, limit, as_json):
-    """Cherche une commune par début de nom ou code postal.
+def communes_command(ctx, texte, limit, departement, as_json):
+    """Cherche une commune : nom (même avec une faute), code postal, code INSEE.
 
-    Exemple : relais communes "chal"
+    Exemples : relais communes "chal" ; relais communes 52200 ; relais communes 2a004
     """
     runtime = runtime_from(ctx)
-    communes = runtime.directory.search(texte, limit=limit)
+    match = runtime.directory.resolve(
+        texte, limit=limit, departement=departement.upper() if departement else None
+    )
     if as_json:
-        echo_json([c.to_dict() for c in communes])
+        echo_json([c.to_dict() for c in match.communes])
         return
-    if not communes:
+    if not match.communes:
         click.echo(f"Aucune commune ne correspond à « {texte} ».")
-    for c in communes:
-        click.echo(
-            f"{c.code_insee}  {c.nom} ({', '.join(c.codes_postaux)}) — département {c.departement}"
-        )
+    elif match.choose:
+        click.echo(f"Le code postal {texte.strip()} couvre {len(match.communes)} communes :")
+    elif match.corrigee:
+        click.echo(f"Aucune commune ne s'écrit « {texte} » ; communes proches :")
+    for c in match.communes:
+        click.echo(_commune_line(c))
 
 
 @click.command("reindex")

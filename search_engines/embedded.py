@@ -8,7 +8,9 @@ inside the store's own transactions, so that an import and its index commit toge
   ``qualite``, ``frais``; ``publics``, ``modes``, ``zone``, ``thematiques`` as ``|`` lists) and
   the normalised tokens of ``resource_base.text`` (``mots_nom``: the name; ``mots``:
   everything), space-separated;
-- ``moteur_texte``: an FTS5 index of the same tokens (contentless, per column).
+- ``moteur_texte``: an FTS5 index of the same tokens (contentless, per column: the name; the
+  name and thématique labels, ``mots_forts``; everything), and ``moteur_vocab`` its
+  vocabulary (``fts5vocab``: records per token).
 
 ``EmbeddedEngine.search_documents`` is the one reader of these tables for other engines: it
 yields every resource's search document with its record, the tokens read back rather than
@@ -17,6 +19,9 @@ computed again (the Elasticsearch reindex indexes them; see "Les moteurs" in the
 Searching reads ``moteur_docs`` once into a columnar index (``search_engines.columnar``),
 reloaded when the tables change; the shared rules of ``resource_base.search`` rank and
 explain the top of it.
+
+Free text (token masks within a byte budget, relevance floor and points, vocabulary) is in
+``search_engines.embedded_text``.
 """
 
 from __future__ import annotations
@@ -29,12 +34,14 @@ from collections.abc import Iterator
 import numpy as np
 
 from resource_base import vocabulary
+from resource_base.lexicon import Lexicon
 from resource_base.models import Resource
 from resource_base.search import Retrieval, SearchPlan, empty_facets
 from resource_base.store import Store
-from search_engines.columnar import SEP, ColumnarIndex, document_from_tables
+from search_engines.columnar import DOC_COLUMNS, SEP, ColumnarIndex, document_from_tables
+from search_engines.embedded_text import read_lexicon
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS moteur_docs (
         rid INTEGER PRIMARY KEY,
@@ -52,14 +59,18 @@ SCHEMA = (
         zone TEXT NOT NULL,
         thematiques TEXT NOT NULL,
         mots_nom TEXT NOT NULL,
+        mots_forts TEXT NOT NULL,
         mots TEXT NOT NULL
     )""",
     # detail=column: token presence per column is all the search needs (no phrases, no
     # positions), and it indexes faster.
     "CREATE VIRTUAL TABLE IF NOT EXISTS moteur_texte USING fts5("
-    "mots_nom, mots, content='', detail=column, tokenize='unicode61')",
+    "mots_nom, mots_forts, mots, content='', detail=column, tokenize='unicode61')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS moteur_vocab USING fts5vocab(moteur_texte, 'row')",
 )
-_OLD_TABLES = ("moteur_docs", "moteur_texte", "moteur_geo", "moteur_zone")
+_OLD_TABLES = ("moteur_vocab", "moteur_docs", "moteur_texte", "moteur_geo", "moteur_zone")
+# Default byte budget of the token masks of one process (RELAIS_EMBEDDED_TOKEN_CACHE_MB).
+DEFAULT_TOKEN_CACHE_BYTES = 64 * 1024 * 1024
 
 
 class EmbeddedEngine:
@@ -67,11 +78,13 @@ class EmbeddedEngine:
 
     name = "embedded"
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, token_cache_bytes: int = DEFAULT_TOKEN_CACHE_BYTES):
         self.store = store
+        self.token_cache_bytes = token_cache_bytes
         self._local = threading.local()
         self._lock = threading.Lock()
         self._index: ColumnarIndex | None = None
+        self._lexicon: tuple[str, Lexicon] | None = None
         self._ensure_schema()
 
     def _ensure_schema(self) -> None:
@@ -118,7 +131,7 @@ class EmbeddedEngine:
         # Explicit rowids, so that the text index is written without looking them up.
         next_rid = conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM moteur_docs").fetchone()[0]
         for rid, resource in enumerate(upserted, start=next_rid):
-            mots_nom, mots = resource.search_text()
+            mots_nom, mots_forts, mots = resource.search_text()
             rows.append(
                 (
                     rid,
@@ -136,17 +149,21 @@ class EmbeddedEngine:
                     SEP.join(resource.zone_eligibilite),
                     SEP.join(resource.thematiques),
                     mots_nom,
+                    mots_forts,
                     mots,
                 )
             )
-            texts.append((rid, mots_nom, mots))
+            texts.append((rid, mots_nom, mots_forts, mots))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
-            "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots_forts, "
+            "mots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        conn.executemany("INSERT INTO moteur_texte(rowid, mots_nom, mots) VALUES (?, ?, ?)", texts)
+        conn.executemany(
+            "INSERT INTO moteur_texte(rowid, mots_nom, mots_forts, mots) VALUES (?, ?, ?, ?)",
+            texts,
+        )
         # Tells every process serving searches that its in-memory index is stale.
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('moteur_version', '1') "
@@ -159,11 +176,12 @@ class EmbeddedEngine:
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             found = conn.execute(
-                f"SELECT rid, mots_nom, mots FROM moteur_docs WHERE id IN ({marks})", chunk
+                f"SELECT rid, mots_nom, mots_forts, mots FROM moteur_docs WHERE id IN ({marks})",
+                chunk,
             ).fetchall()
             conn.executemany(
-                "INSERT INTO moteur_texte(moteur_texte, rowid, mots_nom, mots) "
-                "VALUES('delete', ?, ?, ?)",
+                "INSERT INTO moteur_texte(moteur_texte, rowid, mots_nom, mots_forts, mots) "
+                "VALUES('delete', ?, ?, ?, ?)",
                 found,
             )
             conn.executemany("DELETE FROM moteur_docs WHERE rid = ?", [(row[0],) for row in found])
@@ -186,19 +204,15 @@ class EmbeddedEngine:
         return self._conn().execute("SELECT count(*) FROM moteur_docs").fetchone()[0]
 
     def search_documents(self, batch: int = 2000) -> Iterator[dict]:
-        """Read the token tables back: every resource's search document (the dict of
-        ``resource_base.search.search_document``) plus its full record under ``fiche``, in
-        ``rid`` order, ``batch`` rows per query, on a connection of its own (safe beside a
-        running search). What the Elasticsearch reindex indexes, without tokenising the store
-        again; ``tests/test_embedded.py`` checks it equals what the store would give."""
+        """Every resource's search document with its full record (``fiche``): what another
+        engine indexes, without tokenising the store again."""
         conn = self.store.connect()
         try:
             last = 0
             while True:
                 rows = conn.execute(
-                    "SELECT d.rid, d.mots_nom, d.mots, d.qualite, d.a_distance, d.sur_place, r.data "
-                    "FROM moteur_docs d JOIN resources r ON r.id = d.id "
-                    "WHERE d.rid > ? ORDER BY d.rid LIMIT ?",
+                    f"SELECT d.rid, {DOC_COLUMNS} FROM moteur_docs d "
+                    "JOIN resources r ON r.id = d.id WHERE d.rid > ? ORDER BY d.rid LIMIT ?",
                     (last, batch),
                 ).fetchall()
                 if not rows:
@@ -224,8 +238,24 @@ class EmbeddedEngine:
             return index
         with self._lock:
             if self._index is None or self._index.version != version:
-                self._index = ColumnarIndex.load(conn, version)
+                self._index = ColumnarIndex.load(conn, version, self.token_cache_bytes)
             return self._index
+
+    def lexicon(self) -> Lexicon:
+        """The vocabulary of the current tables (records per token), for rarity weights and
+        spelling corrections; read once per version of the tables, without loading the
+        columnar index (an Elasticsearch runtime uses it too)."""
+        conn = self._conn()
+        row = conn.execute("SELECT value FROM meta WHERE key = 'moteur_version'").fetchone()
+        version = row[0] if row else "0"
+        cached = self._lexicon
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with self._lock:
+            if self._lexicon is None or self._lexicon[0] != version:
+                documents = conn.execute("SELECT count(*) FROM moteur_docs").fetchone()[0]
+                self._lexicon = (version, read_lexicon(conn, documents, self.store.connect))
+            return self._lexicon[1]
 
     def retrieve(self, plan: SearchPlan) -> Retrieval:
         index = self._current_index()
@@ -236,7 +266,8 @@ class EmbeddedEngine:
         if plan.query.thematiques:
             result = base & index.themes_mask(plan.query.thematiques)
         rids = np.flatnonzero(result)
-        top = index.top(rids, plan, min(len(rids), plan.window), conn)
+        window = min(len(rids), plan.window)
+        top = index.top(rids, plan, window, conn)
         return Retrieval(candidates=index.candidates(top, conn), total=len(rids), facettes=facettes)
 
     def get(self, resource_id: str) -> dict | None:

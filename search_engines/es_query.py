@@ -10,18 +10,24 @@ broken by the same keys (distance, quality, id) in the sort.
 from __future__ import annotations
 
 from resource_base import vocabulary
+from resource_base.relevance import TEXT_LEVELS, TextPlan
 from resource_base.search import (
-    POINTS_TEXT_NAME,
-    POINTS_TEXT_OTHER,
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
     SUMMARY_FIELDS,
     SearchPlan,
 )
-from resource_base.text import TermGroup
+from resource_base.thesaurus import TermGroup
 
 # What the shared ranking reads of each hit (the full record stays in "fiche").
-CANDIDATE_FIELDS = SUMMARY_FIELDS + ("mots_nom", "mots", "qualite", "a_distance", "sur_place")
+CANDIDATE_FIELDS = SUMMARY_FIELDS + (
+    "mots_nom",
+    "mots_forts",
+    "mots",
+    "qualite",
+    "a_distance",
+    "sur_place",
+)
 
 MAPPING = {
     "dynamic": False,
@@ -31,6 +37,7 @@ MAPPING = {
         "nom_structure": {"type": "text", "analyzer": "standard"},
         "description": {"type": "text", "analyzer": "standard"},
         "mots_nom": {"type": "keyword"},
+        "mots_forts": {"type": "keyword"},
         "mots": {"type": "keyword"},
         "thematiques": {"type": "keyword"},
         "categories": {"type": "keyword"},
@@ -87,20 +94,33 @@ def _alternatives(group: TermGroup, field: str) -> dict:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def text_clauses(groups: tuple[TermGroup, ...]) -> list[dict]:
-    """One required clause per query word: name match scores 20, elsewhere 10 (the max)."""
-    return [
+def text_clauses(text: TextPlan) -> tuple[list[dict], list[dict]]:
+    """``(scoring, filters)`` for the free text (``resource_base.relevance``).
+
+    Scoring: per word, the best field's points (name 6, name or thématique labels 4,
+    anywhere 2) × its rarity weight, as a ``dis_max`` of ``constant_score`` clauses.
+    Filters: the floor, at least ``required`` words found anywhere, and one uncommon word.
+    """
+    if not text.groups:
+        return [], []
+    scoring = [
         {
             "dis_max": {
                 "queries": [
-                    _const(_alternatives(g, "mots_nom"), POINTS_TEXT_NAME),
-                    _const(_alternatives(g, "mots"), POINTS_TEXT_OTHER),
+                    _const(_alternatives(group, field), points * weight)
+                    for field, points in TEXT_LEVELS
                 ],
                 "tie_breaker": 0,
             }
         }
-        for g in groups
+        for group, weight in zip(text.groups, text.weights, strict=True)
     ]
+    anywhere = [_alternatives(group, "mots") for group in text.groups]
+    filters = [{"bool": {"should": anywhere, "minimum_should_match": text.required}}]
+    if text.strong and len(text.strong) < len(text.groups):
+        strong = [anywhere[i] for i in text.strong]
+        filters.append({"bool": {"should": strong, "minimum_should_match": 1}})
+    return scoring, filters
 
 
 def theme_clauses(thematiques: tuple[str, ...]) -> list[dict]:
@@ -185,13 +205,13 @@ def build_search(plan: SearchPlan) -> dict:
     filtered in ``post_filter`` so that the category facets ignore the needs selected."""
     query, location = plan.query, plan.location
     themes = theme_clauses(query.thematiques)
+    text_scoring, text_filters = text_clauses(plan.text)
     body: dict = {
         "query": {
             "bool": {
-                "filter": filter_clauses(plan),
+                "filter": filter_clauses(plan) + text_filters,
                 "must_not": [{"term": {"statut": "ferme"}}],
-                "must": text_clauses(plan.groups),
-                "should": themes,
+                "should": themes + text_scoring,
             }
         },
         "sort": [

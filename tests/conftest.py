@@ -19,7 +19,7 @@ from resource_base.geo import CommuneDirectory
 def directory() -> CommuneDirectory:
     """The real communes file (read once per test run)."""
     values = settings_module.load()
-    return CommuneDirectory.load(values["COMMUNES_CSV"], values["EPCI_JSON"])
+    return CommuneDirectory.load(values["DECOUPAGE_DIR"], values["COMMUNES_CSV"])
 
 
 @pytest.fixture

@@ -112,3 +112,24 @@ def test_the_api_uses_only_public_hooks_of_flask_smorest():
     overridden = [name for name in vars(RelaisApi) if name.startswith("_") and name[1] != "_"]
     assert overridden == []
     assert RelaisApi.ERROR_SCHEMA.__name__ == "ErrorSchema"
+
+
+def test_document_says_what_the_api_refuses(app, client):
+    """A client generated from the document does not send an empty commune query, and its
+    users read that the place parameters exclude each other."""
+    spec = json.loads(docs.spec_text(app))
+    communes = {p["name"]: p for p in spec["paths"]["/api/v1/communes"]["get"]["parameters"]}
+    q = communes["q"]
+    assert q["required"] is True
+    assert q["schema"]["minLength"] == 1 and q["schema"]["pattern"] == r"\S"
+    assert "vide" in q["description"]
+    assert client.get("/api/v1/communes?q=").status_code == 400
+    search = spec["paths"]["/api/v1/search"]["get"]
+    params = {p["name"]: p for p in search["parameters"]}
+    for name in ("code_commune", "lat", "lon", "code_postal"):
+        assert "Un seul lieu par recherche" in params[name]["description"], name
+        assert "400" in params[name]["description"]
+    assert "s'excluent" in search["description"]
+    response = client.get("/api/v1/search?code_commune=51108&code_postal=51000")
+    assert response.status_code == 400
+    assert "Indiquez un seul lieu" in response.get_json()["errors"]["code_commune"][0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
+
 from resource_base import vocabulary
 
 
@@ -18,13 +20,45 @@ def test_communes_by_name_prefix(client):
         "code_insee",
         "nom",
         "departement",
+        "departement_nom",
         "region",
         "codes_postaux",
         "latitude",
         "longitude",
         "epci",
         "epci_nom",
+        "population",
     }
+
+
+@pytest.mark.parametrize(
+    ("q", "codes"),
+    [
+        ("51100", ["51454"]),  # the postal code of Reims, not the INSEE code 51100
+        ("31000", ["31555"]),  # Toulouse has six postal codes
+        ("2a004", ["2A004"]),
+        ("Ajaccio", ["2A004"]),
+        ("saint dizer", ["52448"]),
+        ("51100 Reims", ["51454"]),
+    ],
+)
+def test_communes_read_what_advisers_type(client, q, codes):
+    communes = client.get("/api/v1/communes", query_string={"q": q, "limit": 1}).get_json()
+    assert [c["code_insee"] for c in communes] == codes
+
+
+def test_communes_lists_every_commune_of_a_postal_code_and_prefers_a_department(client):
+    communes = client.get("/api/v1/communes?q=52200&limit=20").get_json()
+    assert communes[0]["nom"] == "Langres" and len(communes) == 19
+    assert all("52200" in c["codes_postaux"] for c in communes)
+    born = client.get("/api/v1/communes?q=le born&departement=48").get_json()
+    assert [(c["departement"], c["departement_nom"]) for c in born] == [
+        ("48", "Lozère"),
+        ("31", "Haute-Garonne"),
+    ]
+    response = client.get("/api/v1/communes?q=le born&departement=Lozère")
+    assert response.status_code == 400
+    assert list(response.get_json()["errors"]) == ["departement"]
 
 
 def test_communes_by_postal_code_and_limit(client):

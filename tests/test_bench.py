@@ -108,7 +108,15 @@ def test_summary_lists_every_target(report):
         f"recherche embarquée {SIZE} p95 (ms)",
         f"communes {SIZE} p95 (ms)",
         "import d'un fichier de 300 lignes, RSS pic (Mo)",
+        "pertinence embedded part dans les 3 premiers",
     ]
+
+
+def test_relevance_test_set_is_reported(report):
+    relevance = report["pertinence"]["embedded"]
+    assert relevance["requetes"] >= 60
+    assert relevance["top3"]["cible"] == ">= 0.95"
+    assert 0 <= relevance["top3"]["valeur"] <= 1 and 0 <= relevance["sans_resultat"] <= 1
 
 
 def test_second_run_reads_the_cache(tmp_path, directory):

@@ -61,3 +61,32 @@ def test_search_documents_match_those_built_from_the_store(tmp_path):
     from_store = sorted(ElasticsearchEngine.documents_from(store), key=lambda d: d["id"])
     assert len(from_tables) == len(resources())
     assert from_tables == from_store
+
+
+def test_token_cache_is_bounded_in_bytes(tmp_path, directory):
+    """New words from anonymous requests cannot grow a worker without limit (issue 11)."""
+    from bench import synthetic
+
+    store = Store(tmp_path / "relais.sqlite3")
+    budget = 40_000  # bytes: a handful of masks of this index
+    engine = EmbeddedEngine(store, token_cache_bytes=budget)
+    records = list(synthetic.generate(3_000, directory, seed=3))
+    store.replace("source", "synth", records, {"fichiers": ["x"]}, writers=[engine.writer])
+    service = SearchService(engine, directory, lexicon=engine.lexicon)
+    words = sorted(engine.lexicon().frequencies)[:120]
+    assert len(words) == 120
+    for word in words:
+        service.search(SearchQuery(code_commune="51108", q=word, rayon_km=200))
+    masks = engine._current_index().masks
+    mask_bytes = masks.size  # one boolean per record slot
+    assert mask_bytes * 3 < budget  # several masks fit…
+    assert 0 < masks.nbytes <= budget  # …but never more than the budget
+    assert len(masks) == masks.nbytes // mask_bytes < 120 * 3
+    # The least recently used masks went first: the last word's are kept, the first's not.
+    assert ("mots", words[-1]) in masks
+    assert ("mots", words[0]) not in masks
+
+
+def test_token_cache_budget_is_a_setting(runtime):
+    assert runtime.settings["EMBEDDED_TOKEN_CACHE_MB"] == 64
+    assert runtime.embedded.token_cache_bytes == 64 * 1024 * 1024

@@ -30,6 +30,12 @@ WORDS = [
     "emploi",
     "permis",
     "accompagnement",
+    # Several words, thesaurus phrases and typos (issue 11): partial matches, corrections.
+    "dettes mutuelle",
+    "sans abri",
+    "aide logement jeunes",
+    "surendetement",
+    "acompagnement numerique",
 ]
 
 
@@ -91,6 +97,7 @@ def test_same_results_in_the_same_order(both, directory):
         assert [i["id"] for i in a["items"]] == [i["id"] for i in b["items"]], query
         assert a["total"] == b["total"], query
         assert a["facettes"] == b["facettes"], query
+        assert a["texte_compris"] == b["texte_compris"], query
         assert [i["explication"] for i in a["items"]] == [i["explication"] for i in b["items"]], (
             query
         )

@@ -1,7 +1,11 @@
 """The Elasticsearch query builder is a pure function: compared with a literal here, and its
 behaviour is then held to the shared contract suite against a real server."""
 
+from resource_base.lexicon import Lexicon
 from resource_base.search import SearchQuery, plan
+
+# 100 records: "aide" in half of them (common, weight 1), "santé mentale" in 5 (weight 3).
+LEXICON = Lexicon({"aide": 50, "sant": 5, "mental": 5, "psychologu": 3, "psy": 1}, 100)
 
 
 def test_build_search_literal(directory):
@@ -12,7 +16,7 @@ def test_build_search_literal(directory):
             SearchQuery(
                 code_commune="51108",
                 thematiques=("famille--garde-denfants", "sante"),
-                q="psy",
+                q="psy aide",
                 publics=("jeunes",),
                 modes_accueil=("a-distance",),
                 frais=("gratuit",),
@@ -21,6 +25,7 @@ def test_build_search_literal(directory):
                 size=10,
             ),
             directory,
+            LEXICON,
         )
     )
     point = {"lat": 48.9640892125, "lon": 4.37883539725}
@@ -36,6 +41,27 @@ def test_build_search_literal(directory):
             "minimum_should_match": 1,
         }
     }
+    aide = lambda field: {  # noqa: E731
+        "bool": {"should": [{"term": {field: "aide"}}], "minimum_should_match": 1}
+    }
+
+    def points(alternatives, weight):
+        return {
+            "dis_max": {
+                "queries": [
+                    {"constant_score": {"filter": alternatives("mots_nom"), "boost": 6 * weight}},
+                    {
+                        "constant_score": {
+                            "filter": alternatives("mots_forts"),
+                            "boost": 4 * weight,
+                        }
+                    },
+                    {"constant_score": {"filter": alternatives("mots"), "boost": 2 * weight}},
+                ],
+                "tie_breaker": 0,
+            }
+        }
+
     themes = [
         {
             "dis_max": {
@@ -108,20 +134,17 @@ def test_build_search_literal(directory):
                     },
                     {"terms": {"modes_effectifs": ["a-distance"]}},
                     {"terms": {"frais": ["gratuit"]}},
+                    # The floor: one word of two, and the uncommon one ("aide" is common).
+                    {
+                        "bool": {
+                            "should": [psy_alts("mots"), aide("mots")],
+                            "minimum_should_match": 1,
+                        }
+                    },
+                    {"bool": {"should": [psy_alts("mots")], "minimum_should_match": 1}},
                 ],
                 "must_not": [{"term": {"statut": "ferme"}}],
-                "must": [
-                    {
-                        "dis_max": {
-                            "queries": [
-                                {"constant_score": {"filter": psy_alts("mots_nom"), "boost": 20}},
-                                {"constant_score": {"filter": psy_alts("mots"), "boost": 10}},
-                            ],
-                            "tie_breaker": 0,
-                        }
-                    }
-                ],
-                "should": themes,
+                "should": themes + [points(psy_alts, 3), points(aide, 1)],
             }
         },
         "sort": [
@@ -168,6 +191,7 @@ def test_build_search_literal(directory):
             "visibilite",
             "source",
             "mots_nom",
+            "mots_forts",
             "mots",
             "qualite",
             "a_distance",

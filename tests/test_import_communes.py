@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.importer import import_files
-from resource_base.commune_history import CommuneHistory, label_key
+from resource_base.commune_labels import label_key
 from resource_base.search import SearchQuery
 
 HEADER = "id;nom_structure;nom;thematiques;code_insee;code_postal;commune;latitude;longitude"
@@ -120,15 +120,10 @@ def test_unreadable_coordinates_fall_back_to_the_commune(runtime, tmp_path):
     assert "2 ressource(s) aux coordonnées illisibles" in warnings_of(report)
 
 
-def test_label_key_and_history():
+def test_label_key_and_reference(directory):
     assert label_key("MARSEILLE 08") == label_key("Marseille 8e Arrondissement") == "marseille 8"
     assert label_key("ST DIZIER") == label_key("Saint-Dizier")
     assert label_key("PARIS CEDEX 11") == "paris"
-    history = CommuneHistory.load(
-        Path(__file__).resolve().parent.parent
-        / "node_modules/@etalab/decoupage-administratif/data/communes.json"
-    )
-    assert history.current_code("51347") == "51030"
-    assert history.current_code("51108") is None
-    assert "31000" in history.postal_codes["31555"]
-    assert CommuneHistory.load("").current_code("51347") is None
+    # The reference geography maps former codes and lists every postal code.
+    assert directory.former.get("51347") == "51030"
+    assert "31000" in directory.get("31555").codes_postaux

@@ -33,17 +33,12 @@ def test_feminine_meets_masculine():
     assert text.tokens("mentale") == text.tokens("mental")
 
 
-def test_synonyms_expand_query_words_only():
-    groups = text.query_groups("dettes psy")
-    assert [g.word for g in groups] == ["dett", "psy"]
-    assert ("surendettement",) in groups[0].alternatives
-    assert ("sant", "mental") in groups[1].alternatives
-    assert text.group_matches(groups[1], {"centr", "sant", "mental"})
-    assert not text.group_matches(groups[1], {"sant"})
-
-
-def test_query_groups_drop_duplicates_and_stop_words():
-    assert [g.word for g in text.query_groups("le logement des logements")] == ["logement"]
+def test_surface_tokens_keep_words_as_written():
+    assert text.surface_tokens("L’Épicerie sociale d'Épernay") == [
+        ("Épicerie", "epiceri"),
+        ("sociale", "social"),
+        ("Épernay", "epernay"),
+    ]
 
 
 def test_abbreviated_saint_is_a_commune_name_matter():

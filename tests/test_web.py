@@ -194,18 +194,70 @@ def test_facets_count_resources_per_need_and_link_to_a_refined_search(client, lo
 def test_commune_typed_without_javascript_is_resolved_by_the_server(client, loaded):
     html = page_text(client.get("/?commune=51000"))
     assert hidden_value(html, "code_commune") == "51108"
-    assert 'value="Châlons-en-Champagne (51000)"' in html
+    assert 'value="Châlons-en-Champagne (51000, Marne)"' in html
     # A prefix: the server picks the best match and offers the others as links.
     html = page_text(client.get("/?commune=chal"))
     alternatives = html[html.index("Autres communes possibles") :]
-    link = re.search(r'<a href="([^"]+)">Châlons-en-Champagne \(51000\)</a>', alternatives)
+    link = re.search(
+        r'<a href="([^"]+)">Châlons-en-Champagne – 51000, Marne \(51\)</a>', alternatives
+    )
     assert link
     assert parse_qs(urlsplit(unescape(link.group(1))).query)["code_commune"] == ["51108"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "code", "label"),
+    [
+        ("51100", "51454", "Reims (51100, Marne)"),
+        ("51100 Reims", "51454", "Reims (51100, Marne)"),
+        ("saint dizer", "52448", "Saint-Dizier (52100, Haute-Marne)"),
+        ("Chaalons", "51108", "Châlons-en-Champagne (51000, Marne)"),
+        ("Châlons-en-Champagne 51", "51108", "Châlons-en-Champagne (51000, Marne)"),
+        ("ST DIZIER", "52448", "Saint-Dizier (52100, Haute-Marne)"),
+        ("2a004", "2A004", "Ajaccio (20000, Corse-du-Sud)"),
+    ],
+)
+def test_commune_forms_and_typos_on_the_page(client, loaded, typed, code, label):
+    html = page_text(client.get("/", query_string={"commune": typed}))
+    assert hidden_value(html, "code_commune") == code
+    assert f'value="{label}"' in html
+    assert "nombre-resultats" in html
+
+
+def test_a_postal_code_of_several_communes_lists_them_to_choose(client, loaded):
+    response = client.get("/?commune=52200&thematiques=sante")
+    assert response.status_code == 200
+    html = page_text(response)
+    assert "Choisissez la commune de la personne" in html
+    assert "nombre-resultats" not in html  # no guess: no search until a commune is chosen
+    choices = html[html.index('class="relais-commune-choices"') :]
+    choices = choices[: choices.index("</ul>")]
+    names = re.findall(r'<a href="[^"]+">([^<]+)</a>', choices)
+    assert names[0] == "Langres" and len(names) == 19
+    assert "Haute-Marne (52)" in choices
+    link = unescape(re.search(r'<a href="([^"]+)">Langres</a>', choices).group(1))
+    args = parse_qs(urlsplit(link).query)
+    assert args["code_commune"] == ["52269"] and args["thematiques"] == ["sante"]
+    html = page_text(client.get(link))
+    assert "pour Langres, Haute-Marne (52)" in html
+    assert 'value="Langres (52200, Haute-Marne)"' in html
+    # The widget lists them too.
+    html = page_text(client.get("/widget?commune=48100"))
+    assert "Choisissez la commune de la personne" in html and ">Marvejols</a>" in html
+
+
+def test_homonyms_prefer_the_department_of_the_previous_search(client, loaded):
+    html = page_text(client.get("/?commune=Le Born&departement=48"))
+    assert hidden_value(html, "code_commune") == "48029"
+    assert "Le Born – 31340, Haute-Garonne (31)" in html[html.index("Autres communes possibles") :]
+    suggestions = client.get("/communes/suggestions?q=le born&departement=31").get_json()
+    assert [c["departement"] for c in suggestions] == ["31", "48"]
+    assert suggestions[0]["departement_nom"] == "Haute-Garonne"
+
+
 def test_autocomplete_code_is_used_unless_the_text_changed(client, loaded):
-    html = page_text(client.get("/?commune=Châlons-en-Champagne (51000)&code_commune=51108"))
-    assert "pour Châlons-en-Champagne (51)" in html
+    html = page_text(client.get("/?commune=Châlons-en-Champagne (51000, Marne)&code_commune=51108"))
+    assert "pour Châlons-en-Champagne, Marne (51)" in html
     # The adviser typed another town after choosing (no JavaScript to clear the code).
     html = page_text(client.get("/?commune=Reims&code_commune=51108"))
     assert hidden_value(html, "code_commune") == "51454"
@@ -560,3 +612,15 @@ def test_commune_suggestions_are_served_by_the_ui_itself(client):
     assert "Châlons-en-Champagne" in names and len(names) == 3
     page = client.get("/").get_data(as_text=True)
     assert 'data-suggest-url="/communes/suggestions"' in page
+
+
+def test_free_text_explained_with_the_records_words_and_corrections(client, loaded):
+    html = page_text(client.get("/?commune=51000&q=surendetement mutuelle"))
+    assert "Résultats pour « surendettement mutuelle » (saisi : « surendetement mutuelle »)" in html
+    assert "mots trouvés : surendettement" in html  # the record's word, never a stem
+    why = " ".join(re.findall(r'<p class="relais-why">(.*?)</p>', html, flags=re.S))
+    assert why and not re.search(r"\b(dett|mutuell|surendet)\b", why)
+    html = page_text(client.get("/?commune=51000&q=dettes"))
+    assert "mots trouvés : dettes" in html  # « Écoute dettes »
+    assert "« dettes » → surendettement" in html
+    assert "texte-compris" not in html

@@ -20,8 +20,11 @@ blp = Blueprint("communes", __name__, description="Recherche de communes (autoco
 def communes(args):
     """Chercher une commune
 
-    Par début de nom (les noms exacts d'abord, puis les plus peuplées) ou par début de code
-    postal. Le code INSEE obtenu se passe à /api/v1/search en code_commune.
+    Un code postal de cinq chiffres donne toutes ses communes (à faire choisir) ; un nom, les
+    noms exacts d'abord, ceux du département donné, puis les plus peuplées. Le code INSEE
+    obtenu se passe à /api/v1/search en code_commune.
     """
     directory = current_app.extensions["relais"].directory
-    return [c.to_dict() for c in directory.search(args["q"], limit=args["limit"])]
+    departement = (args.get("departement") or "").upper() or None
+    found = directory.search(args["q"], limit=args["limit"], departement=departement)
+    return [c.to_dict() for c in found]

@@ -24,9 +24,25 @@ class CommuneArgsSchema(QuerySchema):
             ma.validate.Length(max=MAX_Q, error=f"Indiquez au plus {MAX_Q} caractères."),
         ],
         metadata=described(
-            "Début du nom de la commune (accents, majuscules et « St » indifférents) ou début "
-            "du code postal.",
+            "Ce que tape le conseiller : début du nom de la commune (accents, majuscules, "
+            "tirets et « St » indifférents, une ou deux lettres fausses tolérées), accompagné "
+            "ou non du code postal ou du département (« 51100 Reims », « Châlons 51 ») ; code "
+            "postal (5 chiffres : toutes ses communes) ou son début ; code INSEE (« 2A004 »). "
+            "Obligatoire et non vide : une valeur vide ou faite d'espaces est refusée (400).",
             example="chalons",
+            minLength=1,
+            pattern=r"\S",
+        ),
+    )
+    departement = String(
+        validate=ma.validate.Regexp(
+            r"^(?:[0-9]{2}|2[ABab]|97[1-6])$",
+            error="Code de département attendu (ex. 51, 2A, 974).",
+        ),
+        metadata=described(
+            "Département de l'utilisateur : ses communes viennent d'abord parmi les homonymes "
+            "(Saint-Martin, Le Born), puis les plus peuplées.",
+            example="51",
         ),
     )
     limit = Integer(
@@ -43,9 +59,15 @@ class CommuneSchema(OutputSchema):
         metadata=described("Code INSEE de la commune (à passer en code_commune).")
     )
     nom = F.String(metadata=described("Nom de la commune."))
-    departement = F.String(metadata=described("Code du département."))
+    departement = F.String(metadata=described("Code du département (toujours à afficher)."))
+    departement_nom = F.String(allow_none=True, metadata=described("Nom du département."))
+    population = F.Integer(
+        allow_none=True, metadata=described("Population légale (INSEE, millésime du référentiel).")
+    )
     region = F.String(metadata=described("Code de la région."))
-    codes_postaux = F.List(F.String(), metadata=described("Codes postaux de la commune."))
+    codes_postaux = F.List(
+        F.String(), metadata=described("Tous les codes postaux de la commune (La Poste).")
+    )
     latitude = F.Float(metadata=described("Latitude du centre de la commune."))
     longitude = F.Float(metadata=described("Longitude du centre de la commune."))
     epci = F.String(allow_none=True, metadata=described("Code SIREN de l'intercommunalité (EPCI)."))

@@ -24,6 +24,8 @@ def search(args):
 
     Les ressources auxquelles la personne est éligible (zone d'éligibilité) et qui sont à
     portée (sur place dans le rayon, ou à distance), classées par pertinence puis distance.
+    Un seul lieu, obligatoire : code_commune, ou lat et lon, ou code_postal ; ces paramètres
+    s'excluent (en combiner plusieurs est refusé : 400 requete_invalide).
     Chaque résultat porte une « explication » : besoins reconnus, éligibilité, portée, points.
     Les ressources réservées aux professionnels n'apparaissent qu'avec une clé qui a la
     portée « professionnels ».

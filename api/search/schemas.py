@@ -14,6 +14,10 @@ from api.resources.schemas import resource_schema_fields
 from resource_base import search, vocabulary
 
 F = ma.fields
+ONE_PLACE = (
+    "Un seul lieu par recherche : code_commune, ou lat et lon, ou code_postal ; en combiner "
+    "plusieurs est refusé (400 requete_invalide)."
+)
 
 
 def _enum_list(description: str, values) -> MultiValue:
@@ -28,21 +32,28 @@ def _enum_list(description: str, values) -> MultiValue:
 class SearchArgsSchema(QuerySchema):
     code_commune = String(
         metadata=described(
-            "Code INSEE de la commune de la personne (ex. 51108 pour Châlons-en-Champagne). "
-            "Un seul lieu : code_commune, ou lat et lon, ou code_postal.",
+            "Code INSEE de la commune de la personne (ex. 51108 pour Châlons-en-Champagne, "
+            "2A004 pour Ajaccio ; majuscules indifférentes ; le code d'une ancienne commune "
+            "mène à sa commune d'aujourd'hui), tel que le donne /api/v1/communes. " + ONE_PLACE,
             example="51108",
         )
     )
     lat = Float(
-        metadata=described("Latitude du lieu de la personne (WGS84), avec lon.", example=48.9641)
+        metadata=described(
+            "Latitude du lieu de la personne (WGS84), avec lon. " + ONE_PLACE, example=48.9641
+        )
     )
     lon = Float(
-        metadata=described("Longitude du lieu de la personne (WGS84), avec lat.", example=4.3788)
+        metadata=described(
+            "Longitude du lieu de la personne (WGS84), avec lat. " + ONE_PLACE, example=4.3788
+        )
     )
     code_postal = String(
         metadata=described(
-            "Code postal de la personne. S'il couvre plusieurs communes, une ressource n'est "
-            "retenue que si elle est ouverte à chacune d'elles.",
+            "Code postal de la personne (tous les codes postaux d'une commune sont reconnus). "
+            "S'il couvre plusieurs communes, une ressource n'est retenue que si elle est "
+            "ouverte à chacune d'elles : mieux vaut faire choisir la commune "
+            "(/api/v1/communes?q=<code postal>) et passer son code_commune. " + ONE_PLACE,
             example="51000",
         )
     )
@@ -59,7 +70,11 @@ class SearchArgsSchema(QuerySchema):
     q = String(
         metadata=described(
             f"Texte libre (nom, description, structure…), {search.MAX_Q_LENGTH} caractères au "
-            "plus ; chaque mot doit être trouvé (accents et pluriels indifférents).",
+            "plus. Classement par le nombre de mots trouvés et leur poids (nom du service, "
+            "puis libellés des thématiques, puis le reste ; les mots rares comptent plus) ; "
+            "la moitié des mots au moins doit être trouvée. Accents, pluriels, sigles et mots "
+            "courants (« SDF », « mutuelle », « frigo ») et fautes de frappe (« logemnt ») sont "
+            "compris : voir texte_compris.",
             example="dettes",
         )
     )
@@ -122,7 +137,16 @@ class ExplanationSchema(OutputSchema):
     thematiques = F.List(
         F.Nested(ThemeMatchSchema), metadata=described("Besoins auxquels la ressource répond.")
     )
-    mots = F.List(F.String(), metadata=described("Mots du texte libre trouvés."))
+    mots = F.List(
+        F.String(),
+        metadata=described("Mots du texte libre trouvés, tels que la ressource les écrit."),
+    )
+    synonymes = F.List(
+        F.String(),
+        metadata=described(
+            "Équivalences du thésaurus utilisées (ex. « « mutuelle » → complémentaire santé »)."
+        ),
+    )
     eligibilite = F.String(
         metadata=described("Pourquoi la personne est éligible (zone d'éligibilité).")
     )
@@ -194,4 +218,11 @@ class SearchResultSchema(OutputSchema):
     lieu = F.Nested(PlaceSchema, metadata=described("Le lieu de la personne, tel que compris."))
     moteur = F.String(
         metadata=described("Moteur de recherche qui a répondu (embedded ou elasticsearch).")
+    )
+    texte_compris = F.String(
+        allow_none=True,
+        metadata=described(
+            "Le texte libre tel que compris quand un mot a été corrigé (« logemnt » → "
+            "« logement ») : à afficher (« Résultats pour « logement » ») ; null sinon."
+        ),
     )

@@ -25,8 +25,9 @@ def _pick_chalons(page) -> None:
             break
     expect(option).to_have_attribute("aria-selected", "true")
     commune.press("Enter")
-    expect(commune).to_have_value("Châlons-en-Champagne (51000)")
+    expect(commune).to_have_value("Châlons-en-Champagne (51000, Marne)")
     expect(page.locator("#code_commune")).to_have_value("51108")
+    expect(page.locator("input[name=departement]").first).to_have_value("51")
 
 
 def test_search_page_is_accessible(page):
@@ -47,7 +48,7 @@ def test_search_open_resource_orient_and_print(page, browser_runtime):
     page.get_by_role("button", name="Rechercher").click()
 
     count = page.locator("#nombre-resultats")
-    expect(count).to_contain_text("pour Châlons-en-Champagne (51)")
+    expect(count).to_contain_text("pour Châlons-en-Champagne, Marne (51)")
     expect(count).to_contain_text("Difficultés financières")
     cards = page.locator(".relais-result")
     expect(cards.first).to_be_visible()
@@ -128,9 +129,11 @@ def test_without_javascript(nojs_page, browser_runtime):
     page.get_by_text("Tout : mobilité").click()
     page.get_by_label(re.compile("Distance maximale")).select_option("50")
     page.get_by_role("button", name="Rechercher").click()
-    expect(page.locator("#nombre-resultats")).to_contain_text("pour Châlons-en-Champagne (51)")
+    expect(page.locator("#nombre-resultats")).to_contain_text(
+        "pour Châlons-en-Champagne, Marne (51)"
+    )
     expect(page.get_by_label(re.compile("Commune de la personne"))).to_have_value(
-        "Châlons-en-Champagne (51000)"
+        "Châlons-en-Champagne (51000, Marne)"
     )
     first = page.locator(".relais-result h3").first.inner_text()
     page.locator("label[for='choix-1']").click()
@@ -182,3 +185,29 @@ def test_unknown_page_is_html(page):
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Page non trouvée")
     audit(page, "page 404")
+
+
+def test_postal_code_of_several_communes_lets_the_adviser_choose(page, browser_runtime):
+    page.goto("/")
+    commune = page.get_by_role("combobox", name=re.compile("Commune de la personne"))
+    commune.press_sequentially("51300", delay=30)
+    # The suggestions list the communes of the postal code, department named.
+    first = page.get_by_role("option").first
+    expect(first).to_contain_text("Vitry-le-François (51300, Marne)")
+    commune.press("Escape")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.get_by_role("heading", name="Choisissez la commune de la personne")).to_be_visible()
+    expect(page.locator("#choix-commune")).to_contain_text("Le code postal 51300 couvre")
+    expect(page.locator("#nombre-resultats")).to_have_count(0)  # no guess
+    screenshot(page, "10-choix-commune")
+    audit(page, "choix de la commune")
+    page.locator(".relais-commune-choices").get_by_role("link", name="Frignicourt").click()
+    expect(page.locator("#nombre-resultats")).to_contain_text("pour Frignicourt, Marne (51)")
+    expect(commune).to_have_value("Frignicourt (51300, Marne)")
+
+
+def test_typo_in_the_commune_and_the_free_text(page, browser_runtime):
+    page.goto("/?commune=Chaalons&q=surendetement")
+    expect(page.locator("#nombre-resultats")).to_contain_text("pour Châlons-en-Champagne")
+    expect(page.locator("#texte-compris")).to_contain_text("Résultats pour « surendettement »")
+    screenshot(page, "11-fautes-corrigees")

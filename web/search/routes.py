@@ -61,4 +61,6 @@ def commune_suggestions():
     an address, so the API's anonymous per-address limit must not throttle their typing."""
     text = request.args.get("q", "")
     limit = min(max(request.args.get("limit", 8, type=int) or 8, 1), 20)
-    return jsonify([c.to_dict() for c in runtime().directory.search(text, limit=limit)])
+    departement = (request.args.get("departement") or "").strip().upper()[:3] or None
+    found = runtime().directory.search(text, limit=limit, departement=departement)
+    return jsonify([c.to_dict() for c in found])

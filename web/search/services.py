@@ -1,12 +1,14 @@
 """The search form: read the query string, find the person's commune, run the search service.
 
 The form works without JavaScript: the commune is typed as a name or a postal code and the
-server resolves it (``directory.search(text, 1)``); the autocomplete only fills the hidden
-``code_commune`` to save that step.
+server resolves it (``directory.resolve``: a postal code of several communes lists them for
+the adviser to choose, a name picks the best match and proposes the others); the
+autocomplete only fills the hidden ``code_commune`` to save that step.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -18,6 +20,7 @@ from resource_base.geo import Commune, name_key
 from resource_base.search import SearchError, SearchQuery, SearchResult
 from web.helpers import Runtime
 
+_POSTAL = re.compile(r"\b[0-9]{5}\b")
 RADIUS_CHOICES = (10, 20, 30, 50, 100)
 DEFAULT_RADIUS = 30
 PAGE_SIZE = 10
@@ -32,16 +35,21 @@ FIELD_OF_ERROR = {
 FORM_FIELDS = ("commune", "thematiques", "q", "rayon_km", "publics", "modes_accueil", "frais")
 
 
-def commune_label(commune: Commune) -> str:
-    """What the commune field shows once a commune is chosen: ``Reims (51100)``."""
-    code = commune.codes_postaux[0] if commune.codes_postaux else commune.departement
-    return f"{commune.nom} ({code})"
+def commune_label(commune: Commune, code_postal: str | None = None) -> str:
+    """What the commune field shows once a commune is chosen, department always named:
+    ``Reims (51100, Marne)``; ``code_postal``: the one the adviser typed, if the commune has it."""
+    if code_postal not in commune.codes_postaux:
+        code_postal = commune.codes_postaux[0] if commune.codes_postaux else None
+    place = commune.departement_nom or f"département {commune.departement}"
+    return f"{commune.nom} ({code_postal}, {place})" if code_postal else f"{commune.nom} ({place})"
 
 
 @dataclass
 class SearchForm:
     commune: str = ""
     code_commune: str = ""
+    # Department of the previous search: homonyms there come first.
+    departement: str = ""
     thematiques: list[str] = field(default_factory=list)
     q: str = ""
     rayon_km: int = DEFAULT_RADIUS
@@ -58,6 +66,7 @@ class SearchForm:
         form = cls(submitted=any(args.get(name) for name in (*FORM_FIELDS, "code_commune")))
         form.commune = (args.get("commune") or "").strip()[:100]
         form.code_commune = (args.get("code_commune") or "").strip()[:10]
+        form.departement = (args.get("departement") or "").strip().upper()[:3]
         form.thematiques = _unique(args.getlist("thematiques"))
         form.q = (args.get("q") or "").strip()
         form.publics = _unique(args.getlist("publics"))
@@ -94,6 +103,8 @@ class SearchForm:
         pairs: list[tuple[str, str]] = [("commune", form.commune)]
         if form.code_commune:
             pairs.append(("code_commune", form.code_commune))
+        if form.departement:
+            pairs.append(("departement", form.departement))
         pairs += [("thematiques", t) for t in form.thematiques]
         if form.q:
             pairs.append(("q", form.q))
@@ -116,6 +127,8 @@ class SearchOutcome:
     commune: Commune | None = None
     # Other communes the typed text could mean (the server picked the first).
     alternatives: list[Commune] = field(default_factory=list)
+    # A postal code of several communes: the adviser chooses, no search is run.
+    choices: list[tuple[Commune, str]] = field(default_factory=list)
     result: SearchResult | None = None
 
     @property
@@ -124,33 +137,42 @@ class SearchOutcome:
         return larger[0] if larger else None
 
 
-def resolve_commune(form: SearchForm, runtime: Runtime) -> tuple[Commune | None, list[Commune]]:
-    """The commune of the form: the autocomplete's code if it still matches the text, else
-    the best match of the text (name prefix, postal code or INSEE code)."""
+def resolve_commune(
+    form: SearchForm, runtime: Runtime
+) -> tuple[Commune | None, list[Commune], list[Commune]]:
+    """The commune of the form, other possible communes, and communes to choose from.
+
+    The autocomplete's (or a choice link's) code wins if it still matches the text; else the
+    typed text is resolved: a postal code of several communes returns them as choices (no
+    guess), a name returns the best match and the homonyms worth proposing.
+    """
     directory = runtime.directory
     if form.code_commune:
         chosen = directory.get(form.code_commune)
         if chosen and (not form.commune or _same_commune(form.commune, chosen)):
-            return chosen, []
+            return chosen, [], []
     if not form.commune:
-        return None, []
-    found = directory.search(form.commune, 6)
+        return None, [], []
+    # Up to 100: every commune of a postal code is listed (51300 has 46).
+    match = directory.resolve(form.commune, 100, form.departement or None)
+    if match.choose:
+        return None, [], list(match.communes)
+    found = list(match.communes[:6])
     if not found:
-        return None, []
+        return None, [], []
     best, key = found[0], name_key(form.commune)
     if len(found) == 1 or key == name_key(commune_label(best)):
-        return best, []
-    if form.commune.isdigit():
-        return best, found[1:]  # a postal code shared by several communes
+        return best, [], []
     if key == name_key(best.nom):
         # The exact name: only homonyms in other departments are worth proposing.
-        return best, [c for c in found[1:] if name_key(c.nom) == key]
-    return best, found[1:]
+        return best, [c for c in found[1:] if name_key(c.nom) == key], []
+    return best, found[1:], []
 
 
 def _same_commune(text: str, commune: Commune) -> bool:
     key = name_key(text)
-    return key in {name_key(commune.nom), name_key(commune_label(commune)), commune.code_insee} or (
+    labels = {name_key(commune_label(commune, cp)) for cp in commune.codes_postaux}
+    return key in {name_key(commune.nom), commune.code_insee, *labels} or (
         text in commune.codes_postaux
     )
 
@@ -160,7 +182,10 @@ def run_search(runtime: Runtime, form: SearchForm, *, audience: Audience) -> Sea
     outcome = SearchOutcome(form)
     if not form.submitted:
         return outcome
-    commune, alternatives = resolve_commune(form, runtime)
+    commune, alternatives, choices = resolve_commune(form, runtime)
+    if choices:
+        outcome.choices = [(c, commune_label(c, form.commune)) for c in choices]
+        return outcome
     if commune is None:
         if form.commune:
             form.error(
@@ -172,8 +197,11 @@ def run_search(runtime: Runtime, form: SearchForm, *, audience: Audience) -> Sea
             form.error("commune", "Indiquez la commune de la personne (nom ou code postal).")
     else:
         outcome.commune, outcome.alternatives = commune, alternatives
+        typed = _POSTAL.search(form.commune)
+        typed_postal = typed.group() if typed else None
         form.code_commune = commune.code_insee
-        form.commune = commune_label(commune)
+        form.commune = commune_label(commune, typed_postal)
+        form.departement = commune.departement
     if form.errors:
         return outcome
     query = SearchQuery(

@@ -8,8 +8,10 @@
 
   /* --- Commune autocomplete: an ARIA 1.2 combobox over GET {suggest-url}?q= ------------- */
   function communeLabel(c) {
-    var code = (c.codes_postaux && c.codes_postaux[0]) || c.departement;
-    return c.nom + " (" + code + ")";
+    // The same label as the server's (web/search/services.py): department always named.
+    var place = c.departement_nom || "département " + c.departement;
+    var code = c.codes_postaux && c.codes_postaux[0];
+    return c.nom + " (" + (code ? code + ", " : "") + place + ")";
   }
 
   function setupCombobox(group) {
@@ -70,6 +72,8 @@
       if (!c) return;
       input.value = communeLabel(c);
       hidden.value = c.code_insee;
+      var departement = group.querySelector("input[name=departement]");
+      if (departement) departement.value = c.departement; // homonyms there come first next time
       close();
       status.textContent = "Commune choisie : " + communeLabel(c);
     }
@@ -84,7 +88,9 @@
         li.setAttribute("aria-selected", "false");
         li.textContent = communeLabel(c);
         var small = document.createElement("small");
-        small.textContent = "Département " + c.departement + (c.epci_nom ? " · " + c.epci_nom : "");
+        small.textContent =
+          (c.departement_nom || "Département") + " (" + c.departement + ")" +
+          (c.epci_nom ? " · " + c.epci_nom : "");
         li.appendChild(small);
         li.addEventListener("mousedown", function (event) {
           event.preventDefault(); // keep the focus in the input
@@ -119,7 +125,10 @@
       lastQuery = q;
       if (controller) controller.abort();
       controller = window.AbortController ? new AbortController() : null;
-      fetch(url + "?limit=8&q=" + encodeURIComponent(q), {
+      var departement = group.getAttribute("data-departement");
+      var params = "?limit=8&q=" + encodeURIComponent(q);
+      if (departement) params += "&departement=" + encodeURIComponent(departement);
+      fetch(url + params, {
         headers: { Accept: "application/json" },
         signal: controller ? controller.signal : undefined,
       })
