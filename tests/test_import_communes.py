@@ -127,3 +127,25 @@ def test_label_key_and_reference(directory):
     # The reference geography maps former codes and lists every postal code.
     assert directory.former.get("51347") == "51030"
     assert "31000" in directory.get("31555").codes_postaux
+
+
+def test_epci_zone_is_visible_from_every_member_commune(runtime, tmp_path, directory):
+    # Communes and EPCI come from the same reference year: every member commune of the
+    # CU du Grand Reims sees a resource whose zone is that EPCI.
+    path = tmp_path / "epci.csv"
+    path.write_text(
+        "id;nom_structure;nom;thematiques;code_insee;zone_eligibilite\n"
+        "z1;DÉMO Structure;Service de l'agglomération (démo);sante;51454;200067213\n",
+        encoding="utf-8",
+    )
+    assert import_files(runtime, [path]).acceptees == 1
+    members = [c for c in directory.communes.values() if c.epci == "200067213"]
+    assert len(members) > 100
+    for commune in members:
+        found = runtime.search_service.search(
+            SearchQuery(code_commune=commune.code_insee, rayon_km=100, size=10)
+        )
+        ids = [item["id"] for item in found.to_dict()["items"]]
+        assert ids == ["cd51--z1"], commune
+    outside = runtime.search_service.search(SearchQuery(code_commune="51108", rayon_km=100))
+    assert outside.to_dict()["total"] == 0  # Châlons is not in the Grand Reims
