@@ -85,3 +85,27 @@ def test_pool_and_single_process_agree(tmp_path, directory, monkeypatch, files, 
     if files == ["big"]:
         summary, stored, (total, _) = single
         assert summary["acceptees"] > 1200 and summary["rejetees"] > 10 and total > 0
+
+
+def test_a_limit_hit_while_the_pool_works_refuses_and_keeps_serving(
+    tmp_path, directory, monkeypatch
+):
+    from indexer.formats import InvalidImportFile
+
+    runtime = Runtime(
+        settings_module.load(
+            {"DATA_DIR": str(tmp_path / "d"), "SEARCH_ENGINE": "embedded", "IMPORT_WORKERS": 2}
+        )
+    )
+    runtime.directory = directory
+    import_files(runtime, [FIXTURES / "valide.csv"])
+    before = {r.id for r in runtime.store.iter_resources()}
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", 0)
+    runtime.settings["IMPORT_MAX_ROWS"] = 1000  # the file has 1,300 rows: hit mid-stream
+    try:
+        with pytest.raises(InvalidImportFile, match="plus de 1000 lignes"):
+            import_files(runtime, [big_file(tmp_path / "gros.csv")], departement="51")
+        assert parallel._pool is None  # an abandoned import ends the pool
+    finally:
+        parallel.shutdown()
+    assert {r.id for r in runtime.store.iter_resources()} == before
