@@ -1,7 +1,8 @@
 """Synthetic resources spread over all of France, for scale tests and benchmarks.
 
 Everything is fictional: structure names end with "(fictif)", phones are in ARCEP's range
-reserved for fiction (01 99 00 xx xx), e-mails and websites are on ``exemple.invalid``.
+reserved for fiction (01 99 00 xx xx), e-mails are on ``example.org`` (reserved, RFC 2606),
+websites on ``exemple.invalid``.
 The output depends only on ``n``, ``seed``, ``reference_date`` and the communes directory:
 the generator owns its ``random.Random`` and never touches the global random state.
 
@@ -416,7 +417,7 @@ def generate(
             longitude=round(lon, 6),
             precision_geo="fichier",
             telephone=f"+3319900{randrange(10000):04d}" if rand() < 0.9 else None,
-            courriel=f"contact.{source_id}@exemple.invalid" if rand() < 0.7 else None,
+            courriel=f"contact.{source_id}@example.org" if rand() < 0.7 else None,
             site_web=f"https://exemple.invalid/synth/{source_id}" if rand() < 0.4 else None,
             lien_mobilisation=lien,
             zone_eligibilite=zone,

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from indexer.formats import ROW_ERROR
-from indexer.validation import Notices, RowValidator, data_inclusion_row
+from indexer.validation import RowValidator, data_inclusion_row
+from indexer.validation.notices import Notices
 from resource_base.models import Resource
 from resource_base.store import keep_serialised
 

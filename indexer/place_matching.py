@@ -31,17 +31,6 @@ def candidates(directory: CommuneDirectory, code_postal: str) -> list[Commune]:
     return directory.by_code_postal(code_postal)
 
 
-def postal_code_fits(directory: CommuneDirectory, commune: Commune, code_postal: str) -> bool:
-    """Whether ``code_postal`` is one of ``commune``'s (a district's code for its city too)."""
-    if code_postal in commune.codes_postaux:
-        return True
-    # Paris, Lyon, Marseille: the city's code with an arrondissement's postal code.
-    return any(
-        c.commune_parente == commune.code_insee or c.code_insee == commune.commune_parente
-        for c in candidates(directory, code_postal)
-    )
-
-
 def by_name(directory: CommuneDirectory, code_postal: str, nom: str) -> Commune | None:
     """The commune ``nom`` names among those of ``code_postal`` (La Poste labels too)."""
     found = candidates(directory, code_postal)

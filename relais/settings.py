@@ -87,6 +87,7 @@ def _default_communes_csv() -> str:
 
 
 SEARCH_ENGINES = ("embedded", "elasticsearch")
+ROUTE_PROVIDERS = ("openstreetmap", "google", "aucun")
 GEOCODERS = ("offline", "ban")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -226,6 +227,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Processus de validation d'un import (0 : un par cœur ; 1 : aucun, tout dans le processus de l'import).",
         int,
         validator=_at_least(0),
+    ),
+    Setting(
+        "ROUTE_PROVIDER",
+        "openstreetmap",
+        "Service des liens « Itinéraire » : « openstreetmap », « google » ou « aucun » (pas de lien).",
+        choices=ROUTE_PROVIDERS,
     ),
     Setting(
         "IMPORT_PAUSE_BEFORE_COMMIT",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import operator
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 
 from resource_base import text, vocabulary
@@ -139,33 +138,6 @@ class Resource:
         """Compute ``search_text()`` once and keep it on the object (three strings: cheap to
         send between processes). The text fields must not change afterwards."""
         self.__dict__["_search_text"] = self.search_text()
-
-    def qualite(self, today: date | None = None) -> int:
-        """Completeness and freshness of the record, 0–100 (after data·inclusion's score).
-
-        Completeness: description, a contact, an address for on-site services, opening hours,
-        publics, access conditions. Freshness: updated within 6 months, 1 year, 2 years.
-        """
-        today = today or date.today()
-        checks = [
-            len(self.description or "") >= 40,
-            bool(self.telephone or self.courriel),
-            bool(self.adresse) or not self.sur_place,
-            bool(self.horaires_accueil),
-            bool(self.publics),
-            bool(self.conditions_acces),
-        ]
-        completeness = 60 * sum(checks) // len(checks)
-        freshness = 0
-        if self.date_maj:
-            try:
-                age_days = (today - date.fromisoformat(self.date_maj)).days
-            except ValueError:
-                age_days = 10_000
-            freshness = (
-                40 if age_days <= 183 else 25 if age_days <= 365 else 10 if age_days <= 730 else 0
-            )
-        return completeness + freshness
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Resource))

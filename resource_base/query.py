@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from resource_base import vocabulary
+from resource_base import opening, vocabulary
 from resource_base.audience import Audience
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
 
@@ -59,6 +59,12 @@ class SearchQuery:
     page: int = 1
     size: int = DEFAULT_SIZE
     audience: Audience = Audience.PUBLIC
+    # "maintenant" or "aujourdhui": open at this minute / at some time today, local time of
+    # each place (``resource_base.opening``).
+    ouvert: str | None = None
+    # For the adviser only: also retrieve resources the person is not eligible for (their
+    # ``explication["eligible"]`` is False), to mention nearby help outside the person's zone.
+    ignorer_eligibilite: bool = False
 
     def validate(self) -> None:
         """Raise ``SearchError`` naming every field at fault, in French."""
@@ -109,6 +115,12 @@ class SearchQuery:
             0 < self.rayon_km <= MAX_RADIUS_KM
         ):
             err("rayon_km", f"Le rayon doit être supérieur à 0 et au plus {MAX_RADIUS_KM:g} km.")
+        if self.ouvert is not None and self.ouvert not in opening.OUVERT_VALUES:
+            err(
+                "ouvert",
+                f"Valeur inconnue : « {self.ouvert} » (valeurs possibles : "
+                f"{', '.join(opening.OUVERT_VALUES)}).",
+            )
         if self.page < 1:
             err("page", "La page commence à 1.")
         if not 1 <= self.size <= MAX_SIZE:

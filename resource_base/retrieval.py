@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from resource_base import vocabulary
+from resource_base import opening, urgency, vocabulary
 from resource_base.models import Resource
+from resource_base.quality import Step, quality_code, quality_steps
 
 
 @dataclass(frozen=True)
@@ -25,25 +26,34 @@ class Candidate:
     mots_nom: frozenset[str]
     mots_forts: frozenset[str]
     mots: frozenset[str]
-    qualite: int
+    qualite_paliers: tuple[Step, ...]  # the official quality score by day (resource_base.quality)
     statut: str
     visibilite: str
     publics: frozenset[str]
     modes_accueil: frozenset[str]
     frais: str | None
     resume: dict = field(compare=False, hash=False, repr=False)
+    fuseau: str = opening.PARIS
+    ouverture: tuple[tuple[int, int], ...] = ()  # weekly open ranges, local minutes
+    numero_urgence: str | None = None
 
 
-def search_document(resource: Resource, today=None) -> dict:
-    """The flat document every engine indexes for a resource (also the ``resume`` source)."""
+def search_document(resource: Resource) -> dict:
+    """The flat document every engine indexes for a resource (also the ``resume`` source);
+    ``qualite`` is the quality score by day, as ``resource_base.quality.quality_code``."""
     doc = resource.to_dict()
     doc["categories"] = resource.categories
     doc["mots_nom"] = resource.mots_nom()
     doc["mots_forts"] = resource.mots_forts()
     doc["mots"] = resource.mots()
-    doc["qualite"] = resource.qualite(today)
+    doc["qualite"] = quality_code(resource)
     doc["a_distance"] = resource.a_distance
     doc["sur_place"] = resource.sur_place
+    doc["fuseau"] = opening.time_zone(resource.departement)
+    doc["ouverture_semaine"] = [
+        list(r) for r in opening.weekly_intervals(resource.horaires_accueil)
+    ]
+    doc["numero_urgence"] = urgency.emergency_number(resource.telephone)
     return doc
 
 
@@ -90,13 +100,16 @@ def candidate_from_document(doc: dict) -> Candidate:
         mots_nom=frozenset(doc.get("mots_nom") or ()),
         mots_forts=frozenset(doc.get("mots_forts") or ()),
         mots=frozenset(doc.get("mots") or ()),
-        qualite=int(doc.get("qualite") or 0),
+        qualite_paliers=quality_steps(doc.get("qualite") or ""),
         statut=doc.get("statut") or "actif",
         visibilite=doc.get("visibilite") or "public",
         publics=frozenset(doc.get("publics") or ()),
         modes_accueil=frozenset(doc.get("modes_accueil") or ()),
         frais=doc.get("frais"),
         resume={k: doc.get(k) for k in SUMMARY_FIELDS},
+        fuseau=doc.get("fuseau") or opening.PARIS,
+        ouverture=tuple(tuple(r) for r in doc.get("ouverture_semaine") or ()),
+        numero_urgence=doc.get("numero_urgence"),
     )
 
 

@@ -9,13 +9,15 @@ every engine orders and explains results identically. See "Classement" in the RE
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import Protocol
 
-from resource_base import vocabulary
+from resource_base import horaires, opening, urgency, vocabulary
 from resource_base.audience import Audience, may_show
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
+from resource_base.quality import quality_on
 
 # The query side lives in resource_base.query; re-exported here, where engines and callers
 # have always found the whole contract.
@@ -46,6 +48,7 @@ from resource_base.retrieval import (  # noqa: F401 - engines import them from h
 # Relevance points (integers, so that every engine adds them up exactly).
 POINTS_THEME_EXACT = 100
 POINTS_THEME_CATEGORY = 40
+TEMPORARILY_CLOSED = "fermeture-temporaire"
 # Free-text points: resource_base.relevance (rarity weight × best field).
 
 
@@ -59,11 +62,26 @@ class EngineUnavailable(Exception):
 
 @dataclass(frozen=True)
 class SearchPlan:
-    """A validated query with its place resolved and its text parsed: the input of engines."""
+    """A validated query with its place resolved and its text parsed: the input of engines.
+    ``today`` is the day the quality score is evaluated for (``resource_base.quality``)."""
 
     query: SearchQuery
     location: Location
     text: TextPlan = TextPlan()
+    today: date = field(default_factory=date.today)
+    # Minute of the week in each time zone at the time of the search (``opening.moments``).
+    moments: dict[str, int] = field(default_factory=dict)
+
+    def open_window(self, fuseau: str) -> tuple[int, int] | None:
+        """The minutes an open range must meet in ``fuseau``, or None without the filter."""
+        if self.query.ouvert is None:
+            return None
+        return opening.window(self.query.ouvert, self.moments[fuseau])
+
+    @property
+    def urgence(self) -> tuple[str, ...]:
+        """Emergency numbers that lead the list for the urgent needs asked."""
+        return urgency.numbers_for(self.query.thematiques)
 
     @property
     def groups(self):
@@ -78,16 +96,30 @@ class SearchPlan:
         return min(MAX_WINDOW, self.query.page * self.query.size + WINDOW_MARGIN)
 
 
-def plan(query: SearchQuery, directory: CommuneDirectory, lexicon=None) -> SearchPlan:
+def plan(
+    query: SearchQuery,
+    directory: CommuneDirectory,
+    lexicon=None,
+    today: date | None = None,
+    moment: datetime | None = None,
+) -> SearchPlan:
     """Validate, resolve the place, parse and weigh the text (``lexicon``: the index's
-    vocabulary, ``resource_base.lexicon.Lexicon``, for rarity weights and corrections)."""
+    vocabulary, ``resource_base.lexicon.Lexicon``, for rarity weights and corrections);
+    ``today`` (default: the current date) dates the quality score; ``moment`` (aware; now
+    when None) is the time the openness filters use."""
     query.validate()
     location = resolve_location(query, directory)
     parsed = text_plan(query.q, lexicon)
     if query.q and query.q.strip() and not parsed.groups:
         # Only stop words: search as if no text had been given.
         query = replace(query, q=None)
-    return SearchPlan(query, location, parsed)
+    return SearchPlan(
+        query,
+        location,
+        parsed,
+        today or date.today(),
+        opening.moments(moment or datetime.now(UTC)),
+    )
 
 
 # --- The rules every engine implements ------------------------------------------------------
@@ -167,9 +199,17 @@ def theme_points(
     return points, matches
 
 
-def passes_filters(candidate: Candidate, query: SearchQuery) -> bool:
-    """Status, visibility, publics, modes d'accueil and frais (everything but place and needs)."""
+def passes_filters(candidate: Candidate, plan_: SearchPlan) -> bool:
+    """Status, visibility, openness, publics, modes d'accueil and frais (everything but place
+    and needs). A temporarily closed place is never open."""
+    query = plan_.query
     if candidate.statut == "ferme":
+        return False
+    open_window = plan_.open_window(candidate.fuseau)
+    if open_window is not None and (
+        candidate.statut == TEMPORARILY_CLOSED
+        or not opening.is_open(candidate.ouverture, *open_window)
+    ):
         return False
     if not may_show(candidate, query.audience):
         return False
@@ -196,7 +236,8 @@ class ResultItem:
     explication: dict
     text_matched: list[int] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, moment: datetime | None = None) -> dict:
+        """The API's item; with ``moment`` (aware), its ``ouverture`` at that time."""
         item = dict(self.candidate.resume)
         item["distance_km"] = (
             None
@@ -206,6 +247,14 @@ class ResultItem:
         item["a_distance"] = self.candidate.a_distance
         item["sur_place"] = self.candidate.sur_place
         item["explication"] = self.explication
+        if moment is not None:
+            status = horaires.place_status(item, moment)
+            item["ouverture"] = {
+                "etat": status.etat,
+                "libelle": status.libelle,
+                "precision": status.precision,
+                "fuseau": self.candidate.fuseau,
+            }
         return item
 
 
@@ -214,10 +263,10 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     semantics: each engine's filters mirror it, the service applies it again to the top of
     every retrieval, and the conformance suite holds both engines to the same answers."""
     query, location = plan_.query, plan_.location
-    if not passes_filters(candidate, query):
+    if not passes_filters(candidate, plan_):
         return None
     reason = eligibility(candidate.zone_eligibilite, location)
-    if reason is None:
+    if reason is None and not query.ignorer_eligibilite:
         return None
     distance = distance_km(candidate, location)
     if not within_reach(candidate, distance, query.rayon_km):
@@ -233,18 +282,31 @@ def evaluate(candidate: Candidate, plan_: SearchPlan) -> ResultItem | None:
     th_points, th_matches = theme_points(query.thematiques, candidate.thematiques)
     if query.thematiques and not th_matches:
         return None
-    points = th_points + t_points
+    u_points = urgency.POINTS_URGENCE if candidate.numero_urgence in plan_.urgence else 0
+    points = th_points + t_points + u_points
     sort_distance = distance if (distance is not None and candidate.sur_place) else math.inf
-    key = (-points, sort_distance, -candidate.qualite, candidate.id)
+    qualite = quality_on(candidate.qualite_paliers, plan_.today)
+    # A temporarily closed place comes after the open ones of the same relevance.
+    closed = int(candidate.statut == TEMPORARILY_CLOSED)
+    key = (-points, closed, sort_distance, -qualite, candidate.id)
     explication = {
         "thematiques": [{**m, "libelle": vocabulary.label(m["thematique"])} for m in th_matches],
         "mots": [],  # filled for the page shown (describe_text)
         "synonymes": [],
-        "eligibilite": reason,
+        "eligibilite": reason or "Hors de la zone d'éligibilité de la personne",
         "portee": _reach_text(candidate, distance),
-        "points": {"thematiques": th_points, "texte": t_points, "qualite": candidate.qualite},
+        "points": {
+            "thematiques": th_points,
+            "texte": t_points,
+            "urgence": u_points,
+            "qualite": qualite,
+        },
     }
-    if candidate.statut == "fermeture-temporaire":
+    if reason is None:
+        explication["eligible"] = False
+    if u_points:
+        explication["urgence"] = f"Service d'urgence ({candidate.numero_urgence}) : en tête"
+    if candidate.statut == TEMPORARILY_CLOSED:
         explication["avertissement"] = "Fermé temporairement"
     return ResultItem(candidate, distance, points, key, explication, matched)
 
@@ -264,7 +326,8 @@ def _reach_text(candidate: Candidate, distance: float | None) -> str:
 
 def rank(items: Iterable[ResultItem]) -> list[ResultItem]:
     """Order: relevance points, then distance (on-site first, remote-only last), then record
-    quality, then id, so that the order is total and the same in every engine."""
+    quality on the search day (data·inclusion's score, ``resource_base.quality``), then id,
+    so that the order is total and the same in every engine."""
     return sorted(items, key=lambda item: item.key)
 
 
@@ -278,6 +341,7 @@ class SearchResult:
     lieu: Location
     moteur: str
     texte_compris: str | None = None
+    moment: datetime | None = None  # when the search ran (aware): the items' opening status
 
     @property
     def pages(self) -> int:
@@ -285,7 +349,7 @@ class SearchResult:
 
     def to_dict(self) -> dict:
         return {
-            "items": [item.to_dict() for item in self.items],
+            "items": [item.to_dict(self.moment) for item in self.items],
             "total": self.total,
             "page": self.page,
             "size": self.size,
@@ -326,17 +390,28 @@ class SearchService:
     """Plans a query, asks the engine, ranks and paginates with the shared rules; reads one
     record for an audience."""
 
-    def __init__(self, engine: SearchEngine, directory: CommuneDirectory, lexicon=None):
+    def __init__(
+        self,
+        engine: SearchEngine,
+        directory: CommuneDirectory,
+        lexicon=None,
+        clock: Callable[[], datetime] | None = None,
+    ):
         """``lexicon``: a callable returning the index's ``Lexicon`` (or None), shared by
-        every engine of a runtime so that they weigh and correct words alike."""
+        every engine of a runtime so that they weigh and correct words alike; ``clock``: the
+        aware "now" of the openness filters and statuses (tests pin it)."""
         self.engine = engine
         self.directory = directory
         self.lexicon = lexicon
+        self.clock = clock or (lambda: datetime.now(UTC))
 
-    def search(self, query: SearchQuery) -> SearchResult:
+    def search(self, query: SearchQuery, today: date | None = None) -> SearchResult:
+        """One page of results; ``today`` (default: the current date) dates the quality
+        score."""
         query.validate()
         lexicon = self.lexicon() if self.lexicon and query.q else None
-        plan_ = plan(query, self.directory, lexicon)
+        moment = self.clock()
+        plan_ = plan(query, self.directory, lexicon, today, moment)
         retrieval = self.engine.retrieve(plan_)
         evaluated = (evaluate(c, plan_) for c in retrieval.candidates)
         ranked = rank(item for item in evaluated if item is not None)
@@ -353,6 +428,7 @@ class SearchService:
             lieu=plan_.location,
             moteur=self.engine.name,
             texte_compris=plan_.text.understood(query.q or ""),
+            moment=moment,
         )
 
     def get(self, resource_id: str, audience: Audience) -> dict | None:

@@ -16,16 +16,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from resource_base import vocabulary
+from resource_base import opening, urgency, vocabulary
 from resource_base.geo import EARTH_RADIUS_KM, bounding_box
 from resource_base.search import (
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
+    TEMPORARILY_CLOSED,
     Candidate,
     SearchPlan,
     candidate_from_document,
 )
 from search_engines.embedded_text import TokenMasks
+from search_engines.quality_order import QualityOrder
 
 # Separator of the list columns of ``moteur_docs`` (publics, modes, zone, thematiques).
 SEP = "|"
@@ -43,19 +45,23 @@ class ColumnarIndex:
     located: np.ndarray  # on site, with coordinates
     remote: np.ndarray
     closed: np.ndarray
-    tiebreak: np.ndarray  # rank by (-qualite, id): the last keys of the ranking
+    quality: QualityOrder  # rank by (-quality on the day, id): the last keys of the ranking
     zone_empty: np.ndarray
     publics_empty: np.ndarray
     zones: dict[str, np.ndarray]
     values: dict[str, dict[str, np.ndarray]]
     masks: TokenMasks
+    temporarily_closed: np.ndarray
+    # Per time zone, one row per weekly open range: its rid, start and end minutes.
+    open_ranges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
     candidates_cache: dict[int, Candidate] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, version: str, token_cache_bytes: int) -> ColumnarIndex:
         rows = conn.execute(
             "SELECT rid, id, latitude, longitude, a_distance, sur_place, statut, visibilite, "
-            "qualite, frais, publics, modes, zone, thematiques FROM moteur_docs"
+            "qualite, frais, publics, modes, zone, thematiques, fuseau, ouverture, urgence "
+            "FROM moteur_docs"
         ).fetchall()
         size = (max((r[0] for r in rows), default=0)) + 1
         rid = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -74,11 +80,7 @@ class ColumnarIndex:
         latitude, longitude = column(2, np.float64), column(3, np.float64)
         remote = column(4, np.int8, 0).astype(bool)
         located = column(5, np.int8, 0).astype(bool) & ~np.isnan(latitude) & ~np.isnan(longitude)
-        order = sorted(rows, key=lambda r: (-r[8], r[1]))
-        tiebreak = np.zeros(size, dtype=np.int64)
-        tiebreak[np.fromiter((r[0] for r in order), dtype=np.int64, count=len(order))] = np.arange(
-            len(order)
-        )
+        quality = QualityOrder.load(size, ((r[0], r[1], r[8]) for r in rows))
 
         lists: dict[str, dict[str, list[int]]] = {
             name: {}
@@ -91,8 +93,10 @@ class ColumnarIndex:
                 "zone",
                 "thematiques",
                 "categories",
+                "urgence",
             )
         }
+        open_rows: dict[str, list[tuple[int, int, int]]] = {}
         for r in rows:
             lists["statut"].setdefault(r[6], []).append(r[0])
             lists["visibilite"].setdefault(r[7], []).append(r[0])
@@ -108,6 +112,16 @@ class ColumnarIndex:
                     lists[name].setdefault(value, []).append(r[0])
             for category in {vocabulary.category_of(t) for t in r[13].split(SEP) if t}:
                 lists["categories"].setdefault(category, []).append(r[0])
+            if r[15]:
+                zone = r[14] if r[14] in opening.ALL_ZONES else opening.PARIS
+                rows_of_zone = open_rows.setdefault(zone, [])
+                rows_of_zone.extend((r[0], start, end) for start, end in ranges(r[15]))
+            if r[16]:
+                lists["urgence"].setdefault(r[16], []).append(r[0])
+        open_ranges = {}
+        for zone, table in open_rows.items():
+            array = np.asarray(table, dtype=np.int64).reshape(-1, 3)
+            open_ranges[zone] = (array[:, 0].copy(), array[:, 1].copy(), array[:, 2].copy())
 
         def mask(members: Iterable[int]) -> np.ndarray:
             out = np.zeros(size, dtype=bool)
@@ -138,12 +152,14 @@ class ColumnarIndex:
             located=located,
             remote=remote,
             closed=values["statut"].get("ferme", none),
-            tiebreak=tiebreak,
+            quality=quality,
             zone_empty=empty_zone,
             publics_empty=empty_publics,
             zones=zones,
             values=values,
             masks=TokenMasks(size, token_cache_bytes),
+            temporarily_closed=values["statut"].get(TEMPORARILY_CLOSED, none),
+            open_ranges=open_ranges,
         )
 
     def value(self, name: str, key: str) -> np.ndarray:
@@ -167,7 +183,7 @@ class ColumnarIndex:
         base &= np.logical_or.reduce(
             [self.value("visibilite", v) for v in query.audience.visibilites]
         )
-        for codes in location.zone_code_sets:
+        for codes in () if query.ignorer_eligibilite else location.zone_code_sets:
             eligible = self.zone_empty.copy()
             for code in codes:
                 members = self.zones.get(code)
@@ -200,10 +216,21 @@ class ColumnarIndex:
             base &= np.logical_or.reduce([self.value("modes", m) for m in query.modes_accueil])
         if query.frais:
             base &= np.logical_or.reduce([self.value("frais", f) for f in query.frais])
+        if query.ouvert:
+            base &= self.open_mask(plan)
         above_floor = self.masks.floor(plan.text, conn)
         if above_floor is not None:
             base &= above_floor
         return base
+
+    def open_mask(self, plan: SearchPlan) -> np.ndarray:
+        """Resources with a weekly open range that meets the plan's window in their own time
+        zone (``opening.is_open``); a temporarily closed place is never open."""
+        out = np.zeros(self.size, dtype=bool)
+        for zone, (rids, starts, ends) in self.open_ranges.items():
+            start, end = plan.open_window(zone)
+            out[rids[(starts < end) & (ends > start)]] = True
+        return out & ~self.temporarily_closed
 
     def themes_mask(self, thematiques: tuple[str, ...]) -> np.ndarray:
         out = np.zeros(self.size, dtype=bool)
@@ -234,12 +261,15 @@ class ColumnarIndex:
                 )
         if plan.text.groups:
             points += self.masks.points(plan.text, rids, conn)
+        for number in plan.urgence:
+            points += urgency.POINTS_URGENCE * self.value("urgence", number)[rids]
         distance = np.full(len(rids), np.inf)
         located = self.located[rids]
         distance[located] = self.distances(
             rids[located], plan.location.latitude, plan.location.longitude
         )
-        order = np.lexsort((self.tiebreak[rids], distance, -points))
+        closed = self.temporarily_closed[rids]
+        order = np.lexsort((self.quality.tiebreak(plan.today)[rids], distance, closed, -points))
         return rids[order[:window]]
 
     def candidates(self, rids: np.ndarray, conn: sqlite3.Connection) -> list[Candidate]:
@@ -260,10 +290,24 @@ class ColumnarIndex:
         return [cache[int(r)] for r in rids if int(r) in cache]
 
 
-DOC_COLUMNS = "d.mots_nom, d.mots_forts, d.mots, d.qualite, d.a_distance, d.sur_place, r.data"
+DOC_COLUMNS = (
+    "d.mots_nom, d.mots_forts, d.mots, d.qualite, d.a_distance, d.sur_place, d.fuseau, "
+    "d.ouverture, d.urgence, r.data"
+)
 
 
-def document_from_tables(mots_nom, mots_forts, mots, qualite, a_distance, sur_place, data) -> dict:
+def ranges_text(values) -> str:
+    """``((540, 720), (840, 1020))`` → ``"540-720 840-1020"`` (the ``ouverture`` column)."""
+    return " ".join(f"{start}-{end}" for start, end in values)
+
+
+def ranges(value: str) -> list[list[int]]:
+    return [[int(n) for n in part.split("-")] for part in value.split()]
+
+
+def document_from_tables(
+    mots_nom, mots_forts, mots, qualite, a_distance, sur_place, fuseau, ouverture, urgence, data
+) -> dict:
     """A ``search_document`` rebuilt from a row of the token tables (``mots_nom``,
     ``mots_forts``, ``mots``, ``qualite``, ``a_distance``, ``sur_place`` of ``moteur_docs``) and
     the store's JSON record (``resources.data``): the same dict as
@@ -277,5 +321,8 @@ def document_from_tables(mots_nom, mots_forts, mots, qualite, a_distance, sur_pl
         qualite=qualite,
         a_distance=bool(a_distance),
         sur_place=bool(sur_place),
+        fuseau=fuseau,
+        ouverture_semaine=ranges(ouverture),
+        numero_urgence=urgence,
     )
     return doc

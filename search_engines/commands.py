@@ -40,6 +40,11 @@ def echo_json(data) -> None:
 @click.option("--mode-accueil", "modes_accueil", multiple=True, help="en-presentiel ou a-distance.")
 @click.option("--frais", multiple=True, help="gratuit ou payant (répétable).")
 @click.option("--rayon-km", type=float, default=30.0, show_default=True, help="Rayon en km.")
+@click.option(
+    "--ouvert",
+    type=click.Choice(["maintenant", "aujourdhui"]),
+    help="Lieux ouverts maintenant ou aujourd'hui (heure locale du lieu).",
+)
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--size", type=int, default=20, show_default=True)
 @click.option(

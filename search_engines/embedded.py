@@ -5,7 +5,7 @@ inside the store's own transactions, so that an import and its index commit toge
 
 - ``moteur_docs``: one row per resource: ``rid`` (row id), ``id``, the filter fields as
   columns (coordinates, ``a_distance``, ``sur_place``, ``statut``, ``visibilite``,
-  ``qualite``, ``frais``; ``publics``, ``modes``, ``zone``, ``thematiques`` as ``|`` lists) and
+  ``qualite``: the quality code of ``resource_base.quality``, ``frais``; ``publics``, ``modes``, ``zone``, ``thematiques`` as ``|`` lists) and
   the normalised tokens of ``resource_base.text`` (``mots_nom``: the name; ``mots``:
   everything), space-separated;
 - ``moteur_texte``: an FTS5 index of the same tokens (contentless, per column: the name; the
@@ -33,15 +33,22 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from resource_base import vocabulary
+from resource_base import opening, urgency, vocabulary
 from resource_base.lexicon import Lexicon
 from resource_base.models import Resource
+from resource_base.quality import quality_code
 from resource_base.search import Retrieval, SearchPlan, empty_facets
 from resource_base.store import Store
-from search_engines.columnar import DOC_COLUMNS, SEP, ColumnarIndex, document_from_tables
+from search_engines.columnar import (
+    DOC_COLUMNS,
+    SEP,
+    ColumnarIndex,
+    document_from_tables,
+    ranges_text,
+)
 from search_engines.embedded_text import read_lexicon
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "6"
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS moteur_docs (
         rid INTEGER PRIMARY KEY,
@@ -52,7 +59,7 @@ SCHEMA = (
         sur_place INTEGER NOT NULL,
         statut TEXT NOT NULL,
         visibilite TEXT NOT NULL,
-        qualite INTEGER NOT NULL,
+        qualite TEXT NOT NULL,  -- resource_base.quality.quality_code
         frais TEXT,
         publics TEXT NOT NULL,
         modes TEXT NOT NULL,
@@ -60,7 +67,10 @@ SCHEMA = (
         thematiques TEXT NOT NULL,
         mots_nom TEXT NOT NULL,
         mots_forts TEXT NOT NULL,
-        mots TEXT NOT NULL
+        mots TEXT NOT NULL,
+        fuseau TEXT NOT NULL,
+        ouverture TEXT NOT NULL,
+        urgence TEXT
     )""",
     # detail=column: token presence per column is all the search needs (no phrases, no
     # positions), and it indexes faster.
@@ -142,7 +152,7 @@ class EmbeddedEngine:
                     int(resource.sur_place),
                     resource.statut,
                     resource.visibilite,
-                    resource.qualite(),
+                    quality_code(resource),
                     resource.frais,
                     SEP.join(resource.publics),
                     SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),
@@ -151,13 +161,17 @@ class EmbeddedEngine:
                     mots_nom,
                     mots_forts,
                     mots,
+                    opening.time_zone(resource.departement),
+                    ranges_text(opening.weekly_intervals(resource.horaires_accueil)),
+                    urgency.emergency_number(resource.telephone),
                 )
             )
             texts.append((rid, mots_nom, mots_forts, mots))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
             "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots_forts, "
-            "mots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "mots, fuseau, ouverture, urgence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         conn.executemany(

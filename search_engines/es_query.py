@@ -4,17 +4,23 @@ The index holds the flat ``search_document`` of each resource. Text fields carry
 own normalised tokens as keywords (``mots_nom``, ``mots``), so French text handling needs no
 analysis plugin: the test distribution has the server modules only. Relevance points are
 integer ``constant_score`` boosts, summed exactly as ``resource_base.search`` does; ties are
-broken by the same keys (distance, quality, id) in the sort.
+broken by the same keys (distance, quality, id) in the sort. The quality of the search day is
+the value of the nested ``qualite_paliers`` step whose range holds that day: a nested sort with
+a range filter, which needs no scripting (the test distribution has no painless).
 """
 
 from __future__ import annotations
 
-from resource_base import vocabulary
+from datetime import date
+
+from resource_base import opening, urgency, vocabulary
+from resource_base.quality import quality_steps, steps_to_json
 from resource_base.relevance import TEXT_LEVELS, TextPlan
 from resource_base.search import (
     POINTS_THEME_CATEGORY,
     POINTS_THEME_EXACT,
     SUMMARY_FIELDS,
+    TEMPORARILY_CLOSED,
     SearchPlan,
 )
 from resource_base.thesaurus import TermGroup
@@ -27,6 +33,9 @@ CANDIDATE_FIELDS = SUMMARY_FIELDS + (
     "qualite",
     "a_distance",
     "sur_place",
+    "fuseau",
+    "ouverture_semaine",
+    "numero_urgence",
 )
 
 MAPPING = {
@@ -51,10 +60,25 @@ MAPPING = {
         "a_distance": {"type": "boolean"},
         "sur_place": {"type": "boolean"},
         "lieu_sur_place": {"type": "geo_point"},
-        "qualite": {"type": "integer"},
+        # The quality score by day (resource_base.quality): one nested document per step;
+        # the compact "qualite" code stays in _source only.
+        "qualite_paliers": {
+            "type": "nested",
+            "properties": {
+                "depuis": {"type": "date"},
+                "jusqu_a": {"type": "date"},
+                "valeur": {"type": "integer"},
+            },
+        },
         "departement": {"type": "keyword"},
         "source": {"type": "keyword"},
         "date_maj": {"type": "date", "ignore_malformed": True},
+        # Openness: the weekly open ranges in minutes, local time of ``fuseau``.
+        "fuseau": {"type": "keyword"},
+        "ouverture": {"type": "integer_range"},
+        "numero_urgence": {"type": "keyword"},
+        # 1 for a temporarily closed place: sorted after open ones of equal relevance.
+        "rang_statut": {"type": "byte"},
     },
 }
 
@@ -70,12 +94,17 @@ def index_document(doc: dict) -> dict:
     indexed = dict(doc)
     indexed["modes_effectifs"] = doc.get("modes_accueil") or [vocabulary.EN_PRESENTIEL]
     indexed["zone_vide"] = not doc.get("zone_eligibilite")
+    indexed["qualite_paliers"] = steps_to_json(quality_steps(doc.get("qualite") or ""))
     if (
         doc.get("sur_place")
         and doc.get("latitude") is not None
         and doc.get("longitude") is not None
     ):
         indexed["lieu_sur_place"] = {"lat": doc["latitude"], "lon": doc["longitude"]}
+    indexed["ouverture"] = [
+        {"gte": start, "lt": end} for start, end in doc.get("ouverture_semaine") or ()
+    ]
+    indexed["rang_statut"] = int(doc.get("statut") == TEMPORARILY_CLOSED)
     return indexed
 
 
@@ -152,7 +181,7 @@ def filter_clauses(plan: SearchPlan) -> list[dict]:
     query, location = plan.query, plan.location
     filters: list[dict] = []
     filters.append({"terms": {"visibilite": list(query.audience.visibilites)}})
-    for codes in location.zone_code_sets:
+    for codes in () if query.ignorer_eligibilite else location.zone_code_sets:
         filters.append(
             {
                 "bool": {
@@ -197,7 +226,59 @@ def filter_clauses(plan: SearchPlan) -> list[dict]:
         filters.append({"terms": {"modes_effectifs": sorted(query.modes_accueil)}})
     if query.frais:
         filters.append({"terms": {"frais": sorted(query.frais)}})
+    if query.ouvert:
+        filters.append(open_clause(plan))
     return filters
+
+
+def open_clause(plan: SearchPlan) -> dict:
+    """Open in the plan's window, in the place's own time zone; never temporarily closed."""
+    per_zone = []
+    for zone in opening.ALL_ZONES:
+        start, end = plan.open_window(zone)
+        per_zone.append(
+            {
+                "bool": {
+                    "filter": [
+                        {"term": {"fuseau": zone}},
+                        {
+                            "range": {
+                                "ouverture": {"gte": start, "lt": end, "relation": "intersects"}
+                            }
+                        },
+                    ]
+                }
+            }
+        )
+    return {
+        "bool": {
+            "should": per_zone,
+            "minimum_should_match": 1,
+            "must_not": [{"term": {"statut": TEMPORARILY_CLOSED}}],
+        }
+    }
+
+
+def quality_sort(today: date) -> dict:
+    """Sort by the quality score on ``today``: the step with ``depuis <= today < jusqu_a``."""
+    day = today.isoformat()
+    return {
+        "qualite_paliers.valeur": {
+            "order": "desc",
+            "mode": "max",  # one step holds the day: any mode gives its value
+            "nested": {
+                "path": "qualite_paliers",
+                "filter": {
+                    "bool": {
+                        "filter": [
+                            {"range": {"qualite_paliers.depuis": {"lte": day}}},
+                            {"range": {"qualite_paliers.jusqu_a": {"gt": day}}},
+                        ]
+                    }
+                },
+            },
+        }
+    }
 
 
 def build_search(plan: SearchPlan) -> dict:
@@ -206,16 +287,23 @@ def build_search(plan: SearchPlan) -> dict:
     query, location = plan.query, plan.location
     themes = theme_clauses(query.thematiques)
     text_scoring, text_filters = text_clauses(plan.text)
+    scoring = themes + text_scoring
+    if plan.urgence:
+        scoring.append(
+            _const({"terms": {"numero_urgence": list(plan.urgence)}}, urgency.POINTS_URGENCE)
+        )
     body: dict = {
         "query": {
             "bool": {
                 "filter": filter_clauses(plan) + text_filters,
                 "must_not": [{"term": {"statut": "ferme"}}],
-                "should": themes + text_scoring,
+                "should": scoring,
             }
         },
         "sort": [
             {"_score": {"order": "desc"}},
+            # unmapped_type: an index built before this field sorts as if every place were open.
+            {"rang_statut": {"order": "asc", "unmapped_type": "byte"}},
             {
                 "_geo_distance": {
                     "lieu_sur_place": {"lat": location.latitude, "lon": location.longitude},
@@ -225,7 +313,7 @@ def build_search(plan: SearchPlan) -> dict:
                     "ignore_unmapped": True,
                 }
             },
-            {"qualite": {"order": "desc"}},
+            quality_sort(plan.today),
             {"id": {"order": "asc"}},
         ],
         "size": plan.window,

@@ -23,6 +23,13 @@ DETTE = "difficultes-financieres--situation-dendettement-surendettement"
 BUDGET = "difficultes-financieres--ameliorer-sa-gestion-budgetaire"
 GARDE = "famille--garde-denfants"
 LOGEMENT_ACCOMP = "logement-hebergement--se-maintenir-dans-le-logement"
+HEBERGEMENT = "logement-hebergement--rechercher-une-solution-dhebergement-temporaire"
+VIOLENCES = "famille--surmonter-conflits-separation-violence"
+ALIMENTATION = "equipement-et-alimentation--alimentation"
+# Quality decay: "epicerie-complete" is the more complete record, "epicerie-recente" the more
+# recently updated one (600 days later); the ranking between them depends on the day.
+DECAY_START = date(2023, 1, 1)
+DECAY_RECENT = DECAY_START + timedelta(days=600)
 
 
 def _r(rid: str, nom: str, place, **fields) -> Resource:
@@ -121,12 +128,15 @@ def resources() -> list[Resource]:
         ),
         # Status and visibility
         _r("closed", "Ancien centre social", near, thematiques=[GARDE], statut="ferme"),
+        # Nearer than the open "commune-chalons", and always open by its hours: it still
+        # ranks after it, and never passes the openness filters.
         _r(
             "temp-closed",
             "Halte-garderie des Jards",
-            mid,
+            CHALONS,
             thematiques=[GARDE],
             statut="fermeture-temporaire",
+            horaires_accueil="24/7",
         ),
         _r(
             "pro-only",
@@ -176,6 +186,28 @@ def resources() -> list[Resource]:
             thematiques=["numerique--maitriser-les-fondamentaux-du-numerique"],
             date_maj=OLD,
         ),
+        # Quality decay (searched with a moved clock: SearchService.search(today=…))
+        _r(
+            "epicerie-complete",
+            "Épicerie solidaire du centre",
+            near,
+            thematiques=[ALIMENTATION],
+            description="Une épicerie solidaire : produits à petit prix, sur orientation.",
+            modes_mobilisation=["se-presenter"],
+            mobilisable_par=["professionnels"],
+            adresse="2 rue de la Marne",
+            date_maj=DECAY_START.isoformat(),
+        ),
+        _r(
+            "epicerie-recente",
+            "Épicerie solidaire du marché",
+            near,
+            thematiques=[ALIMENTATION],
+            description="Une épicerie solidaire : produits à petit prix, sur orientation.",
+            modes_mobilisation=["se-presenter"],
+            adresse="2 rue de la Marne",
+            date_maj=DECAY_RECENT.isoformat(),
+        ),
         # Text and publics
         _r(
             "sante-mentale",
@@ -185,6 +217,51 @@ def resources() -> list[Resource]:
             zone_eligibilite=["51"],
             publics=["jeunes"],
             description="Consultations de santé mentale avec psychologue et psychiatre.",
+        ),
+        # Urgency: emergency services lead the list for urgent needs, nearer ones follow.
+        _r(
+            "hebergement-near",
+            "Accueil de nuit de Châlons",
+            near,
+            thematiques=[HEBERGEMENT],
+            zone_eligibilite=["51"],
+            telephone="+33326000000",
+            horaires_accueil="Mo-Su 18:00-09:00",
+        ),
+        _r(
+            "samu-social",
+            "Samu social de la Marne (115)",
+            mid,
+            thematiques=[HEBERGEMENT],
+            zone_eligibilite=["51"],
+            telephone="115",
+            horaires_accueil="24/7",
+        ),
+        _r(
+            "violences-near",
+            "Permanence d'aide aux victimes",
+            near,
+            thematiques=[VIOLENCES],
+            zone_eligibilite=["51"],
+        ),
+        _r(
+            "violences-3919",
+            "Violences Femmes Info (3919)",
+            mid,
+            thematiques=[VIOLENCES],
+            zone_eligibilite=["51"],
+            telephone="3919",
+        ),
+        # Openness in the place's own time zone: a remote service run from La Réunion.
+        _r(
+            "reunion-remote",
+            "Plateforme téléphonique de La Réunion",
+            None,
+            departement="974",
+            thematiques=["difficultes-administratives-ou-juridiques"],
+            zone_eligibilite=["france"],
+            modes_accueil=["a-distance"],
+            horaires_accueil="Mo-Fr 08:00-12:00",
         ),
         _r(
             "logements-jeunes",

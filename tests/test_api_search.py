@@ -266,3 +266,34 @@ def test_search_api_on_each_engine(contract_runtime):
     assert health["ressources"] == len(resources())
     if engine == "elasticsearch":
         assert health["cluster"] in ("green", "yellow") and health["index"]
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "nan", "Infinity"])
+def test_infinite_radius_is_a_400_naming_the_field(client, loaded, value):
+    response = client.get(f"/api/v1/search?code_commune=51108&rayon_km={value}")
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["code"] == "requete_invalide" and "rayon_km" in body["errors"]
+
+
+def test_open_filters_and_opening_status_in_the_place_time_zone(client, loaded):
+    from datetime import UTC, datetime
+
+    # Tuesday 06:00 UTC: 07:00 in Châlons, 10:00 in La Réunion.
+    loaded.search_service.clock = lambda: datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+    body = client.get("/api/v1/search?code_commune=51108&ouvert=maintenant&size=100").get_json()
+    by_id = {item["id"]: item for item in body["items"]}
+    assert "test--reunion-remote" in by_id and "test--same-place-fresh" not in by_id
+    assert body["total"] == len(by_id)
+    reunion = by_id["test--reunion-remote"]["ouverture"]
+    assert reunion["etat"] == "ouvert" and reunion["fuseau"] == "Indian/Reunion"
+    assert reunion["precision"] == "ferme à 12 h (heure locale)"
+    every = client.get("/api/v1/search?code_commune=51108&size=100").get_json()["items"]
+    statuses = {item["id"]: item["ouverture"] for item in every}
+    assert statuses["test--same-place-fresh"]["libelle"] == "Fermé actuellement"
+    # Temporarily closed: never "open", whatever its hours (24/7) say.
+    assert statuses["test--temp-closed"]["libelle"] == "Fermé temporairement"
+    today = client.get("/api/v1/search?code_commune=51108&ouvert=aujourdhui&size=100")
+    assert "test--same-place-fresh" in ids(today.get_json())
+    refused = client.get("/api/v1/search?code_commune=51108&ouvert=demain")
+    assert refused.status_code == 400 and "ouvert" in refused.get_json()["errors"]

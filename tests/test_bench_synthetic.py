@@ -141,7 +141,7 @@ def test_every_resource_is_valid_and_fictional(resources, directory):
         assert d <= 3.1
         assert r.nom_structure.endswith("(fictif)")
         assert r.telephone is None or FICTION_PHONE.match(r.telephone)
-        assert r.courriel is None or r.courriel.endswith("@exemple.invalid")
+        assert r.courriel is None or r.courriel.endswith("@example.org")
         for url in (r.site_web, r.lien_mobilisation):
             assert url is None or url.startswith("https://exemple.invalid/")
         assert (r.lien_mobilisation is not None) == (

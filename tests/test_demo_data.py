@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic import write_csv
-from indexer.validation import TEMPLATE_COLUMNS
+from indexer.validation import TEMPLATE_COLUMNS, RowValidator
 from resource_base import vocabulary
 from resource_base.geo import haversine_km
 
@@ -154,11 +154,22 @@ def test_places_are_real_communes(rows, directory):
         assert row["adresse"]
 
 
+def test_every_row_passes_the_import_validation(rows, directory):
+    # The e-mail, phone and place rules of the importer (email-validator, phonenumbers) accept
+    # every demonstration row: ``scripts/run`` imports them all.
+    validator = RowValidator(directory, today=date(2026, 11, 1))
+    for row in rows:
+        resource, errors = validator.validate(row, f"{row['id']}")
+        assert errors == [], (row["id"], errors)
+        assert resource.courriel == (row["courriel"] or None)
+        assert resource.telephone == row["telephone"]
+
+
 def test_contacts_are_fictional(rows):
     for row in rows:
         prefix = FICTION_PHONES[row["departement"]]
         assert re.fullmatch(re.escape(prefix) + r"\d{4}", row["telephone"]), row["telephone"]
-        assert row["courriel"] == "" or row["courriel"].endswith("@exemple.invalid")
+        assert row["courriel"] == "" or row["courriel"].endswith("@example.org")
         for url in (row["site_web"], row["lien_mobilisation"]):
             assert url == "" or url.startswith("https://exemple.invalid/")
         free_text = " ".join(

@@ -7,6 +7,7 @@ Both engines are built from one store of generated resources; a deterministic mi
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pytest
 
@@ -83,6 +84,7 @@ def queries(directory) -> list[SearchQuery]:
                 page=rng.choice([1, 1, 1, 2, 3]),
                 size=rng.choice([10, 20]),
                 audience=Audience.PROFESSIONAL if rng.random() < 0.2 else Audience.PUBLIC,
+                ouvert=rng.choice([None, None, None, "maintenant", "aujourdhui"]),
             )
         )
     return found
@@ -90,6 +92,9 @@ def queries(directory) -> list[SearchQuery]:
 
 def test_same_results_in_the_same_order(both, directory):
     embedded, es = both
+    # One pinned clock (a Tuesday, 10:30 in Paris) for the openness filters of both engines.
+    for rt in both:
+        rt.search_service.clock = lambda: datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
     compared = nonempty = 0
     for query in queries(directory):
         a = embedded.search_service.search(query).to_dict()

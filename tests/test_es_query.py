@@ -1,6 +1,8 @@
 """The Elasticsearch query builder is a pure function: compared with a literal here, and its
 behaviour is then held to the shared contract suite against a real server."""
 
+from datetime import date
+
 from resource_base.lexicon import Lexicon
 from resource_base.search import SearchQuery, plan
 
@@ -26,6 +28,7 @@ def test_build_search_literal(directory):
             ),
             directory,
             LEXICON,
+            today=date(2026, 11, 30),
         )
     )
     point = {"lat": 48.9640892125, "lon": 4.37883539725}
@@ -149,6 +152,7 @@ def test_build_search_literal(directory):
         },
         "sort": [
             {"_score": {"order": "desc"}},
+            {"rang_statut": {"order": "asc", "unmapped_type": "byte"}},
             {
                 "_geo_distance": {
                     "lieu_sur_place": point,
@@ -158,7 +162,23 @@ def test_build_search_literal(directory):
                     "ignore_unmapped": True,
                 }
             },
-            {"qualite": {"order": "desc"}},
+            {
+                "qualite_paliers.valeur": {
+                    "order": "desc",
+                    "mode": "max",
+                    "nested": {
+                        "path": "qualite_paliers",
+                        "filter": {
+                            "bool": {
+                                "filter": [
+                                    {"range": {"qualite_paliers.depuis": {"lte": "2026-11-30"}}},
+                                    {"range": {"qualite_paliers.jusqu_a": {"gt": "2026-11-30"}}},
+                                ]
+                            }
+                        },
+                    },
+                }
+            },
             {"id": {"order": "asc"}},
         ],
         "size": 30,
@@ -196,6 +216,9 @@ def test_build_search_literal(directory):
             "qualite",
             "a_distance",
             "sur_place",
+            "fuseau",
+            "ouverture_semaine",
+            "numero_urgence",
         ],
         "track_total_hits": True,
         "aggs": {"categories": {"terms": {"field": "categories", "size": 16}}},
@@ -227,3 +250,52 @@ def test_index_document_derives_filter_fields():
         }
     )
     assert "lieu_sur_place" not in remote and remote["zone_vide"] is False
+
+
+def test_open_filter_and_urgency_literals(directory):
+    """ "Open now" is one clause per time zone on the weekly ranges, at that zone's minute of
+    the week; an urgent need scores the emergency numbers above everything else."""
+    from datetime import UTC, datetime
+
+    from search_engines.es_query import build_search
+
+    # Tuesday 3 March 2026, 08:30 UTC: 09:30 in Paris, 12:30 in La Réunion, 04:30 in Guadeloupe.
+    moment = datetime(2026, 3, 3, 8, 30, tzinfo=UTC)
+    body = build_search(
+        plan(
+            SearchQuery(
+                code_commune="51108",
+                thematiques=(
+                    "logement-hebergement--rechercher-une-solution-dhebergement-temporaire",
+                ),
+                ouvert="maintenant",
+            ),
+            directory,
+            moment=moment,
+        )
+    )
+    query = body["query"]["bool"]
+    open_clause = query["filter"][-1]["bool"]
+    assert open_clause["must_not"] == [{"term": {"statut": "fermeture-temporaire"}}]
+    by_zone = {
+        c["bool"]["filter"][0]["term"]["fuseau"]: c["bool"]["filter"][1]["range"]["ouverture"]
+        for c in open_clause["should"]
+    }
+    assert by_zone["Europe/Paris"] == {
+        "gte": 1440 + 570,
+        "lt": 1440 + 571,
+        "relation": "intersects",
+    }
+    assert by_zone["Indian/Reunion"]["gte"] == 1440 + 750
+    assert by_zone["America/Guadeloupe"]["gte"] == 1440 + 270
+    assert query["should"][-1] == {
+        "constant_score": {"filter": {"terms": {"numero_urgence": ["115"]}}, "boost": 1000}
+    }
+    today = build_search(
+        plan(SearchQuery(code_commune="51108", ouvert="aujourdhui"), directory, moment=moment)
+    )
+    day = {
+        c["bool"]["filter"][0]["term"]["fuseau"]: c["bool"]["filter"][1]["range"]["ouverture"]
+        for c in today["query"]["bool"]["filter"][-1]["bool"]["should"]
+    }
+    assert day["Europe/Paris"] == {"gte": 1440, "lt": 2880, "relation": "intersects"}

@@ -17,7 +17,13 @@ import pytest
 from indexer.formats import InvalidImportFile, column_key, decode, detect_format
 from indexer.geocoding import GEOCODERS, BanGeocoder, OfflineGeocoder, make_geocoder, plausible
 from indexer.importer import PAUSE_ENV, PAUSE_MARKER, ImportRefused, import_files
-from indexer.validation import RowValidator, normalise_phone, parse_date, stable_id
+from indexer.validation import (
+    RowValidator,
+    normalise_email,
+    normalise_phone,
+    parse_date,
+    stable_id,
+)
 from relais import settings as settings_module
 from resource_base.search import SearchQuery
 
@@ -795,13 +801,78 @@ def test_plausible_coordinates(directory):
         ("+32 2 123 45 67", "+3221234567"),
         ("115", "115"),
         ("3919", "3919"),
+        ("116 000", "116000"),  # European harmonised numbers (116xxx), from phonenumbers
+        ("0693 12 34 56", "+262693123456"),  # La Réunion, mobile
+        ("+262 262 12 34 56", "+262262123456"),
+        ("0590 12 34 56", "+590590123456"),  # Guadeloupe
+        ("0594 12 34 56", "+594594123456"),  # Guyane
+        ("0269 61 23 45", "+262269612345"),  # Mayotte
+        ("04 65 71 00 00", "+33465710000"),  # ARCEP fiction range, Occitanie
+        ("01 99 00 12 34", "+33199001234"),  # ARCEP fiction range, the synthetic data's
         ("12 34", None),
+        ("1234", None),  # not a French short number
+        ("03 26 00 00", None),  # too short
+        ("+33 6 12", None),
+        ("00 00 00 00 00", None),
         ("03 26 00 00 00 / 06 12 34 56 78", None),
         ("appeler la mairie", None),
     ],
 )
 def test_phone_numbers(raw, expected):
     assert normalise_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("élodie@exemple.fr", "élodie@exemple.fr"),  # internationalised local part
+        ("mailto:Contact@Example.ORG", "Contact@example.org"),
+        (" jean.dupont@mairie-reims.fr ", "jean.dupont@mairie-reims.fr"),
+        ("a..b@exemple.fr", None),  # consecutive dots
+        ("x@exemple.invalid", None),  # reserved domain
+        ("x@localhost", None),
+        ("contact@", None),
+        ("deux@exemple.fr; trois@exemple.fr", None),
+    ],
+)
+def test_email_addresses(raw, expected):
+    assert normalise_email(raw) == expected
+
+
+# One rule for every format: the two addresses on which CSV and data·inclusion used to disagree.
+EMAILS = (("accepte", "élodie@exemple.fr"), ("refuse", "a..b@exemple.fr"))
+
+
+def test_csv_and_xlsx_rows_follow_the_email_rule(runtime, tmp_path):
+    header = "id;nom_structure;nom;thematiques;code_insee;courriel"
+    path = write_csv(
+        tmp_path / "courriels.csv",
+        [f"{key};DÉMO Structure;Service {key} (démo);sante;51108;{email}" for key, email in EMAILS]
+        + [f"ok{i};DÉMO Structure;Service ok{i} (démo);sante;51108;" for i in range(8)],
+        header=header,
+    )
+    report = import_files(runtime, [path], departement="51")
+    assert [(r.ligne, r.champ) for r in report.rejets] == [(3, "courriel")]
+    assert "« a..b@exemple.fr » n'est pas une adresse électronique" in report.rejets[0].motif
+    assert by_source_id(runtime, "cd51")["accepte"].courriel == "élodie@exemple.fr"
+
+
+def test_data_inclusion_rows_follow_the_email_rule(runtime, tmp_path):
+    base = json.loads((FIXTURES / "data_inclusion.json").read_text(encoding="utf-8"))[0]
+    items = [{**base, "id": f"svc-{key}", "courriel": email} for key, email in EMAILS] + [
+        {**base, "id": f"svc-ok{i}"} for i in range(8)
+    ]
+    path = tmp_path / "courriels.json"
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    report = import_files(runtime, [path])
+    assert [(r.ligne, r.champ) for r in report.rejets] == [(2, "courriel")]
+    assert "« a..b@exemple.fr » n'est pas une adresse électronique" in report.rejets[0].motif
+    assert runtime.store.get("demo-di--svc-accepte").courriel == "élodie@exemple.fr"
+    # The model's other errors and the e-mail rule are reported together.
+    items = [{**items[1], "date_maj": "hier"}, *items[2:]]
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    report = import_files(runtime, [path])
+    assert [(r.ligne, r.champ) for r in report.rejets] == [(1, "date_maj, courriel")]
 
 
 def test_dates():

@@ -6,8 +6,18 @@ The same data and queries run on the embedded engine and on a real Elasticsearch
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from contract_data import BUDGET, DETTE, GARDE
+from contract_data import (
+    ALIMENTATION,
+    BUDGET,
+    DECAY_START,
+    DETTE,
+    GARDE,
+    HEBERGEMENT,
+    VIOLENCES,
+)
 
 from resource_base.audience import Audience
 from resource_base.search import MAX_WINDOW, SearchError, SearchQuery, UnknownLocation
@@ -20,12 +30,12 @@ def ids(result) -> list[str]:
     return [item.candidate.id.removeprefix("test--") for item in result.items]
 
 
-def search(rt, **kwargs):
+def search(rt, today=None, **kwargs):
     kwargs.setdefault("size", 100)
     for name in ("thematiques", "publics", "modes_accueil", "frais"):
         if name in kwargs:
             kwargs[name] = tuple(kwargs[name])
-    return rt.search_service.search(SearchQuery(**kwargs))
+    return rt.search_service.search(SearchQuery(**kwargs), today=today)
 
 
 # --- eligibility ---------------------------------------------------------------------------
@@ -97,6 +107,12 @@ def test_closed_never_appear_temporarily_closed_are_flagged(contract_runtime):
     assert flagged["test--temp-closed"] == "Fermé temporairement"
 
 
+def test_temporarily_closed_ranks_below_open_equivalents(contract_runtime):
+    # "temp-closed" is nearer (0 km) than "commune-chalons" (1.1 km), with the same need.
+    found = ids(search(contract_runtime, code_commune=CHALONS, thematiques=[GARDE]))
+    assert found == ["commune-chalons", "temp-closed"]
+
+
 def test_professionals_only_resources_need_the_professional_view(contract_runtime):
     assert "pro-only" not in ids(search(contract_runtime, code_commune=CHALONS))
     assert "pro-only" in ids(
@@ -125,7 +141,7 @@ def test_publics_modes_and_frais_filters(contract_runtime):
     assert "sante-mentale" in found and "logements-jeunes" in found
     assert "no-zone" in found  # no publics stated: not excluded
     remote = ids(search(contract_runtime, code_commune=CHALONS, modes_accueil=["a-distance"]))
-    assert set(remote) == {"france-remote", "far-remote"}
+    assert set(remote) == {"france-remote", "far-remote", "reunion-remote"}
     assert ids(search(contract_runtime, code_commune=CHALONS, frais=["payant"])) == [
         "logements-jeunes"
     ]
@@ -234,6 +250,35 @@ def test_quality_breaks_ties_at_the_same_place(contract_runtime):
     assert set(found[2:]) == {"budget-exact-near", "budget-exact-far"}
 
 
+@pytest.mark.parametrize(
+    ("days", "first", "qualites"),
+    [
+        # Both fresh: the more complete record first.
+        (100, "epicerie-complete", {"epicerie-complete": 56, "epicerie-recente": 50}),
+        # 600 days on, the older record's freshness has decayed below the newer one's.
+        (600, "epicerie-recente", {"epicerie-complete": 47, "epicerie-recente": 50}),
+        # Both over two years old: completeness decides again.
+        (1400, "epicerie-complete", {"epicerie-complete": 44, "epicerie-recente": 38}),
+    ],
+)
+def test_quality_is_the_official_score_on_the_search_day(contract_runtime, days, first, qualites):
+    # The same two records at the same place, searched on three days (a moved clock).
+    result = search(
+        contract_runtime,
+        today=DECAY_START + timedelta(days=days),
+        code_commune=CHALONS,
+        thematiques=[ALIMENTATION],
+    )
+    # Both match the need exactly at the same place: only quality (then id) separates them;
+    # records tagged with the whole category come after them.
+    assert ids(result)[:2] == [first, ({*qualites} - {first}).pop()]
+    explained = {
+        item.candidate.id.removeprefix("test--"): item.explication["points"]["qualite"]
+        for item in result.items[:2]
+    }
+    assert explained == qualites
+
+
 def test_name_match_ranks_above_description_match(contract_runtime):
     found = ids(search(contract_runtime, code_commune=CHALONS, q="surendettement"))
     # "Plateforme nationale contre les dettes" (remote) matches by its name, through the
@@ -265,15 +310,17 @@ def test_facets_count_eligible_resources_per_category_regardless_of_selected_nee
     unfiltered = search(contract_runtime, code_commune=CHALONS).facettes
     filtered = search(contract_runtime, code_commune=CHALONS, thematiques=[GARDE]).facettes
     assert unfiltered == filtered
-    assert unfiltered["famille"] == 2  # relais petite enfance + halte-garderie (closed excluded)
+    # relais petite enfance, halte-garderie and the two violence services (closed excluded)
+    assert unfiltered["famille"] == 4
     assert unfiltered["creer-une-entreprise"] == 0
     assert len(unfiltered) == 16
 
 
 def test_pagination(contract_runtime):
     everything = search(contract_runtime, code_commune=CHALONS)
+    count = -(-everything.total // 4)
     pages = [
-        search(contract_runtime, code_commune=CHALONS, size=4, page=p) for p in (1, 2, 3, 4, 5)
+        search(contract_runtime, code_commune=CHALONS, size=4, page=p) for p in range(1, count + 1)
     ]
     assert pages[0].total == everything.total and pages[0].pages == -(-everything.total // 4)
     assert sum((ids(p) for p in pages), []) == ids(everything)
@@ -308,3 +355,91 @@ def test_invalid_queries_name_the_field(contract_runtime, kwargs, field):
 def test_unknown_commune_is_an_unknown_location(contract_runtime):
     with pytest.raises(UnknownLocation):
         search(contract_runtime, code_commune="99999")
+
+
+# --- openness, in each place's own time zone (a pinned clock) -------------------------------
+
+# Tuesday 3 March 2026 at 06:00 UTC: 07:00 in Châlons, 10:00 in La Réunion.
+EARLY = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+# The same day at 08:30 UTC: 09:30 in Châlons, 12:30 in La Réunion.
+MORNING = datetime(2026, 3, 3, 8, 30, tzinfo=UTC)
+# Saturday 7 March 2026 at 12:00 UTC: the weekend everywhere.
+SATURDAY = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
+
+
+def search_at(rt, moment, **kwargs):
+    clock = rt.search_service.clock
+    rt.search_service.clock = lambda: moment
+    try:
+        return search(rt, **kwargs)
+    finally:
+        rt.search_service.clock = clock
+
+
+def test_open_now_uses_the_place_own_time_zone(contract_runtime):
+    early = ids(search_at(contract_runtime, EARLY, code_commune=CHALONS, ouvert="maintenant"))
+    assert "reunion-remote" in early  # 10:00 in La Réunion: open
+    assert "same-place-fresh" not in early  # 07:00 in Châlons: opens at 09:00
+    assert "hebergement-near" in early  # open 18:00-09:00, across midnight
+    morning = ids(search_at(contract_runtime, MORNING, code_commune=CHALONS, ouvert="maintenant"))
+    assert "reunion-remote" not in morning  # 12:30 in La Réunion: closed since 12:00
+    assert "same-place-fresh" in morning
+    assert "hebergement-near" not in morning
+    # A place without hours is never "open now"; one temporarily closed neither, even 24/7.
+    assert "dept51" not in morning and "temp-closed" not in morning
+    assert "samu-social" in morning
+
+
+def test_open_today_and_totals(contract_runtime):
+    today = search_at(contract_runtime, SATURDAY, code_commune=CHALONS, ouvert="aujourdhui")
+    found = ids(today)
+    assert "hebergement-near" in found and "samu-social" in found
+    assert "same-place-fresh" not in found and "reunion-remote" not in found  # Mo-Fr only
+    assert today.total == len(found)
+    weekday = search_at(contract_runtime, EARLY, code_commune=CHALONS, ouvert="aujourdhui")
+    assert {"same-place-fresh", "reunion-remote"} <= set(ids(weekday))
+    # Pagination over the filtered set gives the same ids as one page.
+    pages = [
+        search_at(
+            contract_runtime, EARLY, code_commune=CHALONS, ouvert="aujourdhui", size=2, page=p
+        )
+        for p in (1, 2, 3, 4)
+    ]
+    assert pages[0].total == weekday.total
+    assert sum((ids(p) for p in pages), []) == ids(weekday)
+
+
+def test_urgent_needs_put_emergency_services_first(contract_runtime):
+    found = ids(search(contract_runtime, code_commune=CHALONS, thematiques=[HEBERGEMENT]))
+    assert found[:2] == ["samu-social", "hebergement-near"]  # 5.6 km before 1.1 km
+    violences = search(contract_runtime, code_commune=CHALONS, thematiques=[VIOLENCES])
+    assert ids(violences)[:2] == ["violences-3919", "violences-near"]
+    assert "3919" in violences.items[0].explication["urgence"]
+    # Not an urgent need: the ordinary ranking (nearer first).
+    plain = ids(
+        search(contract_runtime, code_commune=CHALONS, thematiques=["logement-hebergement"])
+    )
+    assert plain.index("hebergement-near") < plain.index("samu-social")
+
+
+def test_unknown_openness_value_is_refused(contract_runtime):
+    with pytest.raises(SearchError) as caught:
+        search(contract_runtime, code_commune=CHALONS, ouvert="demain")
+    assert "ouvert" in caught.value.errors
+
+
+def test_adviser_view_outside_the_zone_marks_resources_not_eligible(contract_runtime):
+    # The Crèche of Reims is for the people of Reims only: from Châlons it is only mentioned
+    # to the adviser, marked as not eligible.
+    result = search(
+        contract_runtime,
+        code_commune=CHALONS,
+        thematiques=[GARDE],
+        rayon_km=50,
+        ignorer_eligibilite=True,
+    )
+    by_id = {i.candidate.id.removeprefix("test--"): i.explication for i in result.items}
+    assert by_id["commune-reims"]["eligible"] is False
+    assert by_id["commune-reims"]["eligibilite"] == "Hors de la zone d'éligibilité de la personne"
+    assert "eligible" not in by_id["commune-chalons"]
+    assert result.total == len(by_id)

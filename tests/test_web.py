@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from resource_base import orientation
+from resource_base import horaires, orientation
 from resource_base.models import Resource
-from web.resources import horaires
+from web.helpers import phone_href, phone_text
 
 CHALONS = (48.9640892125, 4.37883539725)
 NEAR = (CHALONS[0] + 0.01, CHALONS[1])  # about 1.1 km
@@ -285,17 +285,16 @@ def test_field_errors_are_shown_next_to_the_field_with_a_400(client, loaded, que
     assert "nombre-resultats" not in html
 
 
-def test_empty_results_suggest_a_wider_radius_and_remote_services(client, loaded):
+def test_empty_results_suggest_nothing_that_would_still_give_nothing(client, loaded):
+    # No health resource at all in the data: no wider radius nor remote services offered
+    # (tests/test_web_gaps.py has the suggestions that do add results).
     response = client.get("/?commune=51000&thematiques=sante&rayon_km=30")
     assert response.status_code == 200
     html = page_text(response)
-    assert "Aucune ressource ne correspond à cette recherche" in html
-    links = [
-        unescape(h) for h in re.findall(r'href="(/\?[^"]+)"', html[html.index("aucun-resultat") :])
-    ]
-    args = [parse_qs(urlsplit(link).query) for link in links]
-    assert any(a.get("rayon_km") == ["50"] and a.get("thematiques") == ["sante"] for a in args)
-    assert any(a.get("modes_accueil") == ["a-distance"] for a in args)
+    assert "Aucune ressource « Santé » éligible pour Châlons-en-Champagne" in html
+    block = html[html.index("aucun-resultat") :]
+    assert "rayon_km=50" not in block and "modes_accueil=a-distance" not in block
+    assert "orientez la personne vers son agence ou le conseil départemental" in block
 
 
 def test_pagination(client, runtime):
@@ -454,7 +453,8 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
     message = message[: message.index("</textarea>")]
     assert "1. Point conseil budget" in message and "Tél. 03 26 01 02 03" in message
     assert "http://localhost/ressources/web--epicerie" in message
-    assert 'href="/?commune=51000"' in html
+    # Back to the results with the ticks in the URL: they stay ticked, with or without script.
+    assert 'href="/?commune=51000&ids=web--budget&ids=web--epicerie"' in html
     # Showing (or printing) the sheet again records nothing more.
     client.get(response.headers["Location"])
     assert len(orientation.events(loaded.store)) == 1
@@ -624,3 +624,21 @@ def test_free_text_explained_with_the_records_words_and_corrections(client, load
     assert "mots trouvés : dettes" in html  # « Écoute dettes »
     assert "« dettes » → surendettement" in html
     assert "texte-compris" not in html
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown", "href"),
+    [
+        ("+33326010203", "03 26 01 02 03", "tel:+33326010203"),
+        ("+33800123456", "0 800 12 34 56", "tel:+33800123456"),  # ARCEP's format for 0 800
+        ("+262262123456", "0262 12 34 56", "tel:+262262123456"),  # La Réunion, dialled from France
+        ("+596696123456", "0696 12 34 56", "tel:+596696123456"),  # Martinique
+        ("+3221234567", "+32 2 123 45 67", "tel:+3221234567"),  # abroad: international form
+        ("0970000000", "09 70 00 00 00", "tel:+33970000000"),  # national form in a record
+        ("3919", "3919", "tel:3919"),  # short numbers as they are
+        ("115", "115", "tel:115"),
+        ("standard", "standard", "tel:"),
+    ],
+)
+def test_phone_display(stored, shown, href):
+    assert (phone_text(stored), phone_href(stored)) == (shown, href)

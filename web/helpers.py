@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Protocol
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from urllib.parse import quote, urlsplit
 
+import phonenumbers
 from flask import Flask, current_app, url_for
 
 from resource_base import vocabulary
@@ -14,8 +14,6 @@ from resource_base.geo import CommuneDirectory
 from resource_base.models import PRECISIONS_GEO, STATUTS, VISIBILITES
 from resource_base.search import SearchEngine, SearchService
 from resource_base.store import Store
-
-PARIS = ZoneInfo("Europe/Paris")
 
 MOIS = (
     "janvier",
@@ -46,9 +44,9 @@ def runtime() -> Runtime:
     return current_app.extensions["relais"]
 
 
-def now_paris() -> datetime:
-    """Local time in mainland France, naive (opening hours are written in local time)."""
-    return datetime.now(PARIS).replace(tzinfo=None)
+def now() -> datetime:
+    """The search service's clock (aware): every place reads it in its own time zone."""
+    return runtime().search_service.clock()
 
 
 def french_number(value: float, digits: int = 1) -> str:
@@ -62,28 +60,50 @@ def distance_text(km: float | None) -> str:
     return f"{french_number(km)} km" if km < 10 else f"{round(km):d} km"
 
 
+# Regions of the French numbering plan: dialled from France in their national form.
+_FRENCH_PLAN = frozenset({"FR", "RE", "YT", "GP", "BL", "MF", "MQ", "GF", "PM"})
+
+
 def phone_text(number: str | None) -> str:
-    """``+33353010000`` → ``03 53 01 00 00``; other numbers are left as given."""
+    """A stored number (E.164, or a short number) as an adviser dials it from France, by
+    ``phonenumbers``: ``+33353010000`` → ``03 53 01 00 00``, ``+262262123456`` →
+    ``0262 12 34 56``, ``+3221234567`` → ``+32 2 123 45 67``; short numbers (``3919``) and
+    anything unparsable are left as given."""
     if not number:
         return ""
     number, _, extension = number.partition(" poste ")
-    if extension:
+    if extension:  # an extension kept by the import: « +33326000000 poste 12 »
         return f"{phone_text(number)} poste {extension}"
-    digits = number.replace(" ", "").replace(".", "")
-    if digits.startswith("+33") and len(digits) == 12 and digits[3:].isdigit():
-        digits = "0" + digits[3:]
-    if len(digits) == 10 and digits.isdigit():
-        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
-    return number
+    parsed = _parse_phone(number)
+    if parsed is None:
+        return number
+    if phonenumbers.region_code_for_number(parsed) in _FRENCH_PLAN:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def phone_href(number: str | None) -> str:
-    """``tel:`` link (RFC 3966): ``+33326000000 poste 12`` → ``tel:+33326000000;ext=12``."""
+    """A ``tel:`` link: the E.164 form, or the digits of a short number; an extension as
+    RFC 3966 says (``+33326000000 poste 12`` → ``tel:+33326000000;ext=12``)."""
     if not number:
         return ""
     number, _, extension = number.partition(" poste ")
-    link = "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
-    return f"{link};ext={extension}" if extension.isdigit() else link
+    suffix = f";ext={extension}" if extension.isdigit() else ""
+    parsed = _parse_phone(number)
+    if parsed is None:
+        return "tel:" + "".join(c for c in number if c.isdigit() or c == "+") + suffix
+    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) + suffix
+
+
+def _parse_phone(number: str) -> phonenumbers.PhoneNumber | None:
+    """A stored number (E.164, or a national French one written by hand into a record);
+    None for a short number or an unparsable value."""
+    if not number.startswith(("+", "0")) or len(number) < 10:
+        return None
+    try:
+        return phonenumbers.parse(number, "FR")
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def french_date(value: date | str | None) -> str:
@@ -143,6 +163,28 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def route_url(
+    lat: float | None, lon: float | None, origin: tuple[float, float] | None = None
+) -> str | None:
+    """A route link to a place, from ``origin`` (the person's commune) when known, with the
+    provider of the setting ``ROUTE_PROVIDER`` (OpenStreetMap by default; "aucun": None).
+
+    >>> # route_url(48.97, 4.37, (48.96, 4.36)) with openstreetmap:
+    >>> # "https://www.openstreetmap.org/directions?from=48.96000%2C4.36000&to=48.97000%2C4.37000"
+    """
+    if lat is None or lon is None:
+        return None
+    provider = (runtime().settings or {}).get("ROUTE_PROVIDER", "openstreetmap")
+    to = f"{lat:.5f},{lon:.5f}"
+    start = f"{origin[0]:.5f},{origin[1]:.5f}" if origin else ""
+    if provider == "google":
+        url = f"https://www.google.com/maps/dir/?api=1&destination={quote(to)}"
+        return url + (f"&origin={quote(start)}" if start else "")
+    if provider == "openstreetmap":
+        return f"https://www.openstreetmap.org/directions?from={quote(start)}&to={quote(to)}"
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(distance_text, "distance")
     app.add_template_filter(phone_text, "phone")
@@ -152,6 +194,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(capitalize_first)
     app.add_template_filter(web_link)
     app.add_template_global(plural, "pluriel")
+    app.add_template_global(route_url, "itineraire")
 
     @app.context_processor
     def vocabulary_labels() -> dict:

@@ -11,7 +11,7 @@ import marshmallow as ma
 
 from api.contract import Float, Integer, MultiValue, OutputSchema, QuerySchema, String, described
 from api.resources.schemas import resource_schema_fields
-from resource_base import search, vocabulary
+from resource_base import opening, search, vocabulary
 
 F = ma.fields
 ONE_PLACE = (
@@ -86,6 +86,20 @@ class SearchArgsSchema(QuerySchema):
         "Modes d'accueil : en-presentiel (sur place) ou a-distance.", vocabulary.MODES_ACCUEIL
     )
     frais = _enum_list("Frais : gratuit ou payant.", vocabulary.FRAIS)
+    ouvert = String(
+        validate=ma.validate.OneOf(
+            list(opening.OUVERT_VALUES), error="Valeur attendue : maintenant ou aujourdhui."
+        ),
+        metadata=described(
+            "Ne garder que les lieux ouverts : « maintenant » (à cette minute) ou « aujourdhui » "
+            "(à un moment de la journée), à l'heure locale de chaque lieu (fuseau de son "
+            "département : Guadeloupe, Martinique, Guyane, La Réunion, Mayotte, "
+            "Saint-Pierre-et-Miquelon…), d'après ses horaires habituels (`horaires_accueil`, "
+            "semaine type, hors jours fériés). Un lieu sans horaires lisibles ou fermé "
+            "temporairement n'est jamais retenu.",
+            enum=list(opening.OUVERT_VALUES),
+        ),
+    )
     rayon_km = Float(
         load_default=search.DEFAULT_RADIUS_KM,
         metadata=described(
@@ -128,6 +142,12 @@ class ThemeMatchSchema(OutputSchema):
 class PointsSchema(OutputSchema):
     thematiques = F.Integer(metadata=described("Points de pertinence dus aux besoins."))
     texte = F.Integer(metadata=described("Points de pertinence dus au texte libre."))
+    urgence = F.Integer(
+        metadata=described(
+            "Points d'un service d'urgence (115, 3919…) pour un besoin urgent demandé "
+            "(hébergement temporaire, violences) : 1000, pour qu'il vienne en tête."
+        )
+    )
     qualite = F.Integer(
         metadata=described("Qualité de la fiche, 0 à 100 (complétude et fraîcheur).")
     )
@@ -157,6 +177,21 @@ class ExplanationSchema(OutputSchema):
     avertissement = F.String(
         metadata=described("Avertissement éventuel (ex. « Fermé temporairement »).")
     )
+    urgence = F.String(
+        metadata=described("Présent pour un service d'urgence placé en tête (ex. 115).")
+    )
+
+
+class OpeningSchema(OutputSchema):
+    etat = F.String(
+        metadata=described(
+            "ouvert, ferme, inconnu (horaires illisibles) ou non-renseigne.",
+            enum=["ouvert", "ferme", "inconnu", "non-renseigne"],
+        )
+    )
+    libelle = F.String(metadata=described("« Ouvert maintenant », « Fermé temporairement »…"))
+    precision = F.String(metadata=described("Prochain changement : « ferme à 12 h »…"))
+    fuseau = F.String(metadata=described("Fuseau horaire du lieu (ex. Indian/Reunion)."))
 
 
 ResultItemSchema = type(
@@ -173,6 +208,13 @@ ResultItemSchema = type(
         ),
         "a_distance": F.Boolean(metadata=described("Le service peut être rendu à distance.")),
         "sur_place": F.Boolean(metadata=described("Le service est rendu sur place.")),
+        "ouverture": F.Nested(
+            OpeningSchema,
+            metadata=described(
+                "Ouvert ou non au moment de la recherche, à l'heure locale du lieu, jours "
+                "fériés compris ; jamais « ouvert » s'il est fermé temporairement."
+            ),
+        ),
         "explication": F.Nested(
             ExplanationSchema,
             metadata=described("Pourquoi la ressource est proposée, et à ce rang."),

@@ -89,7 +89,7 @@ def test_search_open_resource_orient_and_print(page, browser_runtime):
     for name in names:
         expect(page.locator(".relais-sheet")).to_contain_text(name)
     expect(page.locator(".relais-sheet svg.relais-qr")).to_have_count(2)
-    message = page.get_by_label(re.compile("Texte prêt à copier"))
+    message = page.get_by_label(re.compile("Texte du courriel"))
     expect(message).to_have_value(re.compile(re.escape(names[0])))
     expect(page.get_by_role("button", name="Imprimer la fiche")).to_be_visible()
     expect(page.get_by_role("button", name="Copier le texte")).to_be_visible()

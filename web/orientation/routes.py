@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from resource_base import orientation
+from resource_base import opening, orientation
 from resource_base.search import EngineUnavailable
-from web.helpers import external_url, now_paris, runtime, safe_return
+from web.helpers import external_url, now, runtime, safe_return
+from web.orientation import sms
 from web.orientation.services import (
     MAX_SHEET,
     build_sheet,
@@ -21,6 +22,8 @@ from web.orientation.services import (
     load_resources,
     message_text,
     parse_ids,
+    sms_message,
+    with_ids,
 )
 
 bp = Blueprint("orientation", __name__)
@@ -72,6 +75,7 @@ def create():
         code_commune, thematiques = context_from_return(retour)
     chosen = [r["id"] for r in records]
     orientation.record(rt.store, event_for(rt, code_commune, thematiques, chosen))
+    retour = with_ids(retour, chosen)
     return redirect(url_for("orientation.sheet", ids=chosen, retour=retour), 303)
 
 
@@ -92,13 +96,22 @@ def sheet():
         return render_template("errors/unavailable.html"), 503
     if not records:
         return _problem("Ces ressources ne sont plus référencées.", retour, 404)
-    now = now_paris()
-    entries = build_sheet(records, now, lambda rid: external_url("resources.show", resource_id=rid))
+    moment = now()
+    entries = build_sheet(
+        records,
+        moment,
+        lambda rid: external_url("resources.show", resource_id=rid),
+        lambda rid: external_url("resources.short", resource_id=rid),
+    )
+    sms_text = sms_message(entries)
     return render_template(
         "orientation/sheet.html",
         entries=entries,
         missing=missing,
         message=message_text(entries),
-        today=now.date(),
+        sms=sms_text,
+        sms_length=sms.length(sms_text),
+        sms_count=sms.count(sms_text),
+        today=opening.local_now(None, moment).date(),
         retour=retour,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import segno
 from markupsafe import Markup
@@ -17,6 +17,7 @@ from resource_base import vocabulary
 from resource_base.audience import Audience
 from resource_base.orientation import MAX_RESOURCES, OrientationEvent
 from web.helpers import Runtime, phone_text
+from web.orientation import sms
 from web.resources.services import ResourceView
 
 MAX_SHEET = 10  # one printed page holds about six; ten is the hard limit
@@ -27,6 +28,7 @@ class SheetEntry:
     resource: ResourceView
     url: str
     qr_svg: Markup
+    short_url: str = ""
 
 
 def parse_ids(values: list[str]) -> list[str]:
@@ -54,12 +56,31 @@ def load_resources(runtime: Runtime, ids: list[str]) -> tuple[list[dict], list[s
     return found, missing
 
 
-def build_sheet(records: list[dict], now: datetime, url_of) -> list[SheetEntry]:
+def build_sheet(records: list[dict], now: datetime, url_of, short_url_of=None) -> list[SheetEntry]:
     entries = []
     for record in records:
         url = url_of(record["id"])
-        entries.append(SheetEntry(ResourceView(record, now), url, qr_svg(url)))
+        short = short_url_of(record["id"]) if short_url_of else url
+        entries.append(SheetEntry(ResourceView(record, now), url, qr_svg(url), short))
     return entries
+
+
+def sms_message(entries: list[SheetEntry]) -> str:
+    """The SMS: per resource its name, phone and short link, GSM-7 only (``sms``)."""
+    return sms.sms_text(
+        [(e.resource.nom, phone_text(e.resource.telephone) or None, e.short_url) for e in entries]
+    )
+
+
+def with_ids(retour: str | None, ids: list[str]) -> str | None:
+    """The search page to come back to, with the ticked resources (``ids``) in its query, so
+    that "Retour aux résultats" shows them ticked, with or without JavaScript."""
+    if not retour:
+        return None
+    parts = urlsplit(retour)
+    args = [(k, v) for k, values in parse_qs(parts.query).items() for v in values if k != "ids"]
+    args += [("ids", rid) for rid in ids]
+    return urlunsplit(("", "", parts.path, urlencode(args), ""))
 
 
 def message_text(entries: list[SheetEntry]) -> str:
@@ -75,6 +96,8 @@ def message_text(entries: list[SheetEntry]) -> str:
         lines = [
             f"{number}. {r.nom} ({r.nom_structure})" if r.nom_structure else f"{number}. {r.nom}"
         ]
+        if r.temporairement_ferme:
+            lines.append("Attention : fermé temporairement, appelez avant de vous déplacer.")
         if r.sur_place and r.adresse_lignes:
             lines.append(r.adresse_texte)
         elif not r.sur_place:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from resource_base.audience import Audience
 from resource_base.search import EngineUnavailable
 from web.errors import error_page
-from web.helpers import now_paris, runtime, safe_return
+from web.helpers import now, runtime, safe_return
 from web.resources.services import ResourceView, zone_labels
 
 bp = Blueprint("resources", __name__)
@@ -28,10 +28,16 @@ def show(resource_id: str):
             "elle a peut-être été retirée lors de la dernière mise à jour de la base.",
             title="Ressource introuvable",
         )
-    resource = ResourceView(record, now_paris())
+    resource = ResourceView(record, now())
     return render_template(
         "resources/show.html",
         r=resource,
         zone=zone_labels(record.get("zone_eligibilite"), rt.directory),
         retour=safe_return(request.args.get("retour")),
     )
+
+
+@bp.get("/r/<resource_id>")
+def short(resource_id: str):
+    """The short link of an SMS: redirects to the resource page."""
+    return redirect(url_for("resources.show", resource_id=resource_id), 301)

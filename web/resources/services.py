@@ -9,20 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from resource_base import vocabulary
+from resource_base import horaires, opening, vocabulary
 from resource_base.geo import CommuneDirectory
 from resource_base.models import STATUTS
-from web.resources import horaires
 
 
 @dataclass
 class ResourceView:
+    """``now`` is aware (the search service's clock): each place reads it in its own zone."""
+
     data: dict
     now: datetime
     ouverture: horaires.OpeningStatus = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ouverture = horaires.opening_status(self.data.get("horaires_accueil"), self.now)
+        self.ouverture = horaires.place_status(self.data, self.now)
+
+    @property
+    def temporairement_ferme(self) -> bool:
+        return self.data.get("statut") == "fermeture-temporaire"
 
     def __getattr__(self, name: str):
         # Record fields read as attributes in templates (``r.nom``); missing ones are None.
@@ -61,7 +66,8 @@ class ResourceView:
 
     @property
     def horaires_lignes(self) -> list[str] | None:
-        return horaires.weekly_schedule(self.data.get("horaires_accueil"), self.now.date())
+        local = opening.local_now(self.data.get("departement"), self.now)
+        return horaires.weekly_schedule(self.data.get("horaires_accueil"), local.date())
 
     @property
     def horaires_illisibles(self) -> bool:

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 
 from resource_base.audience import Audience
 from resource_base.search import EngineUnavailable
-from web.helpers import now_paris, runtime
+from web.helpers import now, runtime
 from web.resources.services import ResourceView
 from web.search.services import SearchForm, category_groups, run_search
 
@@ -17,11 +17,13 @@ def render_search(template: str, *, audience: Audience, **context):
     """Run the form's search and render it: the adviser page and the widget share this."""
     form = SearchForm.from_args(request.args)
     try:
-        outcome = run_search(runtime(), form, audience=audience)
+        outcome = run_search(runtime(), form, audience=audience, path=request.path)
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
-    now = now_paris()
-    items = [ResourceView(i.to_dict(), now) for i in outcome.result.items] if outcome.result else []
+    moment = now()
+    items = (
+        [ResourceView(i.to_dict(), moment) for i in outcome.result.items] if outcome.result else []
+    )
     html = render_template(
         template,
         form=form,

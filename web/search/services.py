@@ -8,22 +8,25 @@ autocomplete only fills the hidden ``code_commune`` to save that step.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from resource_base import vocabulary
+from resource_base import opening, vocabulary
 from resource_base.audience import Audience
 from resource_base.geo import Commune, name_key
 from resource_base.search import SearchError, SearchQuery, SearchResult
 from web.helpers import Runtime
+from web.search.gaps import NeedGap, need_gaps
 
 _POSTAL = re.compile(r"\b[0-9]{5}\b")
 RADIUS_CHOICES = (10, 20, 30, 50, 100)
 DEFAULT_RADIUS = 30
 PAGE_SIZE = 10
+MAX_CHOIX = 20  # as many as an orientation event records
 # Which form field shows an error of the search contract.
 FIELD_OF_ERROR = {
     "code_commune": "commune",
@@ -32,7 +35,16 @@ FIELD_OF_ERROR = {
     "lon": "commune",
     "size": "page",
 }
-FORM_FIELDS = ("commune", "thematiques", "q", "rayon_km", "publics", "modes_accueil", "frais")
+FORM_FIELDS = (
+    "commune",
+    "thematiques",
+    "q",
+    "rayon_km",
+    "publics",
+    "modes_accueil",
+    "frais",
+    "ouvert",
+)
 
 
 def commune_label(commune: Commune, code_postal: str | None = None) -> str:
@@ -56,6 +68,9 @@ class SearchForm:
     publics: list[str] = field(default_factory=list)
     modes_accueil: list[str] = field(default_factory=list)
     frais: list[str] = field(default_factory=list)
+    ouvert: str = ""  # "", "maintenant" or "aujourdhui"
+    # Resources ticked for the orientation sheet, on any result page (``ids`` in the URL).
+    choix: list[str] = field(default_factory=list)
     page: int = 1
     submitted: bool = False
     errors: dict[str, list[str]] = field(default_factory=dict)
@@ -72,12 +87,22 @@ class SearchForm:
         form.publics = _unique(args.getlist("publics"))
         form.modes_accueil = _unique(args.getlist("modes_accueil"))
         form.frais = _unique(args.getlist("frais"))
+        form.choix = _unique(args.getlist("ids"))[:MAX_CHOIX]
+        form.ouvert = (args.get("ouvert") or "").strip()
+        if form.ouvert and form.ouvert not in opening.OUVERT_VALUES:
+            form.error("ouvert", f"« {form.ouvert[:30]} » n'est pas un choix d'ouverture.")
+            form.ouvert = ""
         raw_radius = (args.get("rayon_km") or "").strip()
         if raw_radius:
             try:
-                form.rayon_km = int(float(raw_radius.replace(",", ".")))
+                radius = float(raw_radius.replace(",", "."))
             except ValueError:
-                form.error("rayon_km", f"« {raw_radius} » n'est pas un rayon en kilomètres.")
+                radius = math.nan
+            # "inf", "-inf", "1e400", "nan": a number, but not a radius (never a 500).
+            if math.isfinite(radius):
+                form.rayon_km = int(radius)
+            else:
+                form.error("rayon_km", f"« {raw_radius[:30]} » n'est pas un rayon en kilomètres.")
         raw_page = (args.get("page") or "").strip()
         if raw_page:
             try:
@@ -95,7 +120,7 @@ class SearchForm:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.publics or self.modes_accueil or self.frais)
+        return bool(self.publics or self.modes_accueil or self.frais or self.ouvert)
 
     def params(self, **changes) -> list[tuple[str, str]]:
         """The query string of this search (for links: pages, facets, wider radius)."""
@@ -112,8 +137,11 @@ class SearchForm:
         pairs += [("publics", p) for p in form.publics]
         pairs += [("modes_accueil", m) for m in form.modes_accueil]
         pairs += [("frais", f) for f in form.frais]
+        if form.ouvert:
+            pairs.append(("ouvert", form.ouvert))
         if form.page > 1:
             pairs.append(("page", str(form.page)))
+        pairs += [("ids", rid) for rid in form.choix]
         return pairs
 
     def url(self, path: str = "/", **changes) -> str:
@@ -130,11 +158,7 @@ class SearchOutcome:
     # A postal code of several communes: the adviser chooses, no search is run.
     choices: list[tuple[Commune, str]] = field(default_factory=list)
     result: SearchResult | None = None
-
-    @property
-    def wider_radius(self) -> int | None:
-        larger = [r for r in RADIUS_CHOICES if r > self.form.rayon_km]
-        return larger[0] if larger else None
+    gaps: list[NeedGap] = field(default_factory=list)
 
 
 def resolve_commune(
@@ -177,8 +201,11 @@ def _same_commune(text: str, commune: Commune) -> bool:
     )
 
 
-def run_search(runtime: Runtime, form: SearchForm, *, audience: Audience) -> SearchOutcome:
-    """Resolve the commune and search; errors land in ``form.errors`` by form field."""
+def run_search(
+    runtime: Runtime, form: SearchForm, *, audience: Audience, path: str = "/"
+) -> SearchOutcome:
+    """Resolve the commune and search; errors land in ``form.errors`` by form field. A need
+    without answer gets checked suggestions (``web.search.gaps``), whose links go to ``path``."""
     outcome = SearchOutcome(form)
     if not form.submitted:
         return outcome
@@ -211,6 +238,7 @@ def run_search(runtime: Runtime, form: SearchForm, *, audience: Audience) -> Sea
         publics=tuple(form.publics),
         modes_accueil=tuple(form.modes_accueil),
         frais=tuple(form.frais),
+        ouvert=form.ouvert or None,
         rayon_km=float(form.rayon_km),
         page=form.page,
         size=PAGE_SIZE,
@@ -218,6 +246,14 @@ def run_search(runtime: Runtime, form: SearchForm, *, audience: Audience) -> Sea
     )
     try:
         outcome.result = runtime.search_service.search(query)
+        outcome.gaps = need_gaps(
+            runtime,
+            form,
+            query,
+            outcome.result,
+            adviser=audience is Audience.PROFESSIONAL,
+            path=path,
+        )
     except SearchError as exc:
         for name, messages in exc.errors.items():
             for message in messages:

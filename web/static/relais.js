@@ -182,27 +182,224 @@
 
   document.querySelectorAll("[data-relais-commune]").forEach(setupCombobox);
 
-  /* --- Selection for the orientation sheet: a live count ------------------------------ */
+  /* --- Focus: the results heading after a search, the commune field on an empty page ---- */
+  var errorSummary = document.getElementById("erreurs");
+  var resultsHeading = document.querySelector("[data-relais-focus]");
+  if (errorSummary) {
+    errorSummary.focus();
+  } else if (resultsHeading) {
+    resultsHeading.focus({ preventScroll: true });
+    resultsHeading.scrollIntoView({ block: "start" });
+  } else {
+    var communeField = document.getElementById("commune");
+    // The adviser page only: a widget must not take the focus from the page that embeds it.
+    var searchPage = document.getElementById("formulaire-recherche");
+    if (searchPage && communeField && !communeField.value) communeField.focus();
+  }
+
+  /* --- Enter submits the search from any field (checkboxes, radios and lists too) ------- */
+  document.querySelectorAll("#formulaire-recherche, .relais-widget__form").forEach(function (form) {
+    form.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key !== "Enter" || event.defaultPrevented) return;
+      var type = (target.getAttribute("type") || "").toLowerCase();
+      if (target.tagName === "SELECT" || type === "checkbox" || type === "radio") {
+        event.preventDefault();
+        if (form.requestSubmit) form.requestSubmit();
+        else form.submit();
+      }
+    });
+  });
+
+  /* --- Selection for the orientation sheet: kept across result pages ------------------- */
   var selectionForm = document.getElementById("orientation");
   var selection = document.getElementById("selection");
   if (selectionForm && selection) {
-    var update = function () {
-      var n = selectionForm.querySelectorAll("input[data-relais-choice]:checked").length;
+    var storageKey = "relais-choix:" + (selectionForm.getAttribute("data-relais-selection") || "");
+    var kept = document.getElementById("choix-autres-pages");
+    var boxes = Array.prototype.slice.call(
+      selectionForm.querySelectorAll("input[data-relais-choice]")
+    );
+    var load = function () {
+      try {
+        return JSON.parse(window.sessionStorage.getItem(storageKey) || "[]");
+      } catch (e) {
+        return [];
+      }
+    };
+    var save = function (ids) {
+      try {
+        window.sessionStorage.setItem(storageKey, JSON.stringify(ids));
+      } catch (e) {
+        /* private mode: the URL still carries the ticks */
+      }
+    };
+    // The ticks: those of the URL (server-rendered), plus those kept in this tab.
+    var chosen = load();
+    selectionForm.querySelectorAll("input[name=ids]").forEach(function (input) {
+      if ((input.type !== "checkbox" || input.checked) && chosen.indexOf(input.value) < 0) {
+        chosen.push(input.value);
+      }
+    });
+    var onPage = boxes.map(function (box) {
+      return box.value;
+    });
+    var render = function () {
+      boxes.forEach(function (box) {
+        box.checked = chosen.indexOf(box.value) >= 0;
+      });
+      kept.innerHTML = "";
+      chosen.forEach(function (id) {
+        if (onPage.indexOf(id) >= 0) return;
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "ids";
+        input.value = id;
+        kept.appendChild(input);
+      });
+      // Page links carry the ticks too (a reload or a new tab keeps them).
+      document.querySelectorAll(".fr-pagination a[href]").forEach(function (link) {
+        var url = new URL(link.getAttribute("href"), window.location.href);
+        url.searchParams.delete("ids");
+        chosen.forEach(function (id) {
+          url.searchParams.append("ids", id);
+        });
+        link.setAttribute("href", url.pathname + url.search);
+      });
+      var n = chosen.length;
       selection.textContent =
         n === 0
           ? "Aucune ressource cochée pour la fiche d'orientation."
           : n === 1
             ? "1 ressource cochée pour la fiche d'orientation."
             : n + " ressources cochées pour la fiche d'orientation.";
+      save(chosen);
     };
-    selectionForm.addEventListener("change", update);
+    render();
+    selectionForm.addEventListener("change", function (event) {
+      var box = event.target;
+      if (!box.hasAttribute || !box.hasAttribute("data-relais-choice")) return;
+      var at = chosen.indexOf(box.value);
+      if (box.checked && at < 0) chosen.push(box.value);
+      if (!box.checked && at >= 0) chosen.splice(at, 1);
+      render();
+    });
+    selectionForm.querySelectorAll("[data-relais-clear]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        chosen = [];
+        render();
+      });
+    });
     selectionForm.addEventListener("submit", function (event) {
-      if (!selectionForm.querySelector("input[data-relais-choice]:checked")) {
+      if (event.submitter && event.submitter.getAttribute("formmethod") === "get") return;
+      if (!chosen.length) {
         event.preventDefault();
         selection.textContent = "Cochez au moins une ressource avant de préparer la fiche.";
       }
     });
+
+    // The sticky bar never hides a card: focused or scrolled-to elements stop above it.
+    var bar = document.getElementById("barre-selection");
+    var pad = function () {
+      var sticky = bar && window.getComputedStyle(bar).position === "sticky";
+      document.documentElement.style.scrollPaddingBottom = sticky
+        ? bar.offsetHeight + 16 + "px"
+        : "";
+    };
+    pad();
+    window.addEventListener("resize", pad);
   }
+
+  // "Effacer": a new person, so no ticks carried over from the previous one.
+  document.querySelectorAll("[data-relais-forget]").forEach(function (link) {
+    link.addEventListener("click", function () {
+      try {
+        Object.keys(window.sessionStorage).forEach(function (key) {
+          if (key.indexOf("relais-choix:") === 0) window.sessionStorage.removeItem(key);
+        });
+      } catch (e) {
+        /* nothing kept */
+      }
+    });
+  });
+
+  /* --- Copy buttons beside phone numbers and addresses ----------------------------------- */
+  var announce = function (text) {
+    var live = document.getElementById("copie-statut");
+    if (!live) {
+      live = document.createElement("p");
+      live.id = "copie-statut";
+      live.className = "fr-sr-only";
+      live.setAttribute("role", "status");
+      live.setAttribute("aria-live", "polite");
+      document.body.appendChild(live);
+    }
+    live.textContent = text;
+  };
+  var copyText = function (text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    return new Promise(function (resolve, reject) {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try {
+        ok = document.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
+      document.body.removeChild(area);
+      if (ok) resolve();
+      else reject(new Error("copy"));
+    });
+  };
+  document.querySelectorAll("[data-relais-copy-text]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var text = button.getAttribute("data-relais-copy-text");
+      copyText(text).then(
+        function () {
+          button.setAttribute("data-relais-copied", "true");
+          announce("Copié : " + text);
+        },
+        function () {
+          announce("Copie impossible : sélectionnez le texte et copiez-le.");
+        }
+      );
+    });
+  });
+
+  /* --- SMS: characters and SMS count (GSM-7: 160 characters, then parts of 153) --------- */
+  var GSM7 =
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡" +
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM7_EXT = "^{}\\[~]|€";
+  document.querySelectorAll("[data-relais-sms]").forEach(function (area) {
+    var out = document.getElementById(area.getAttribute("aria-describedby"));
+    if (!out) return;
+    var update = function () {
+      var n = 0;
+      var unicode = false;
+      Array.prototype.forEach.call(area.value, function (c) {
+        if (GSM7.indexOf(c) >= 0) n += 1;
+        else if (GSM7_EXT.indexOf(c) >= 0) n += 2;
+        else unicode = true;
+      });
+      if (unicode) n = area.value.length;
+      var single = unicode ? 70 : 160;
+      var part = unicode ? 67 : 153;
+      var count = n <= single ? 1 : Math.ceil(n / part);
+      out.textContent =
+        n + (n > 1 ? " caractères" : " caractère") + ", " + count + " SMS" +
+        (unicode ? " (caractères spéciaux : SMS plus courts)" : "");
+    };
+    area.addEventListener("input", update);
+  });
 
   /* --- Orientation sheet: print and copy --------------------------------------------- */
   document.querySelectorAll("[data-relais-print]").forEach(function (button) {

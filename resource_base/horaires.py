@@ -2,7 +2,8 @@
 week in plain French.
 
 Pure Python over ``opening_hours`` (no Flask): an invalid expression never breaks a page, it
-is shown as written with a "to check" status.
+is shown as written with a "to check" status. ``place_status`` reads the hours in the place's
+own time zone (``resource_base.opening``) and never says "open" for a temporarily closed place.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from opening_hours import OpeningHours, State
+
+from resource_base import opening
 
 JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -83,6 +86,20 @@ def opening_status(expression: str | None, now: datetime) -> OpeningStatus:
         precision = f"ouvre {_when(change, now)}" if change else ""
         return OpeningStatus(FERME, "Fermé actuellement", precision or comment)
     return OpeningStatus(INCONNU, "Horaires à vérifier", comment)
+
+
+def place_status(record: dict, moment: datetime) -> OpeningStatus:
+    """The opening status of a record (``horaires_accueil``, ``departement``, ``statut``) at
+    ``moment`` (aware), read in the place's own time zone: 10:00 in Paris is 13:00 in
+    Mayotte. A temporarily closed place is "Fermé temporairement", whatever its hours say.
+    """
+    if record.get("statut") == "fermeture-temporaire":
+        return OpeningStatus(FERME, "Fermé temporairement", "appelez avant de vous déplacer")
+    departement = record.get("departement")
+    status = opening_status(record.get("horaires_accueil"), opening.local_now(departement, moment))
+    if status.precision and opening.time_zone(departement) != opening.PARIS:
+        return OpeningStatus(status.etat, status.libelle, f"{status.precision} (heure locale)")
+    return status
 
 
 def _day_slots(parsed: OpeningHours, day: date) -> tuple[tuple[time, time | None, str], ...]:
