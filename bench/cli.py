@@ -62,6 +62,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--http-client", choices=("auto", "wrk", "python"), default="auto", help="générateur"
     )
+    p.add_argument(
+        "--import-rows",
+        type=int,
+        default=1_000_000,
+        help="lignes du gros fichier dont l'import est mesuré en mémoire (1000000 ; 0 : sans)",
+    )
     p.add_argument("--cache-dir", type=Path, help="cache des données (.cache/bench)")
     return p
 
@@ -93,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         http_workers=args.http_workers,
         http_max_requests=args.http_max_requests,
         http_client=args.http_client,
+        import_rows=args.import_rows,
     )
     if args.cache_dir:
         options.cache_dir = args.cache_dir

@@ -1,10 +1,14 @@
 """Readers for the files departments send: CSV, XLSX and data·inclusion v1 (JSON, JSON Lines).
 
-Each reader yields ``(line_number, raw)`` pairs, where ``raw`` maps a normalised column name
-(``"Code INSEE"`` → ``code_insee``) to the cell's value, untouched otherwise: validation
-happens in ``indexer.validation``. A file that cannot be read at all raises
-``InvalidImportFile`` with a French message; a single unreadable row is yielded with a
-``ROW_ERROR`` entry so that it is rejected like any other bad row, never dropped.
+``open_file`` reads a file's header at once and its rows lazily: ``SourceFile.rows`` yields
+``(line_number, raw)`` pairs as the file is read, so that a large file is never held in
+memory (a JSON array, which cannot be parsed piecewise, is the exception: its size is bounded
+by ``Limits.max_bytes``). ``raw`` maps a normalised column name (``"Code INSEE"`` →
+``code_insee``) to the cell's value, untouched otherwise: validation happens in
+``indexer.validation``. A file that cannot be read at all, or that breaks one of the
+``Limits``, raises ``InvalidImportFile`` with a French message (possibly while its rows are
+being read: nothing is written then); a single unreadable row is yielded with a ``ROW_ERROR``
+entry so that it is rejected like any other bad row, never dropped.
 
 Line numbers are what the person fixing the file sees: for CSV the record's row in a
 spreadsheet (the header is line 1), for XLSX the sheet's row number, for a JSON array the
@@ -16,14 +20,30 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
-import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
+from indexer.errors import InvalidImportFile
+from indexer.limits import Limits, megabytes
+from indexer.textfile import TextLines, decode
 from resource_base.text import fold
+
+__all__ = [
+    "FORMATS",
+    "ROW_ERROR",
+    "UNNAMED_PREFIX",
+    "InvalidImportFile",
+    "SourceFile",
+    "TextLines",
+    "column_key",
+    "decode",
+    "detect_format",
+    "open_file",
+]
 
 FORMATS = ("auto", "csv", "xlsx", "data-inclusion")
 TABULAR = ("csv", "xlsx")
@@ -46,39 +66,39 @@ _EXTENSIONS = {
     ".ndjson": "data-inclusion",
 }
 _HEADER_JUNK = re.compile(r"[^a-z0-9]+")
-
-
-class InvalidImportFile(ValueError):
-    """A file Relais cannot read as a whole: nothing of it is imported."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+# A JSON document (not JSON Lines) is parsed whole: several times its size in memory.
+JSON_DOCUMENT_MAX_BYTES = 256 * 1024**2
 
 
 @dataclass
 class SourceFile:
-    """One file opened for import: its format, columns and rows."""
+    """One file opened for import: its format, columns and (lazily read) rows.
+
+    ``warnings`` grows while ``rows`` is consumed (encoding repairs, blank lines…); read it
+    once the rows are exhausted. ``columns`` may grow too (XLSX cells beyond the header)."""
 
     path: Path
     format: str
     columns: list[str]
-    rows: list[tuple[int, dict]]
+    rows: Iterator[tuple[int, dict]]
     sha256: str
     warnings: list[str] = field(default_factory=list)
+    # Releases the open file when the rows are not read to the end (an import refused early).
+    close: Callable[[], None] = lambda: None
 
 
 def column_key(name: object) -> str:
-    """Normalised column name: case, accents, spaces and punctuation folded.
+    """Normalised column name: case, accents, spaces, punctuation and any BOM folded.
 
-    >>> column_key(" Code INSEE "), column_key("Thématiques")
-    ('code_insee', 'thematiques')
+    >>> column_key(" Code INSEE "), column_key("Thématiques"), column_key("\\ufeffid")
+    ('code_insee', 'thematiques', 'id')
     """
-    return _HEADER_JUNK.sub("_", fold(str(name or ""))).strip("_")
+    return _HEADER_JUNK.sub("_", fold(str(name or "").replace("\ufeff", ""))).strip("_")
 
 
 def detect_format(path: Path, data: bytes, fmt: str = "auto") -> str:
-    """The format to read ``path`` with: the one asked, else by extension, else by content."""
+    """The format to read ``path`` with: the one asked, else by extension, else by content
+    (``data``: the file's first bytes)."""
     if fmt not in FORMATS:
         raise InvalidImportFile(
             f"Format « {fmt} » inconnu : valeurs possibles {', '.join(FORMATS)}."
@@ -100,50 +120,51 @@ def detect_format(path: Path, data: bytes, fmt: str = "auto") -> str:
     return "csv"
 
 
-def read_file(path: str | Path, fmt: str = "auto") -> SourceFile:
-    """Open one file and read every row (rows are validated later)."""
+def open_file(path: str | Path, fmt: str = "auto", limits: Limits | None = None) -> SourceFile:
+    """Open one file for import: format, header and a lazy iterator over its rows.
+
+    Raises ``InvalidImportFile`` (French message) when the file is unreadable, too large
+    (``limits.max_bytes``) or its header is wrong; reading the rows may raise it too when a
+    limit is hit (rows, columns, an unclosed quote swallowing the file).
+    """
     path = Path(path)
+    limits = limits or Limits()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+            size = path.stat().st_size
+            handle.seek(0)
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         raise InvalidImportFile(f"Impossible de lire {path} : {exc.strerror or exc}.") from exc
-    fmt = detect_format(path, data, fmt)
-    digest = hashlib.sha256(data).hexdigest()
-    if fmt == "csv":
-        text, warnings = decode(data, path)
-        columns, rows, more = read_csv(text, path)
-        return SourceFile(path, fmt, columns, rows, digest, warnings + more)
+    fmt = detect_format(path, head, fmt)
     if fmt == "xlsx":
-        columns, rows, warnings = read_xlsx(path)
-        return SourceFile(path, fmt, columns, rows, digest, warnings)
-    text, warnings = decode(data, path)
-    rows = read_data_inclusion(text, path)
-    return SourceFile(path, fmt, [], rows, digest, warnings)
+        from indexer.xlsx import read_xlsx  # only XLSX imports pay for openpyxl
 
-
-def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
-    """Text of a file exported by Excel or another tool: UTF-8 (with or without BOM), UTF-16
-    with BOM (Excel's « texte Unicode »), else Windows-1252 (Excel's default in France)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), []
-        except UnicodeDecodeError as exc:
-            raise InvalidImportFile(f"{path.name} : fichier UTF-16 illisible ({exc}).") from exc
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
+        columns, rows, warnings, close = read_xlsx(path, limits)
+        return SourceFile(path, fmt, columns, rows, digest, warnings, close)
+    if size > limits.max_bytes:
         raise InvalidImportFile(
-            f"{path.name} : encodage non reconnu (ni UTF-8 ni Windows-1252, octet illisible "
-            f"à la position {exc.start}) ; enregistrez le fichier en « CSV UTF-8 »."
-        ) from exc
-    return text, [f"{path.name} : fichier lu en Windows-1252 (il n'est pas en UTF-8)."]
+            f"{path.name} : le fichier fait {megabytes(size)}, au-delà de la limite de "
+            f"{megabytes(limits.max_bytes)} (réglage RELAIS_IMPORT_MAX_BYTES) : fichier refusé."
+        )
+    warnings: list[str] = []
+    if fmt == "csv":
+        columns, rows, close = read_csv(path, limits, warnings)
+    else:
+        columns, (rows, close) = [], read_data_inclusion(path, limits, warnings)
+    return SourceFile(path, fmt, columns, rows, digest, warnings, close)
 
 
-def _header(cells: list, path: Path) -> list[str]:
+# --- CSV ---
+
+
+def _header(cells: list, path: Path, limits: Limits) -> list[str]:
+    if len(cells) > limits.max_columns:
+        raise InvalidImportFile(
+            f"{path.name} : l'en-tête compte {len(cells)} colonnes, au-delà de la limite de "
+            f"{limits.max_columns} (réglage RELAIS_IMPORT_MAX_COLUMNS) : fichier refusé."
+        )
     keys = []
     for index, cell in enumerate(cells, start=1):
         keys.append(column_key(cell) or f"{UNNAMED_PREFIX}{index}")
@@ -156,47 +177,88 @@ def _header(cells: list, path: Path) -> list[str]:
     return keys
 
 
-def read_csv(text: str, path: Path) -> tuple[list[str], list[tuple[int, dict]], list[str]]:
-    """Rows of a CSV file whose separator (``;``, ``,`` or tab) is guessed from the header."""
-    first_line = text[: text.find("\n")] if "\n" in text else text
-    counts = {sep: first_line.count(sep) for sep in _SEPARATORS}
-    separator = max(_SEPARATORS, key=lambda s: counts[s])
-    if not counts[separator]:
-        raise InvalidImportFile(
-            f"{path.name} : séparateur de colonnes non reconnu dans la première ligne "
-            "(attendu : point-virgule, virgule ou tabulation)."
-        )
-    # StringIO(newline=""): records end at \n or \r only, not at the other characters
-    # str.splitlines() treats as line breaks (form feed, U+2028…), which may sit in a field.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+def too_many_rows(name: str, limits: Limits) -> InvalidImportFile:
+    return InvalidImportFile(
+        f"{name} : plus de {limits.max_rows} lignes de données (réglage "
+        "RELAIS_IMPORT_MAX_ROWS) : fichier refusé ; découpez-le ou relevez la limite."
+    )
+
+
+def read_csv(
+    path: Path, limits: Limits, warnings: list[str]
+) -> tuple[list[str], Iterator[tuple[int, dict]], Callable[[], None]]:
+    """Columns, lazy rows and closer of a CSV file whose separator (``;``, ``,`` or tab) is
+    guessed from the header. The file stays open until the rows are exhausted."""
+    handle = path.open("rb")
     try:
-        header = next(reader)
-    except StopIteration:
-        raise InvalidImportFile(f"{path.name} : le fichier est vide.") from None
-    except csv.Error as exc:
-        raise InvalidImportFile(f"{path.name} : en-tête illisible ({exc}).") from exc
-    columns = _header(header, path)
+        lines = TextLines(handle, path.name, limits)
+        blocks = lines.blocks()
+        _, first_block = next(blocks, (1, ""))
+        first_line = next(io.StringIO(first_block, newline=""), "")
+        if not first_line.strip():
+            raise InvalidImportFile(f"{path.name} : le fichier est vide.")
+        counts = {sep: first_line.count(sep) for sep in _SEPARATORS}
+        separator = max(_SEPARATORS, key=lambda s: counts[s])
+        if not counts[separator]:
+            raise InvalidImportFile(
+                f"{path.name} : séparateur de colonnes non reconnu dans la première ligne "
+                "(attendu : point-virgule, virgule ou tabulation)."
+            )
+        texts = itertools.chain([first_block], (text for _, text in blocks))
+        # StringIO(newline=""): records end at \n or \r only, not at the other characters
+        # str.splitlines() treats as line breaks (form feed, U+2028…), which may sit in a field.
+        source = itertools.chain.from_iterable(io.StringIO(t, newline="") for t in texts)
+        reader = csv.reader(source, delimiter=separator)
+        try:
+            header = next(reader)
+        except csv.Error as exc:
+            raise InvalidImportFile(f"{path.name} : en-tête illisible ({exc}).") from exc
+        columns = _header(header, path, limits)
+    except BaseException:
+        handle.close()
+        raise
+    rows = _csv_rows(handle, lines, reader, columns, path, limits, warnings)
+    return columns, rows, handle.close
+
+
+def _csv_rows(handle, lines, reader, columns, path, limits, warnings):
     width = len(columns)
-    rows: list[tuple[int, dict]] = []
-    warnings: list[str] = []
     blank = 0
     record = 1  # the header is record (and spreadsheet row) 1
-    while True:
-        physical_start = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            # The C reader resumes at the next physical line: keep going, reject this one.
+    previous_limit = csv.field_size_limit(limits.max_cell)
+    try:
+        while True:
+            physical_start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                record += 1
+                if "field larger" in str(exc) and reader.line_num > physical_start:
+                    raise InvalidImportFile(
+                        f"{path.name} : à partir de la ligne {physical_start} du fichier, un "
+                        f"champ entre guillemets dépasse {limits.max_cell} caractères et "
+                        "s'étend sur plusieurs lignes (guillemet non fermé ?) : fichier refusé."
+                    ) from exc
+                # The C reader resumes at the next physical line: keep going, reject this one.
+                yield record, {ROW_ERROR: ("*", f"ligne illisible ({_csv_reason(exc)})")}
+                continue
             record += 1
-            rows.append((record, {ROW_ERROR: ("*", f"ligne illisible ({_csv_reason(exc)})")}))
-            continue
-        record += 1
-        if not any(c.strip() for c in cells):
-            blank += 1
-            continue
-        if len(cells) != width:
+            if record - 1 > limits.max_rows:
+                raise too_many_rows(path.name, limits)
+            if not any(c.strip() for c in cells):
+                blank += 1
+                continue
+            if len(cells) == width:
+                yield record, dict(zip(columns, cells, strict=True))
+                continue
+            if len(cells) > limits.max_columns:
+                raise InvalidImportFile(
+                    f"{path.name} : la ligne {record} compte {len(cells)} champs, au-delà de la "
+                    f"limite de {limits.max_columns} colonnes (réglage "
+                    "RELAIS_IMPORT_MAX_COLUMNS) : fichier refusé."
+                )
             raw = dict(zip(columns, cells, strict=False))
             for extra, value in enumerate(cells[width:], start=width + 1):
                 raw[f"{UNNAMED_PREFIX}{extra}"] = value
@@ -209,12 +271,13 @@ def read_csv(text: str, path: Path) -> tuple[list[str], list[tuple[int, dict]], 
             else:
                 reason += " (séparateur manquant ou en trop ?)"
             raw[ROW_ERROR] = ("*", reason)
-            rows.append((record, raw))
-            continue
-        rows.append((record, dict(zip(columns, cells, strict=True))))
+            yield record, raw
+    finally:
+        csv.field_size_limit(previous_limit)
+        handle.close()
+    warnings.extend(lines.warnings())
     if blank:
         warnings.append(f"{path.name} : {blank} ligne(s) vide(s) ignorée(s).")
-    return columns, rows, warnings
 
 
 def _csv_reason(exc: csv.Error) -> str:
@@ -224,112 +287,122 @@ def _csv_reason(exc: csv.Error) -> str:
     return message
 
 
-def _cell(value: object) -> str:
-    """A spreadsheet cell as text, undoing what Excel does to codes and dates."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, datetime):
-        return (
-            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-        )
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
+# --- data·inclusion ---
 
 
-def read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict]], list[str]]:
-    """Rows of the first sheet of an XLSX workbook (cached values, never formulas)."""
-    from openpyxl import load_workbook  # imported here: only XLSX imports pay for it
-
+def read_data_inclusion(
+    path: Path, limits: Limits, warnings: list[str]
+) -> tuple[Iterator[tuple[int, dict]], Callable[[], None]]:
+    """Services of a data·inclusion file, lazily: JSON Lines (one service per line, read
+    line by line; a bad line is one rejected row), or a JSON document (an array, an API page
+    ``{"items": […]}`` or one object), parsed whole."""
+    handle = path.open("rb")
     try:
-        # data_only: the values Excel computed and showed, not the formulas behind them.
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        lines = TextLines(handle, path.name, limits)
+        source = iter(lines)
+        first = next((line for line in source if line.strip()), "")
+        if not first:
+            raise InvalidImportFile(f"{path.name} : le fichier est vide.")
+        document = _json_line(first)
+        if isinstance(document, dict) and not isinstance(document.get("items"), list):
+            # The handle now belongs to the generator, which closes it.
+            rows = _json_lines(handle, lines, _chain(first, source), path, limits, warnings)
+            return rows, handle.close
+        if path.stat().st_size > JSON_DOCUMENT_MAX_BYTES:
+            raise InvalidImportFile(
+                f"{path.name} : un document JSON de plus de "
+                f"{megabytes(JSON_DOCUMENT_MAX_BYTES)} se lit d'un bloc en mémoire : "
+                "fichier refusé ; exportez-le en JSON Lines (un service par ligne)."
+            )
+        text = first + "".join(source)
+    except BaseException:
+        handle.close()
+        raise
+    handle.close()
+    warnings.extend(lines.warnings())
+    return _json_document(text, path, limits), lambda: None
+
+
+def _json_line(line: str) -> object:
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _json_document(text: str, path: Path, limits: Limits) -> Iterator[tuple[int, dict]]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith("{"):  # JSON Lines whose first line is broken
+            lines = _Numbered(text)
+            return _json_lines(None, lines, iter(lines), path, limits, [])
         raise InvalidImportFile(
-            f"{path.name} : classeur XLSX illisible ({exc.__class__.__name__} : {exc})."
+            f"{path.name} : JSON invalide ligne {exc.lineno}, colonne {exc.colno} ({exc.msg})."
         ) from exc
-    warnings: list[str] = []
+    except RecursionError as exc:
+        raise InvalidImportFile(
+            f"{path.name} : JSON imbriqué trop profondément pour être lu : fichier refusé."
+        ) from exc
+    del text
+    if isinstance(document, dict) and isinstance(document.get("items"), list):
+        document = document["items"]
+    if isinstance(document, dict):
+        document = [document]
+    if not isinstance(document, list):
+        raise InvalidImportFile(
+            f"{path.name} : un fichier data·inclusion est une liste de services JSON."
+        )
+    if len(document) > limits.max_rows:
+        raise too_many_rows(path.name, limits)
+    return ((index, _unwrap(item)) for index, item in enumerate(document, start=1))
+
+
+def _json_lines(handle, lines, source, path, limits, warnings):
     try:
-        sheets = workbook.worksheets
-        if not sheets:
-            raise InvalidImportFile(f"{path.name} : le classeur ne contient aucune feuille.")
-        sheet = sheets[0]
-        if len(sheets) > 1:
-            warnings.append(
-                f"{path.name} : seule la première feuille (« {sheet.title} ») est lue, "
-                f"{len(sheets) - 1} autre(s) ignorée(s)."
-            )
-        columns: list[str] | None = None
-        rows: list[tuple[int, dict]] = []
-        extras: set[int] = set()  # cells beyond the header's last column
-        blank = 0
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            cells = [_cell(v) for v in values]
-            while cells and not cells[-1].strip():
-                cells.pop()
-            if columns is None:
-                if cells:
-                    columns = _header(cells, path)
+        count = 0
+        for text in source:
+            if not text.strip():
                 continue
-            if not cells:
-                blank += 1
+            count += 1
+            if count > limits.max_rows:
+                raise too_many_rows(path.name, limits)
+            try:
+                item = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield (
+                    lines.line,
+                    {ROW_ERROR: ("*", f"JSON invalide ({exc.msg}, colonne {exc.colno})")},
+                )
                 continue
-            raw = dict(zip(columns, cells, strict=False))
-            for extra, value in enumerate(cells[len(columns) :], start=len(columns) + 1):
-                raw[f"{UNNAMED_PREFIX}{extra}"] = value
-                extras.add(extra)
-            rows.append((number, raw))
+            except RecursionError:
+                yield lines.line, {ROW_ERROR: ("*", "JSON imbriqué trop profondément")}
+                continue
+            yield lines.line, _unwrap(item)
     finally:
-        workbook.close()
-    if columns is None:
-        raise InvalidImportFile(f"{path.name} : la première feuille est vide.")
-    columns += [f"{UNNAMED_PREFIX}{extra}" for extra in sorted(extras)]
-    if blank:
-        warnings.append(f"{path.name} : {blank} ligne(s) vide(s) ignorée(s).")
-    return columns, rows, warnings
+        if handle is not None:
+            handle.close()
+    warnings.extend(lines.warnings())
 
 
-def read_data_inclusion(text: str, path: Path) -> list[tuple[int, dict]]:
-    """Services of a data·inclusion file: a JSON array (or an API page ``{"items": […]}``),
-    or JSON Lines (one service per line)."""
-    stripped = text.lstrip()
-    if not stripped:
-        raise InvalidImportFile(f"{path.name} : le fichier est vide.")
-    if stripped[0] == "[" or stripped[0] == "{":
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if stripped[0] == "[":
-                raise InvalidImportFile(
-                    f"{path.name} : JSON invalide ligne {exc.lineno}, colonne {exc.colno} "
-                    f"({exc.msg})."
-                ) from exc
-            document = None  # several objects: JSON Lines
-        if isinstance(document, dict) and isinstance(document.get("items"), list):
-            document = document["items"]
-        if isinstance(document, dict):
-            document = [document]
-        if isinstance(document, list):
-            return [(index, _unwrap(item)) for index, item in enumerate(document, start=1)]
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rows.append(
-                (number, {ROW_ERROR: ("*", f"JSON invalide ({exc.msg}, colonne {exc.colno})")})
-            )
-            continue
-        rows.append((number, _unwrap(item)))
-    return rows
+class _Numbered:
+    """The lines of a text already in memory, counted as ``TextLines`` counts them."""
+
+    def __init__(self, text: str):
+        self.text, self.line = text, 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.text.splitlines(keepends=True):
+            self.line += 1
+            yield line
+
+    def warnings(self) -> list[str]:
+        return []
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
 
 
 def _unwrap(item: object) -> dict:

@@ -30,7 +30,12 @@ class _ProgressBars:
         self.bars: dict[str, object] = {}
         self.done: dict[str, int] = {}
 
-    def __call__(self, step: str, done: int, total: int) -> None:
+    def __call__(self, step: str, done: int, total: int | None) -> None:
+        if total is None:  # rows still being read: their number is not known yet
+            click.echo(
+                f"\r{self.LABELS.get(step, step)} {done} ligne(s) lue(s)", nl=False, err=True
+            )
+            return
         bar = self.bars.get(step)
         if bar is None:
             for other in self.bars.values():

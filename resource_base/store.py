@@ -51,15 +51,33 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 SCOPES = ("departement", "source")
 
 # A writer keeps an engine's tables in step with the store, inside the same transaction:
-# writer(connection, removed_ids, upserted_resources).
+# writer(connection, removed_ids, upserted_resources). ``Store.replace`` calls it once per
+# batch of changed resources (no removed ids), then a last time with the removed ids and no
+# resources; ``removed_ids=None`` (``Store.feed``) means "empty your tables first".
 Writer = Callable[[sqlite3.Connection, list[str], list[Resource]], None]
+REPLACE_BATCH = 2000
 
 
-def _serialise(resource: Resource) -> tuple[str, str]:
-    """(fingerprint, JSON) of a resource: one serialisation serves both."""
+def serialise(resource: Resource) -> tuple[str, str]:
+    """(fingerprint, JSON) of a resource: one serialisation serves both. A resource may
+    carry them already (``keep_serialised``: computed in an import worker process)."""
+    kept = resource.__dict__.get("_serialised")
+    if kept is not None:
+        return kept
     # Field order is fixed by the dataclass, so the JSON is canonical without sort_keys.
     payload = json.dumps(resource.to_dict(), ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:32], payload
+
+
+def keep_serialised(resource: Resource) -> None:
+    """Serialise ``resource`` now and keep the result on it; any later change to one of its
+    fields must be followed by ``forget_serialised``."""
+    resource.__dict__.pop("_serialised", None)
+    resource.__dict__["_serialised"] = serialise(resource)
+
+
+def forget_serialised(resource: Resource) -> None:
+    resource.__dict__.pop("_serialised", None)
 
 
 @dataclass
@@ -165,31 +183,32 @@ class Store:
         writers: Iterable[Writer] = (),
     ) -> ReplaceOutcome:
         """Replace every resource whose ``scope`` (departement or source) is ``value`` by
-        ``resources``, record the import, run the engine ``writers``, all in one transaction."""
+        ``resources``, record the import, run the engine ``writers``, all in one transaction.
+
+        ``resources`` (ids unique) is consumed lazily, by batches of ``REPLACE_BATCH``: memory
+        holds one batch plus the id and fingerprint of the scope's current resources and the
+        ids seen (about 200 bytes a resource)."""
         _check_scope(scope)
-        new = {r.id: r for r in resources}
+        writers = list(writers)
         started = time.monotonic()
+        counts = {"ajoutees": 0, "modifiees": 0, "total": 0}
         with self.transaction() as conn:
             current = dict(
                 conn.execute(f"SELECT id, empreinte FROM resources WHERE {scope} = ?", (value,))
             )
-            serialised = {rid: _serialise(r) for rid, r in new.items()}
-            removed = sorted(set(current) - set(new))
-            changed = [r for rid, r in new.items() if current.get(rid) != serialised[rid][0]]
-            # An id that belongs to another scope moves here: it is an update, not a duplicate.
+            seen: set[str] = set()
+            for batch in _batches(resources, REPLACE_BATCH):
+                self._write_batch(conn, batch, current, seen, writers, counts)
+            removed = sorted(set(current) - seen)
             conn.executemany("DELETE FROM resources WHERE id = ?", [(rid,) for rid in removed])
-            conn.executemany(
-                "INSERT OR REPLACE INTO resources (id, departement, source, empreinte, data) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(r.id, r.departement, r.source, *serialised[r.id]) for r in changed],
-            )
             for writer in writers:
-                writer(conn, removed, changed)
+                writer(conn, removed, [])
+            changed = counts["ajoutees"] + counts["modifiees"]
             outcome = ReplaceOutcome(
-                ajoutees=sum(1 for r in changed if r.id not in current),
-                modifiees=sum(1 for r in changed if r.id in current),
+                ajoutees=counts["ajoutees"],
+                modifiees=counts["modifiees"],
                 supprimees=len(removed),
-                inchangees=len(new) - len(changed),
+                inchangees=counts["total"] - changed,
             )
             if changed or removed:
                 conn.execute(
@@ -207,7 +226,7 @@ class Store:
                     json.dumps(record.get("fichiers", []), ensure_ascii=False),
                     record.get("empreinte_fichiers", ""),
                     record.get("format", ""),
-                    len(new),
+                    counts["total"],
                     int(record.get("rejetees", 0)),
                     outcome.ajoutees,
                     outcome.modifiees,
@@ -217,6 +236,32 @@ class Store:
                 ),
             )
         return outcome
+
+    @staticmethod
+    def _write_batch(conn, batch, current, seen, writers, counts) -> None:
+        changed, rows = [], []
+        for resource in batch:
+            if resource.id in seen:
+                continue  # the first of two resources with one id wins
+            seen.add(resource.id)
+            fingerprint, payload = serialise(resource)
+            old = current.get(resource.id)
+            if old == fingerprint:
+                continue
+            counts["modifiees" if old is not None else "ajoutees"] += 1
+            changed.append(resource)
+            rows.append((resource.id, resource.departement, resource.source, fingerprint, payload))
+        counts["total"] = len(seen)
+        if not changed:
+            return
+        # An id that belongs to another scope moves here: it is an update, not a duplicate.
+        conn.executemany(
+            "INSERT OR REPLACE INTO resources (id, departement, source, empreinte, data) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+        for writer in writers:
+            writer(conn, [], changed)
 
     def rebuild_writers(self, writer: Writer, batch: int = 5000) -> None:
         """Feed every stored resource to one writer (to build an engine's tables afresh)."""
@@ -233,6 +278,17 @@ class Store:
                 writer(conn, [], buffer)
                 buffer = []
         writer(conn, [], buffer)
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _check_scope(scope: str) -> None:

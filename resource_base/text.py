@@ -22,6 +22,9 @@ _LIGATURES = (
 )
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# Every ASCII character but [a-z0-9] → a space (for ASCII text, what _NON_WORD.sub does
+# before a split()).
+_NON_WORD_TABLE = {c: " " for c in range(128) if not (48 <= c <= 57 or 97 <= c <= 122)}
 
 STOP_WORDS = frozenset(
     [
@@ -139,8 +142,11 @@ def tokens(text: str | None) -> list[str]:
     if not text:
         return []
     # Folding first keeps apostrophes (’ becomes '), so elisions are cut on plain ASCII.
-    text = _NON_WORD.sub(" ", _ELISION.sub(" ", _ascii_lower(text)))
-    return [_stem_cached(w) for w in text.split() if w not in STOP_WORDS]
+    text = _ascii_lower(text)
+    if "'" in text:
+        text = _ELISION.sub(" ", text)
+    # The folded text is ASCII: one translate does what _NON_WORD.sub does, split() the rest.
+    return [_stem_cached(w) for w in text.translate(_NON_WORD_TABLE).split() if w not in STOP_WORDS]
 
 
 _SURFACE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")

@@ -141,8 +141,7 @@ class EmbeddedEngine:
         # Explicit rowids, so that the text index is written without looking them up.
         next_rid = conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM moteur_docs").fetchone()[0]
         for rid, resource in enumerate(upserted, start=next_rid):
-            mots_nom, mots = " ".join(resource.mots_nom()), " ".join(resource.mots())
-            mots_forts = " ".join(resource.mots_forts())
+            mots_nom, mots_forts, mots = resource.search_text()
             rows.append(
                 (
                     rid,

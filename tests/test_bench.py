@@ -40,6 +40,7 @@ def report(tmp_path_factory, directory) -> dict:
         queries=30,
         warmup=5,
         lookups=200,
+        import_rows=300,
         cache_dir=base / "cache",
         work_dir=base / "travail",
     )
@@ -72,6 +73,16 @@ def test_import_and_store_write(report):
     assert written["ajoutees"] == SIZE
     assert _positive(written["ressources_par_s"])
     assert part["magasin_des_recherches"] == "import"
+
+
+def test_import_of_one_big_file_reports_its_memory(report):
+    big = report["import_gros_fichier"]
+    assert "erreur" not in big, big
+    assert (big["lignes"], big["code_de_sortie"]) == (300, 0)
+    assert big["acceptees"] + big["rejetees"] == 300 and big["acceptees"] > 0
+    assert _positive(big["ressources_par_s"])
+    peak = _figure(big["rss_pic_total_mo"])
+    assert _positive(peak) and peak >= big["rss_pic_processus_mo"]
 
 
 def test_search_and_lookup_latencies(report):
@@ -108,6 +119,7 @@ def test_summary_lists_every_target(report):
         f"communes {SIZE} p95 (ms)",
         f"page de recherche connectée {SIZE} p95 (ms)",
         f"api avec clé / sans clé {SIZE} (rapport des p95)",
+        "import d'un fichier de 300 lignes, RSS pic (Mo)",
         "pertinence embedded part dans les 3 premiers",
     ]
 
@@ -125,6 +137,7 @@ def test_second_run_reads_the_cache(tmp_path, directory):
         queries=3,
         warmup=1,
         lookups=10,
+        import_rows=0,
         cache_dir=tmp_path / "cache",
         work_dir=tmp_path / "w1",
     )

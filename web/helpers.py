@@ -71,6 +71,9 @@ def phone_text(number: str | None) -> str:
     anything unparsable are left as given."""
     if not number:
         return ""
+    number, _, extension = number.partition(" poste ")
+    if extension:  # an extension kept by the import: « +33326000000 poste 12 »
+        return f"{phone_text(number)} poste {extension}"
     parsed = _parse_phone(number)
     if parsed is None:
         return number
@@ -80,13 +83,16 @@ def phone_text(number: str | None) -> str:
 
 
 def phone_href(number: str | None) -> str:
-    """A ``tel:`` link: the E.164 form, or the digits of a short number."""
+    """A ``tel:`` link: the E.164 form, or the digits of a short number; an extension as
+    RFC 3966 says (``+33326000000 poste 12`` → ``tel:+33326000000;ext=12``)."""
     if not number:
         return ""
+    number, _, extension = number.partition(" poste ")
+    suffix = f";ext={extension}" if extension.isdigit() else ""
     parsed = _parse_phone(number)
     if parsed is None:
-        return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
-    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return "tel:" + "".join(c for c in number if c.isdigit() or c == "+") + suffix
+    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) + suffix
 
 
 def _parse_phone(number: str) -> phonenumbers.PhoneNumber | None:

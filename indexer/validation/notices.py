@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from indexer import place_matching
 from indexer.geocoding import PLAUSIBLE_KM
 
 NOTICES = {
@@ -19,6 +20,7 @@ NOTICES = {
     "hors_departement": "{n} ressource(s) situées hors du département qui les publie",
     "colonne_sans_nom": "{n} ligne(s) avec des valeurs dans une colonne sans en-tête "
     "(valeurs ignorées)",
+    **place_matching.NOTICES,
 }
 
 
@@ -34,6 +36,13 @@ class Notices:
         sample = self.examples.setdefault(kind, [])
         if len(sample) < 5:
             sample.append(where)
+
+    def merge(self, other: Notices) -> None:
+        """Add the counts (and examples, up to five) of ``other``: a worker's chunk."""
+        for kind, n in other.counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + n
+            sample = self.examples.setdefault(kind, [])
+            sample.extend(other.examples.get(kind, [])[: 5 - len(sample)])
 
     def messages(self) -> list[str]:
         """One French sentence per kind, with its count and examples."""

@@ -17,6 +17,10 @@ from phonenumbers import PhoneMetadata, PhoneNumber, shortnumberinfo
 OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF")
 _SHORT = re.compile(r"[0-9]{2,6}")
 _NO_ZERO = re.compile(r"[1-9][0-9]{8}")  # a national number whose leading 0 Excel dropped
+# An extension after the number: « poste 12 », « p. 12 », « ext. 12 », « x12 ».
+_EXTENSION = re.compile(
+    r"[\s,;]*(?:poste|p\.|ext\.?|extension|x)\s*([0-9]{1,6})\s*$", re.IGNORECASE
+)
 
 
 # Pure functions of the text: a department's file repeats its structures' contacts.
@@ -33,7 +37,14 @@ def normalise_phone(value: str) -> str | None:
     ('+33326000000', '+33326000000')
     >>> normalise_phone("0262 12 34 56"), normalise_phone("115")
     ('+262262123456', '115')
+
+    An overseas number written with +33 (``+33 2 62 12 34 56``) is given its own country code
+    (``+262262123456``); an extension is kept after the number (``+33326000000 poste 12``).
     """
+    extension = _EXTENSION.search(value)
+    if extension and extension.start():
+        number = normalise_phone(value[: extension.start()])
+        return f"{number} poste {extension[1]}" if number else None
     text = value.strip()
     compact = "".join(c for c in text if c.isdigit() or c == "+")
     if _SHORT.fullmatch(compact):
@@ -45,7 +56,7 @@ def normalise_phone(value: str) -> str | None:
     number = _parse(text, "FR")
     if number is None:
         return None
-    if number.country_code != 33 or text.lstrip().startswith(("+", "00")):
+    if number.country_code != 33:
         # An international form: the country code is given.
         valid = (
             phonenumbers.is_valid_number(number)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 
+from indexer import place_matching
 from indexer.geocoding import PLAUSIBLE_KM, plausible
 from indexer.validation.notices import Notices
 from indexer.validation.values import as_list, as_text, parse_float
 from resource_base import vocabulary
+from resource_base.commune_labels import names_agree
 from resource_base.geo import Commune, CommuneDirectory, haversine_km
-from resource_base.text import fold
 
 _COMMUNE_CODE = re.compile(r"[0-9][0-9AB][0-9]{3}")
 _DIGITS5 = re.compile(r"[0-9]{5}")
@@ -62,9 +63,14 @@ class PlaceRules:
         code_insee = self._code(get("code_insee"), where)
         code_postal = self._code(get("code_postal"), where)
         commune = self.communes.get(code_insee) if code_insee else None
-        if commune is None or (code_postal and code_postal not in commune.codes_postaux):
+        nom = data.get("commune")
+        if (
+            commune is None
+            or (code_postal and code_postal not in commune.codes_postaux)
+            or (nom and nom != commune.nom and not names_agree(nom, commune))
+        ):
             # Not the common case (a known commune, a consistent postal code): look closer.
-            commune, code_postal = self._commune(raw, code_insee, code_postal, data, errors)
+            commune, code_postal = self._commune(raw, code_insee, code_postal, data, errors, where)
 
         lat_raw, lon_raw = get("latitude"), get("longitude")
         has_lat = lat_raw is not None and as_text(lat_raw).strip() != ""
@@ -75,27 +81,41 @@ class PlaceRules:
             errors.append((missing, "latitude et longitude vont ensemble"))
         elif has_lat:
             lat, lon = parse_float(lat_raw), parse_float(lon_raw)
-            if lat is None or not -90.0 <= lat <= 90.0:
-                errors.append(
-                    (
-                        "latitude",
-                        f"« {as_text(lat_raw)[:30]} » n'est pas une latitude (nombre entre -90 et 90)",
+            lat_ok = lat is not None and -90.0 <= lat <= 90.0
+            lon_ok = lon is not None and -180.0 <= lon <= 180.0
+            if not (lat_ok and lon_ok):
+                if commune is not None:
+                    # A known commune: its centre (or the geocoder) rather than a reject.
+                    self.notices.add("coordonnees_illisibles", where)
+                if commune is None and not lat_ok:
+                    errors.append(
+                        (
+                            "latitude",
+                            f"« {as_text(lat_raw)[:30]} » n'est pas une latitude (nombre entre -90 et 90)",
+                        )
                     )
-                )
-                lat = None
-            if lon is None or not -180.0 <= lon <= 180.0:
-                errors.append(
-                    (
-                        "longitude",
-                        f"« {as_text(lon_raw)[:30]} » n'est pas une longitude (nombre entre -180 et 180)",
+                if commune is None and not lon_ok:
+                    errors.append(
+                        (
+                            "longitude",
+                            f"« {as_text(lon_raw)[:30]} » n'est pas une longitude (nombre entre -180 et 180)",
+                        )
                     )
-                )
-                lon = None
+                lat = lon = None
 
         data["latitude"] = data["longitude"] = data["precision_geo"] = None
         if lat is not None and lon is not None:
             if commune is not None:
                 checked = plausible(lat, lon, commune)
+                moved = None
+                if checked is None and code_insee:
+                    moved = place_matching.by_coordinates(
+                        self.directory, code_insee, lat, lon, plausible
+                    )
+                if moved is not None:
+                    self.notices.add("code_postal_en_code_insee", where)
+                    commune, code_postal = moved, code_postal or code_insee
+                    checked = plausible(lat, lon, commune)
                 if checked is None:
                     self.notices.add("lointaines", where)
                 else:
@@ -134,7 +154,7 @@ class PlaceRules:
         return commune
 
     def _commune(
-        self, raw: dict, code_insee: str, code_postal: str, data: dict, errors: list
+        self, raw: dict, code_insee: str, code_postal: str, data: dict, errors: list, where: str
     ) -> tuple[Commune | None, str]:
         """The commune of a row from its INSEE code, or its postal code and name."""
         commune = None
@@ -153,11 +173,17 @@ class PlaceRules:
                     )
                 )
             else:
-                commune = self.communes.get(code_insee)
+                commune, notice, error = place_matching.by_code(
+                    self.directory, code_insee, nom_commune
+                )
+                if error is not None:
+                    errors.append(("code_insee", error))
+                elif notice is not None:
+                    self.notices.add(notice, where)
+                    if notice == "code_postal_en_code_insee":
+                        code_postal = code_postal or code_insee
                 if commune is None:
-                    errors.append(
-                        ("code_insee", f"commune {code_insee} inconnue du référentiel des communes")
-                    )
+                    pass
                 elif code_postal and not self._postal_matches(commune, code_postal):
                     errors.append(
                         (
@@ -167,15 +193,12 @@ class PlaceRules:
                         )
                     )
         elif code_postal:
-            candidates = self.directory.by_postal.get(code_postal, [])
+            candidates = place_matching.candidates(self.directory, code_postal)
             if not candidates:
                 errors.append(("code_postal", f"aucune commune n'a le code postal {code_postal}"))
             elif nom_commune:
-                key = fold(nom_commune)
-                matches = [c for c in candidates if fold(c.nom) == key]
-                if len(matches) == 1:
-                    commune = matches[0]
-                else:
+                commune = place_matching.by_name(self.directory, code_postal, nom_commune)
+                if commune is None:
                     errors.append(
                         (
                             "commune",

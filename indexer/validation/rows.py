@@ -239,7 +239,10 @@ class RowValidator(PlaceRules):
         parsed = parse_date(text)
         if parsed is None:
             errors.append(
-                ("date_maj", f"« {text[:40]} » n'est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA)")
+                (
+                    "date_maj",
+                    f"« {text[:40]} » n'est pas une date (AAAA-MM-JJ, JJ/MM/AAAA ou JJ/MM/AA)",
+                )
             )
         elif parsed > self.today:
             errors.append(("date_maj", f"la date {parsed.isoformat()} est dans le futur"))

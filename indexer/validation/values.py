@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 from indexer.validation.columns import LIST_SEPARATOR, MULTILINE
 
@@ -25,7 +25,11 @@ _CONTROL = re.compile(
 )
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ][0-9:.+\-Z]*)?")
-_FR_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_FR_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4}|[0-9]{2})")
+# An Excel date serial (days since 1899-12-30, Excel's 1900 system): 36526 is 2000-01-01,
+# 73050 is 2099-12-31; a time of day may follow the decimal point.
+_EXCEL_SERIAL = re.compile(r"([0-9]{5})(?:\.[0-9]+)?")
+_EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def needs_cleaning(value: str) -> bool:
@@ -106,7 +110,13 @@ def parse_float(value: object) -> float | None:
 
 
 def parse_date(value: str) -> date | None:
-    """``AAAA-MM-JJ`` (a time part is ignored) or ``JJ/MM/AAAA``; None otherwise."""
+    """``AAAA-MM-JJ`` (a time part is ignored), ``JJ/MM/AAAA``, ``JJ/MM/AA`` (a two-digit
+    year is 20AA) or an Excel serial number (``45383`` → 2024-04-01, Excel's 1900 date
+    system); None otherwise.
+
+    >>> parse_date("01/03/25"), parse_date("45383")
+    (datetime.date(2025, 3, 1), datetime.date(2024, 4, 1))
+    """
     if len(value) == 10 and value[4] == "-":
         try:
             return date.fromisoformat(value)
@@ -118,7 +128,11 @@ def parse_date(value: str) -> date | None:
             return date(int(match[1]), int(match[2]), int(match[3]))
         match = _FR_DATE.fullmatch(value)
         if match:
-            return date(int(match[3]), int(match[2]), int(match[1]))
+            year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
+            return date(year, int(match[2]), int(match[1]))
+        match = _EXCEL_SERIAL.fullmatch(value)
+        if match and 36526 <= int(match[1]) <= 73050:
+            return _EXCEL_EPOCH + timedelta(days=int(match[1]))
     except ValueError:
         return None
     return None

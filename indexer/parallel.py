@@ -1,0 +1,217 @@
+"""Row validation, in this process or in a pool of worker processes.
+
+Validating a row, tokenising it for the search engines and serialising it for the store
+cost about two thirds of an import's time, all in pure Python: on a machine with several
+cores, worker processes do that while the importing process reads the file and writes
+SQLite. The pool is forked (the workers inherit the commune directory already loaded),
+created on the first large import and kept for the following ones (``bench/run`` imports a
+hundred files in a row); ``shutdown()`` ends it, and so does the interpreter's exit.
+
+Results come back in the file's order: rows are sent by chunks of ``CHUNK_ROWS``, with at
+most ``2 × workers + 2`` chunks in flight, so that memory stays bounded however large the
+file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from indexer.formats import ROW_ERROR
+from indexer.validation import RowValidator, data_inclusion_row
+from indexer.validation.notices import Notices
+from resource_base.models import Resource
+from resource_base.store import keep_serialised
+
+CHUNK_ROWS = 500
+# Below this many bytes of input, forking and shipping rows cost more than they save.
+POOL_MIN_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a worker needs to validate a file's rows as the importing process would."""
+
+    departement: str | None  # --departement
+    is_di: bool
+    today: date | None
+    unnamed: tuple[str, ...]
+    short: str  # file name, in row labels when several files are imported
+    several: bool
+
+
+# One outcome per row: (line, resource or None, errors, data·inclusion source or None).
+Outcome = tuple[int, Resource | None, list, str | None]
+
+
+def check_row(validator: RowValidator, raw: dict, where: str, is_di: bool):
+    """``(resource, errors, source)`` of one raw row (``source``: data·inclusion only)."""
+    if not is_di:
+        resource, errors = validator.validate(raw, where)
+        return resource, errors, None
+    if ROW_ERROR in raw:
+        return None, [raw[ROW_ERROR]], None
+    row, source, errors = data_inclusion_row(raw)
+    if errors:
+        return None, errors, None
+    resource, errors = validator.validate(row, where)
+    if resource is not None:
+        resource.source = source
+    return resource, errors, source
+
+
+def prepare(resource: Resource, departement: str | None) -> None:
+    """Tokens and, when the final source and id are already certain, the stored JSON."""
+    resource.keep_search_text()
+    if resource.source:  # data·inclusion: the row names its source
+        source = resource.source
+    else:
+        scope = departement or resource.departement
+        if not scope:
+            return  # a remote row: its department (hence source) is the import's
+        source = f"cd{scope.lower()}"
+        resource.source = source
+        resource.departement = resource.departement or scope
+    prefix = f"{source}--"
+    resource.id = (
+        resource.source_id if resource.source_id.startswith(prefix) else prefix + resource.source_id
+    )
+    if resource.latitude is not None or not resource.code_insee:
+        keep_serialised(resource)  # otherwise geocoding will change it
+
+
+def validate_chunk(
+    validator: RowValidator, context: Context, rows: list[tuple[int, dict]]
+) -> list[Outcome]:
+    validator.unnamed = context.unnamed
+    out = []
+    for line, raw in rows:
+        where = f"{context.short} ligne {line}" if context.several else f"ligne {line}"
+        resource, errors, source = check_row(validator, raw, where, context.is_di)
+        if resource is not None:
+            prepare(resource, context.departement)
+        out.append((line, resource, errors, source))
+    return out
+
+
+# --- the pool ---
+
+_directory = None  # set before forking: the workers inherit it
+_validators: dict[tuple, RowValidator] = {}
+_pool = None
+_pool_key = None
+
+
+def _worker_chunk(task: tuple[Context, list]) -> tuple[list[Outcome], Notices]:
+    context, rows = task
+    key = (context.departement, context.is_di, context.today)
+    validator = _validators.get(key)
+    if validator is None:
+        validator = RowValidator(
+            _directory,
+            departement=context.departement,
+            place_first=context.is_di,
+            today=context.today,
+        )
+        _validators[key] = validator
+    validator.notices = Notices()
+    outcomes = validate_chunk(validator, context, rows)
+    # Raw rows stay in the importing process: only outcomes travel back, and a resource
+    # already serialised travels as its JSON (unpickling ~40 objects a row costs the
+    # importing process three times what json.loads does).
+    return [_pack(outcome) for outcome in outcomes], validator.notices
+
+
+def _pack(outcome: Outcome) -> tuple:
+    line, resource, errors, source = outcome
+    if resource is None or "_serialised" not in resource.__dict__:
+        return outcome
+    fingerprint, payload = resource.__dict__["_serialised"]
+    return line, (fingerprint, payload, resource.__dict__["_search_text"]), errors, source
+
+
+def _unpack(outcome: tuple) -> Outcome:
+    line, resource, errors, source = outcome
+    if isinstance(resource, tuple):
+        fingerprint, payload, search_text = resource
+        resource = Resource.from_dict(json.loads(payload))
+        resource.__dict__["_serialised"] = (fingerprint, payload)
+        resource.__dict__["_search_text"] = search_text
+    return line, resource, errors, source
+
+
+def _get_pool(directory, workers: int):
+    global _pool, _pool_key, _directory
+    key = (id(directory), workers)
+    if _pool is not None and _pool_key == key:
+        return _pool
+    shutdown()
+    _directory = directory
+    _validators.clear()
+    _pool = multiprocessing.get_context("fork").Pool(workers)
+    _pool_key = key
+    return _pool
+
+
+def shutdown() -> None:
+    """End the worker pool, if any."""
+    global _pool, _pool_key
+    if _pool is not None:
+        _pool.terminate()
+        _pool.join()
+    _pool = _pool_key = None
+
+
+atexit.register(shutdown)
+
+
+def default_workers() -> int:
+    """Worker processes to use: the machine's cores (``os.process_cpu_count`` when known)."""
+    counter = getattr(os, "process_cpu_count", None) or os.cpu_count
+    return counter() or 1
+
+
+def usable(workers: int, input_bytes: int) -> bool:
+    """Whether a pool pays off: several workers, enough input and ``fork`` available."""
+    return (
+        workers > 1
+        and input_bytes >= POOL_MIN_BYTES
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def run(
+    chunks: Iterable[tuple[str, Context, list[tuple[int, dict]]]],
+    validator: RowValidator,
+    workers: int,
+) -> Iterator[tuple[str, list[tuple[int, dict]], list[Outcome]]]:
+    """``(name, rows, outcomes)`` for each chunk ``(name, context, rows)``, in order,
+    validated by a pool of ``workers`` processes that validate as ``validator`` does (same
+    directory; their notices are added to ``validator.notices``)."""
+    pool = _get_pool(validator.directory, workers)
+    window: deque = deque()
+    limit = 2 * workers + 2
+    try:
+        for name, context, rows in chunks:
+            window.append((name, rows, pool.apply_async(_worker_chunk, ((context, rows),))))
+            if len(window) >= limit:
+                yield _collect(window.popleft(), validator)
+        while window:
+            yield _collect(window.popleft(), validator)
+    except BaseException:
+        # An abandoned import (refused, interrupted): the pool may hold stale chunks.
+        shutdown()
+        raise
+
+
+def _collect(item, validator: RowValidator):
+    name, rows, pending = item
+    outcomes, notices = pending.get()
+    validator.notices.merge(notices)
+    return name, rows, [_unpack(outcome) for outcome in outcomes]

@@ -1,0 +1,140 @@
+"""Rows, as the files are read → staged resources or rejections (``validate_rows``).
+
+Chunks of rows go through ``parallel`` (a pool of workers, or this process); here, in the
+file's order, each outcome becomes a rejection or a staged resource, a second row with an
+id already seen is rejected, and the departments and sources the rows name are counted
+(the import's scope).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from indexer import formats, parallel
+from indexer.formats import SourceFile
+from indexer.staging import Rejections, Staging, rejection
+from indexer.validation import RowValidator
+from resource_base.models import Resource
+
+_SOURCE_PREFIX = re.compile(r"cd[0-9a-z]{2,3}--")
+PROGRESS_EVERY = 1000
+# progress(step, done, total) with step "validation" or "ecriture"; total is None while
+# the files are still being read (their number of rows is not known in advance).
+Progress = Callable[[str, int, int | None], None]
+
+
+def source_of_departement(departement: str) -> str:
+    """The source of a department's own files: ``cd51``, ``cd2a``, ``cd974``."""
+    return f"cd{departement.lower()}"
+
+
+@dataclass
+class Scope:
+    """What the validated rows say about the import's scope."""
+
+    departements: Counter = field(default_factory=Counter)
+    sources: Counter = field(default_factory=Counter)
+
+
+def validate_rows(
+    files: list[SourceFile],
+    validator: RowValidator,
+    is_di: bool,
+    forced: str | None,
+    progress: Progress | None,
+    staging: Staging,
+    rejected: Rejections,
+    workers: int,
+    today: date,
+) -> Scope:
+    """Every row, as it is read → a staged resource or a rejection; a second row with an id
+    already seen is rejected here (the id is final once the scope is known)."""
+    scope = Scope()
+    # id key → line × 4096 + file index: an int rather than a tuple, a million times over.
+    seen: dict[object, int] = {}
+    names = [str(f.path) for f in files]
+    done = 0
+    chunks = _chunks(files, is_di, forced, today)
+    if parallel.usable(workers, sum(f.path.stat().st_size for f in files)):
+        results = parallel.run(chunks, validator, workers)
+    else:
+        results = (
+            (name, rows, parallel.validate_chunk(validator, context, rows))
+            for name, context, rows in chunks
+        )
+    for name, rows, outcomes in results:
+        for (line, raw), (_, resource, errors, source) in zip(rows, outcomes, strict=True):
+            origin = (name, line, raw)
+            if resource is None:
+                rejected.add(rejection(origin, errors))
+                continue
+            if is_di:
+                if not resource.departement:
+                    rejected.add(rejection(origin, [("departement", _NO_DEPARTEMENT)]))
+                    continue
+                key = (source, resource.source_id.removeprefix(f"{source}--"))
+            else:
+                departement = forced or resource.departement
+                key = (
+                    resource.source_id.removeprefix(f"{source_of_departement(departement)}--")
+                    if departement
+                    else _SOURCE_PREFIX.sub("", resource.source_id, count=1)
+                )
+            first = seen.get(key)
+            if first is not None:
+                first_at = (names[first % 4096], first // 4096)
+                rejected.add(rejection(origin, [("id", _duplicate(first_at, origin, resource))]))
+                continue
+            seen[key] = line * 4096 + names.index(name)
+            if resource.departement:
+                scope.departements[resource.departement] += 1
+            if source:
+                scope.sources[source] += 1
+            staging.add(resource)
+        done += len(rows)
+        if progress:
+            progress("validation", done, None)
+    if progress:
+        progress("validation", done, done)
+    return scope
+
+
+def _chunks(files: list[SourceFile], is_di: bool, forced: str | None, today: date):
+    """``(file path, context, rows)`` by ``parallel.CHUNK_ROWS`` rows, file after file."""
+    several = len(files) > 1
+    for source_file in files:
+        columns, name = source_file.columns, str(source_file.path)
+        rows: list = []
+        for row in source_file.rows:
+            rows.append(row)
+            if len(rows) >= parallel.CHUNK_ROWS:
+                yield name, _context(source_file, columns, is_di, forced, today, several), rows
+                rows = []
+        if rows:
+            yield name, _context(source_file, columns, is_di, forced, today, several), rows
+
+
+def _context(source_file, columns, is_di, forced, today, several) -> parallel.Context:
+    # XLSX: cells beyond the header may be found late, hence read at each chunk.
+    unnamed = tuple(c for c in columns if c.startswith(formats.UNNAMED_PREFIX))
+    return parallel.Context(forced, is_di, today, unnamed, source_file.path.name, several)
+
+
+_NO_DEPARTEMENT = (
+    "département introuvable : ni code_insee, ni zone_eligibilite d'un seul département, "
+    "ni --departement"
+)
+
+
+def _duplicate(first: tuple[str, int], origin: tuple, resource: Resource) -> str:
+    where = (
+        f"ligne {first[1]}" if first[0] == origin[0] else f"{Path(first[0]).name} ligne {first[1]}"
+    )
+    if str(origin[2].get("id") or "").strip():
+        return f"identifiant « {resource.source_id} » en double (déjà utilisé {where})"
+    return f"ressource en double : même structure, même nom et même lieu qu'à la {where}"
