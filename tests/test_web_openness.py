@@ -128,6 +128,8 @@ def test_temporarily_closed_never_shows_open_and_comes_after_open_equivalents(cl
     chrs = card(html, "Centre d'hébergement et de réinsertion sociale")
     assert "Ouvert maintenant" not in chrs  # 24/7, but temporarily closed
     assert "Fermé temporairement" in chrs and "appelez avant d'y orienter" in chrs
+    # One badge says it (the opening badge), not a status badge beside it.
+    assert chrs.count("Fermé temporairement") == 2  # the badge and the warning sentence
     # Emergency service first (urgent need), then the open place, then the closed one.
     order = [html.index(n) for n in ("Samu social (115)", "Accueil de jour", "Centre d'héber")]
     assert order == sorted(order)

@@ -50,9 +50,12 @@ class ResourceView:
 
     @property
     def statut_libelle(self) -> str | None:
-        """A warning when the resource is not simply active."""
+        """A warning badge when the resource is not simply active. A temporary closure has
+        none: the opening badge (``horaires.place_status``) already says it."""
         statut = self.data.get("statut") or "actif"
-        return None if statut == "actif" else STATUTS.get(statut, statut)
+        if statut in ("actif", "fermeture-temporaire"):
+            return None
+        return STATUTS.get(statut, statut)
 
     @property
     def adresse_lignes(self) -> list[str]:
