@@ -22,15 +22,14 @@ import hashlib
 import io
 import itertools
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.errors import InvalidImportFile
+from indexer.header import UNNAMED_PREFIX, column_key, header_keys, too_many_rows
 from indexer.limits import Limits, megabytes
 from indexer.textfile import TextLines, decode
-from resource_base.text import fold
 
 __all__ = [
     "FORMATS",
@@ -50,9 +49,6 @@ TABULAR = ("csv", "xlsx")
 
 # Key of the explanation attached to a row that could not be parsed (wrong field count…).
 ROW_ERROR = "__erreur__"
-# Columns without a header (a trailing separator in Excel exports) are named after their
-# position, so that their values still reach the rejects file.
-UNNAMED_PREFIX = "_colonne_"
 
 _SEPARATORS = (";", ",", "\t")
 _EXTENSIONS = {
@@ -65,7 +61,6 @@ _EXTENSIONS = {
     ".jsonl": "data-inclusion",
     ".ndjson": "data-inclusion",
 }
-_HEADER_JUNK = re.compile(r"[^a-z0-9]+")
 # A JSON document (not JSON Lines) is parsed whole: several times its size in memory.
 JSON_DOCUMENT_MAX_BYTES = 256 * 1024**2
 
@@ -85,15 +80,6 @@ class SourceFile:
     warnings: list[str] = field(default_factory=list)
     # Releases the open file when the rows are not read to the end (an import refused early).
     close: Callable[[], None] = lambda: None
-
-
-def column_key(name: object) -> str:
-    """Normalised column name: case, accents, spaces, punctuation and any BOM folded.
-
-    >>> column_key(" Code INSEE "), column_key("Thématiques"), column_key("\\ufeffid")
-    ('code_insee', 'thematiques', 'id')
-    """
-    return _HEADER_JUNK.sub("_", fold(str(name or "").replace("\ufeff", ""))).strip("_")
 
 
 def detect_format(path: Path, data: bytes, fmt: str = "auto") -> str:
@@ -159,31 +145,6 @@ def open_file(path: str | Path, fmt: str = "auto", limits: Limits | None = None)
 # --- CSV ---
 
 
-def _header(cells: list, path: Path, limits: Limits) -> list[str]:
-    if len(cells) > limits.max_columns:
-        raise InvalidImportFile(
-            f"{path.name} : l'en-tête compte {len(cells)} colonnes, au-delà de la limite de "
-            f"{limits.max_columns} (réglage RELAIS_IMPORT_MAX_COLUMNS) : fichier refusé."
-        )
-    keys = []
-    for index, cell in enumerate(cells, start=1):
-        keys.append(column_key(cell) or f"{UNNAMED_PREFIX}{index}")
-    seen: set[str] = set()
-    doubles = sorted({k for k in keys if k in seen or seen.add(k)})
-    if doubles:
-        raise InvalidImportFile(
-            f"{path.name} : colonne(s) en double dans l'en-tête : {', '.join(doubles)}."
-        )
-    return keys
-
-
-def too_many_rows(name: str, limits: Limits) -> InvalidImportFile:
-    return InvalidImportFile(
-        f"{name} : plus de {limits.max_rows} lignes de données (réglage "
-        "RELAIS_IMPORT_MAX_ROWS) : fichier refusé ; découpez-le ou relevez la limite."
-    )
-
-
 def read_csv(
     path: Path, limits: Limits, warnings: list[str]
 ) -> tuple[list[str], Iterator[tuple[int, dict]], Callable[[], None]]:
@@ -213,7 +174,7 @@ def read_csv(
             header = next(reader)
         except csv.Error as exc:
             raise InvalidImportFile(f"{path.name} : en-tête illisible ({exc}).") from exc
-        columns = _header(header, path, limits)
+        columns = header_keys(header, path, limits)
     except BaseException:
         handle.close()
         raise

@@ -24,7 +24,8 @@ from xml.parsers import expat
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from indexer.formats import UNNAMED_PREFIX, InvalidImportFile, _header, too_many_rows
+from indexer.errors import InvalidImportFile
+from indexer.header import UNNAMED_PREFIX, header_keys, too_many_rows
 from indexer.limits import Limits, megabytes
 
 _CHUNK = 1 << 16
@@ -349,7 +350,7 @@ def read_xlsx(
         for number, values in rows:
             cells = _cells(values, number, links)
             if cells:
-                columns = _header(cells, path, limits)
+                columns = header_keys(cells, path, limits)
                 break
         if columns is None:
             raise InvalidImportFile(f"{path.name} : la première feuille est vide.")

@@ -17,62 +17,14 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+# Commune and GeoError live in resource_base.commune (the reference reader needs them too);
+# re-exported here, where callers have always found them.
+from resource_base.commune import Commune, GeoError  # noqa: F401
+from resource_base.geo_reference import read_reference
 from resource_base.text import fold
 
 # The same mean radius as Elasticsearch's arc distance, so that both engines agree.
 EARTH_RADIUS_KM = 6371.0087714
-
-
-class GeoError(ValueError):
-    """A territory reference file is missing or malformed."""
-
-
-@dataclass(frozen=True)
-class Commune:
-    code_insee: str
-    nom: str
-    departement: str
-    region: str
-    codes_postaux: tuple[str, ...]
-    latitude: float
-    longitude: float
-    epci: str | None = None
-    epci_nom: str | None = None
-    commune_parente: str | None = None  # municipal districts (Paris, Lyon, Marseille)
-    population: int | None = None
-    departement_nom: str | None = None
-
-    @property
-    def zone_codes(self) -> frozenset[str]:
-        """Codes a ``zone_eligibilite`` may list to include this commune."""
-        codes = {self.code_insee, self.departement, "france", "99100"}
-        if self.epci:
-            codes.add(self.epci)
-        if self.commune_parente:
-            codes.add(self.commune_parente)
-        return frozenset(codes)
-
-    def to_dict(self) -> dict:
-        return {
-            "code_insee": self.code_insee,
-            "nom": self.nom,
-            "departement": self.departement,
-            "departement_nom": self.departement_nom,
-            "region": self.region,
-            "codes_postaux": list(self.codes_postaux),
-            "latitude": self.latitude,
-            "longitude": self.longitude,
-            "epci": self.epci,
-            "epci_nom": self.epci_nom,
-            "population": self.population,
-        }
-
-    @property
-    def departement_libelle(self) -> str:
-        """``Marne (51)``: how the department is always shown beside a commune."""
-        if self.departement_nom:
-            return f"{self.departement_nom} ({self.departement})"
-        return f"département {self.departement}"
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -163,8 +115,6 @@ class CommuneDirectory:
         >>> # CommuneDirectory.load("node_modules/@etalab/decoupage-administratif/data",
         >>> #                       "../shared/data/geo/communes_2022.csv")
         """
-        from resource_base.geo_reference import read_reference  # it imports Commune from here
-
         communes, former, epci_names, departements = read_reference(decoupage_dir, centres_csv)
         return cls(
             communes=communes,

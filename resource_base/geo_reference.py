@@ -24,7 +24,7 @@ import csv
 import json
 from pathlib import Path
 
-from resource_base.geo import Commune, GeoError
+from resource_base.commune import Commune, GeoError
 
 REFERENCE_VINTAGE = 2026
 CURRENT_TYPES = ("commune-actuelle", "arrondissement-municipal")
