@@ -39,34 +39,18 @@ IMPORT_RESOURCES = "importer_ressources"
 READ_AUDIT = "lire_journal"
 MANAGE_ALL = "administrer_tout"
 
+# Every role searches, sees professionals-only resources and orients; admins add management,
+# and the national admin acts in every department.
+_EVERY_ROLE = frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT})
+_DEPARTMENT_ADMIN = _EVERY_ROLE | {MANAGE_MEMBERS, MANAGE_TERRITORIES, IMPORT_RESOURCES, READ_AUDIT}
+
 PERMISSIONS: dict[str, frozenset[str]] = {
-    CONSEILLER: frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT}),
-    CONSEILLER_AG: frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT}),
-    TRAVAILLEUR_SOCIAL: frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT}),
-    COORDINATEUR: frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT}),
-    ADMIN_DEPARTEMENTAL: frozenset(
-        {
-            SEARCH,
-            SEE_PROFESSIONALS,
-            ORIENT,
-            MANAGE_MEMBERS,
-            MANAGE_TERRITORIES,
-            IMPORT_RESOURCES,
-            READ_AUDIT,
-        }
-    ),
-    ADMIN_NATIONAL: frozenset(
-        {
-            SEARCH,
-            SEE_PROFESSIONALS,
-            ORIENT,
-            MANAGE_MEMBERS,
-            MANAGE_TERRITORIES,
-            IMPORT_RESOURCES,
-            READ_AUDIT,
-            MANAGE_ALL,
-        }
-    ),
+    CONSEILLER: _EVERY_ROLE,
+    CONSEILLER_AG: _EVERY_ROLE,
+    TRAVAILLEUR_SOCIAL: _EVERY_ROLE,
+    COORDINATEUR: _EVERY_ROLE,
+    ADMIN_DEPARTEMENTAL: _DEPARTMENT_ADMIN,
+    ADMIN_NATIONAL: _DEPARTMENT_ADMIN | {MANAGE_ALL},
 }
 
 ACTION_LABELS: dict[str, str] = {

@@ -41,6 +41,17 @@ def _actor(departement: str, action: str = roles.MANAGE_MEMBERS):
         abort(403)
 
 
+def _member(accounts, user_id: int, departement: str, pending_ok: bool = False):
+    """The account ``user_id`` of ``departement``, else 404 (an account of another
+    department is not revealed). ``pending_ok``: an account without a department yet (a
+    first ProConnect login) may be claimed too."""
+    target = accounts.store.get_user(user_id)
+    allowed = (departement, None) if pending_ok else (departement,)
+    if target is None or target.departement not in allowed:
+        abort(404)
+    return target
+
+
 @bp.before_request
 def _private():
     mark_private()
@@ -113,10 +124,8 @@ def invite(departement: str):
 def update_member(departement: str, user_id: int):
     actor = _actor(departement)
     accounts = runtime().accounts
-    target = accounts.store.get_user(user_id)
     # A pending account without a department is claimed by the national admin's choice.
-    if target is None or target.departement not in (departement, None):
-        abort(404)
+    _member(accounts, user_id, departement, pending_ok=True)
     try:
         user = accounts.update_member(
             actor,
@@ -137,9 +146,7 @@ def update_member(departement: str, user_id: int):
 def deactivate(departement: str, user_id: int):
     actor = _actor(departement)
     accounts = runtime().accounts
-    target = accounts.store.get_user(user_id)
-    if target is None or target.departement != departement:
-        abort(404)
+    target = _member(accounts, user_id, departement)
     try:
         accounts.deactivate(actor, user_id)
     except AccountError as exc:
@@ -153,9 +160,7 @@ def deactivate(departement: str, user_id: int):
 def reset_password(departement: str, user_id: int):
     actor = _actor(departement)
     accounts = runtime().accounts
-    target = accounts.store.get_user(user_id)
-    if target is None or target.departement != departement:
-        abort(404)
+    target = _member(accounts, user_id, departement)
     try:
         accounts.reset_password(actor, user_id, request.form.get("mot_de_passe", ""))
     except AccountError as exc:
