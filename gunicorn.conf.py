@@ -1,7 +1,8 @@
 """gunicorn settings for the Relais API: ``gunicorn -c gunicorn.conf.py``.
 
 The address and the number of workers come from the Relais settings (``RELAIS_BIND``,
-``RELAIS_WORKERS``). Each worker keeps its own rate-limit counters (api/ratelimit.py). Logs:
+``RELAIS_WORKERS``). Workers share rate-limit counters when ``RELAIS_RATELIMIT_STORAGE_URI``
+is a shared storage (Redis); with ``memory://`` each counts its own. Logs:
 the API writes one JSON line per request to stderr, so gunicorn's access log stays off.
 
 The settings are checked here, in the master, before any worker starts: an unusable value

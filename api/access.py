@@ -6,14 +6,21 @@
   its key allows (or, without a key, one of ``ANONYMOUS_ORIGINS``); a key used from an origin
   it does not allow gets a 403. Preflights carry no key: they succeed for an origin that some
   active key (or the anonymous list) allows, and the real request is then checked.
-- Rate limits per key, or per IP address without a key (api/ratelimit.py); requests with an
-  invalid key and CORS preflights count against the IP address too.
+- Rate limits per key, or per IP address without a key (api/ratelimit.py, Flask-Limiter with
+  the shared storage ``RATELIMIT_STORAGE_URI``); requests with an invalid key or no key where
+  one is required, and CORS preflights, count against the IP address too.
+
+Three ``before_request`` hooks, in this order: ``before_api_request`` says who is calling and
+who is counted, Flask-Limiter counts (429 past the limit), ``check_api_access`` answers
+preflights and refuses bad keys (401) and origins (403).
 """
 
 from __future__ import annotations
 
 from flask import current_app, g, request
+from flask_limiter import Limiter
 
+from api import ratelimit
 from api.errors import api_abort, is_api_request
 from api.keys import SCOPE_PROFESSIONNELS, ApiKey, KeyStoreError, normalize_origin
 from api.logging import log_request, start_request
@@ -94,50 +101,75 @@ def _preflight(origin: str):
     return response
 
 
-def _authenticate() -> ApiKey | None:
+def _identify() -> None:
+    """Who is calling (``g.api_key``, ``g.key_name``) and who is counted: the key, or the
+    caller's address without a valid key (invalid keys and preflights included)."""
     token = presented_token()
-    if token is None:
-        if not current_app.config["ANONYMOUS_ACCESS"]:
-            api_abort(
-                401,
-                code="cle_requise",
-                message="Une clé d'API est nécessaire (en-tête X-Api-Key ou Authorization: Bearer).",
-                headers={"WWW-Authenticate": 'Bearer realm="relais"'},
-            )
+    key = _state().keys.find(token) if token is not None else None
+    if key is not None and not key.active:
+        key = None
+    g.api_key = key
+    g.key_name = key.name if key else None
+    g.token_refused = token is not None and key is None
+    if key is not None:
+        g.rate_client, g.rate_per_minute = f"cle:{key.name}", int(key.rate_limit)
+    else:
+        g.rate_client = f"ip:{request.remote_addr}"
+        g.rate_per_minute = int(current_app.config["ANONYMOUS_RATE_LIMIT"])
+
+
+def _is_preflight(origin: str | None) -> bool:
+    return bool(
+        request.method == "OPTIONS"
+        and origin
+        and "Access-Control-Request-Method" in request.headers
+    )
+
+
+def before_api_request():
+    """First hook: start the request's log and say who is counted (Flask-Limiter counts next)."""
+    if not is_api_request():
         return None
-    key = _state().keys.find(token)
-    if key is None or not key.active:
-        # Guessing keys costs requests: an invalid key counts against the caller's address.
-        _check_rate(None)
+    start_request()
+    if _is_preflight(_origin()):
+        # Preflights carry no key: counted against the caller's address.
+        g.api_key, g.key_name, g.token_refused = None, None, False
+        g.rate_client = f"ip:{request.remote_addr}"
+        g.rate_per_minute = int(current_app.config["ANONYMOUS_RATE_LIMIT"])
+        return None
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    _identify()
+    return None
+
+
+def check_api_access():
+    """Last hook, after the count: answer preflights, refuse missing or invalid keys (401) and
+    origins a key does not allow (403)."""
+    if not is_api_request():
+        return None
+    origin = _origin()
+    if _is_preflight(origin):
+        return _preflight(origin)
+    if request.endpoint in OPEN_ENDPOINTS:
+        if origin and _anonymous_allows(origin):
+            g.cors_origin = origin
+        return None
+    key: ApiKey | None = g.get("api_key")
+    if g.get("token_refused"):
         api_abort(
             401,
             code="cle_invalide",
             message="Clé d'API inconnue ou révoquée.",
             headers={"WWW-Authenticate": 'Bearer realm="relais", error="invalid_token"'},
         )
-    return key
-
-
-def before_api_request():
-    if not is_api_request():
-        return None
-    start_request()
-    origin = _origin()
-    if (
-        request.method == "OPTIONS"
-        and origin
-        and "Access-Control-Request-Method" in request.headers
-    ):
-        # Preflights carry no key: counted against the caller's address.
-        _check_rate(None)
-        return _preflight(origin)
-    if request.endpoint in OPEN_ENDPOINTS:
-        if origin and _anonymous_allows(origin):
-            g.cors_origin = origin
-        return None
-    key = _authenticate()
-    g.api_key = key
-    g.key_name = key.name if key else None
+    if key is None and not current_app.config["ANONYMOUS_ACCESS"]:
+        api_abort(
+            401,
+            code="cle_requise",
+            message="Une clé d'API est nécessaire (en-tête X-Api-Key ou Authorization: Bearer).",
+            headers={"WWW-Authenticate": 'Bearer realm="relais"'},
+        )
     if origin:
         if key is not None:
             if not key.allows_origin(origin):
@@ -149,24 +181,7 @@ def before_api_request():
             g.cors_origin = origin
         elif _anonymous_allows(origin):
             g.cors_origin = origin
-    _check_rate(key)
     return None
-
-
-def _check_rate(key: ApiKey | None) -> None:
-    if key is not None:
-        client, limit = f"cle:{key.name}", key.rate_limit
-    else:
-        client, limit = f"ip:{request.remote_addr}", current_app.config["ANONYMOUS_RATE_LIMIT"]
-    decision = _state().limiter.hit(client, int(limit))
-    g.rate = decision
-    if not decision.allowed:
-        api_abort(
-            429,
-            message=f"Limite de {decision.limit} requêtes par minute atteinte : "
-            f"réessayez dans {decision.retry_after} s.",
-            headers={"Retry-After": str(decision.retry_after)},
-        )
 
 
 def after_api_request(response):
@@ -187,13 +202,16 @@ def after_api_request(response):
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    decision = g.get("rate")
-    if decision is not None and decision.limit:
-        response.headers["X-RateLimit-Limit"] = str(decision.limit)
-        response.headers["X-RateLimit-Remaining"] = str(decision.remaining)
+    ratelimit.headers(response)
     return log_request(response)
 
 
-def init_app(app) -> None:
+def init_app(app) -> Limiter:
+    """Register the hooks in their order: identify, count (Flask-Limiter), check.
+
+    Returns the API's limiter (kept in ``app.extensions["relais_api"].limiter``)."""
     app.before_request(before_api_request)
+    limiter = ratelimit.build_limiter(app)
+    app.before_request(check_api_access)
     app.after_request(after_api_request)
+    return limiter

@@ -6,10 +6,11 @@ setting in ``app.config``. Nothing is read or connected here: the key store (rel
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import flask
 from flask import Flask
+from flask_limiter import Limiter
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,7 +20,6 @@ from api.communes.routes import blp as communes_blp
 from api.errors import API_PREFIX, ErrorSchema
 from api.health.routes import blp as health_blp
 from api.keys import KeyService
-from api.ratelimit import RateLimiter
 from api.resources.routes import blp as resources_blp
 from api.search.routes import blp as search_blp
 from api.thematiques.routes import blp as thematiques_blp
@@ -75,7 +75,7 @@ class ApiState:
 
     api: Api
     keys: KeyService
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    limiter: Limiter | None = None  # set by api.access.init_app (Flask-Limiter, shared storage)
     anonymous_origins: frozenset[str] = frozenset()
 
 
@@ -123,4 +123,4 @@ def init_app(app: Flask) -> None:
         keys=app.extensions["relais"].keys,
         anonymous_origins=frozenset(app.config["ANONYMOUS_ORIGINS"]),
     )
-    access.init_app(app)
+    app.extensions["relais_api"].limiter = access.init_app(app)

@@ -11,6 +11,7 @@ from http import HTTPStatus
 
 import marshmallow as ma
 from flask import current_app, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from api.logging import request_id
@@ -159,6 +160,8 @@ def handle_http_exception(exc: HTTPException):
     data = getattr(exc, "data", None) or {}
     errors = data.get("errors")
     message = data.get("message")
+    if isinstance(exc, RateLimitExceeded):  # its French text comes from api.ratelimit
+        message = exc.description
     if errors is None and "messages" in data:  # raised by webargs on a validation error
         errors = _flatten_webargs(data["messages"])
         names = ", ".join(sorted(errors))

@@ -1,65 +1,96 @@
-"""Request rate limits: one token bucket per API key (or per IP address without a key).
+"""API rate limits on Flask-Limiter: per key (its own ``rate_limit`` per minute), per IP address
+without a key (``ANONYMOUS_RATE_LIMIT``).
 
-The counters live in this process only. With several gunicorn workers each worker has its own
-buckets, so a client may get up to ``workers × limit`` requests per minute in the worst case;
-set the limits with that in mind (or run one worker with threads). A shared store (Redis…) is
-not worth its operation cost for limits meant to stop runaway scripts, not to bill.
+The counters live in the storage ``RATELIMIT_STORAGE_URI`` names, the same as the UI's limits:
+``memory://`` keeps them in the process; ``redis://…`` shares them between gunicorn workers and
+servers, so a client gets its limit once, not once per worker. Strategy: moving window (at most
+N requests in any 60 seconds). A storage that stops answering is replaced by per-process memory
+counters until it answers again (Flask-Limiter's in-memory fallback): searches go on, and the
+fallback is logged.
+
+``api.access`` decides who is counted (``g.rate_client``, ``g.rate_per_minute``) before
+Flask-Limiter's own ``before_request`` hook counts the request; a refused request raises
+``RateLimitExceeded`` (429), turned into the API's JSON error by ``api.errors``.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+from flask_limiter import ApplicationLimit, Limiter, RequestLimit
+
+STRATEGY = "moving-window"
+KEY_PREFIX = "relais-api"
+SCOPE = "api"
 
 
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    limit: int
-    remaining: int
-    retry_after: int  # seconds before one request is allowed again (0 when allowed)
+def _client() -> str:
+    return g.get("rate_client") or "inconnu"
 
 
-class RateLimiter:
-    """Token buckets: ``limit`` requests at once, refilled at ``limit`` per minute.
+def _limit() -> str:
+    """This request's limit (``"60 per 1 minute"``), or "" when it is not counted."""
+    per_minute = g.get("rate_per_minute") or 0
+    return f"{per_minute} per 1 minute" if per_minute > 0 else ""
 
-    A limit of 0 (or less) means no limit.
 
-    >>> limiter = RateLimiter()
-    >>> limiter.hit("cle:intranet", 60).allowed
-    True
-    """
+def current(app: Flask | None = None) -> RequestLimit | None:
+    """The limit this request was counted against (None when it was not counted)."""
+    app = app or current_app
+    return app.extensions["relais_api"].limiter.current_limit
 
-    MAX_BUCKETS = 10_000  # beyond this, idle (full) buckets are forgotten
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # client → (tokens, last update)
-        self._lock = threading.Lock()
+def retry_after(limit: RequestLimit) -> int:
+    """Seconds before one more request is allowed (at least 1)."""
+    return max(1, math.ceil(limit.window.reset_time - time.time()))
 
-    def hit(self, client: str, limit: int) -> Decision:
-        if limit <= 0:
-            return Decision(True, 0, 0, 0)
-        rate = limit / 60.0
-        now = self._clock()
-        with self._lock:
-            tokens, last = self._buckets.get(client, (float(limit), now))
-            tokens = min(float(limit), tokens + (now - last) * rate)
-            if tokens >= 1.0:
-                tokens -= 1.0
-                decision = Decision(True, limit, int(tokens), 0)
-            else:
-                decision = Decision(False, limit, 0, max(1, math.ceil((1.0 - tokens) / rate)))
-            self._buckets[client] = (tokens, now)
-            if len(self._buckets) > self.MAX_BUCKETS:
-                self._forget_idle(now)
-        return decision
 
-    def _forget_idle(self, now: float) -> None:
-        # A bucket untouched for a minute is full again: forgetting it changes nothing.
-        for client, (_, last) in list(self._buckets.items()):
-            if now - last >= 60:
-                del self._buckets[client]
+def _message() -> str:
+    limit = current()
+    amount = limit.limit.amount if limit else g.get("rate_per_minute")
+    try:
+        wait = f"réessayez dans {retry_after(limit)} s" if limit else "réessayez plus tard"
+    except Exception:  # the storage failed between the count and this message
+        wait = "réessayez plus tard"
+    return f"Limite de {amount} requêtes par minute atteinte : {wait}."
+
+
+def build_limiter(app: Flask) -> Limiter:
+    """The API's limiter on ``app``: call it after the hook that sets ``g.rate_client`` and
+    ``g.rate_per_minute`` and before the hooks that may refuse the request (so that refused
+    requests, invalid keys and CORS preflights are counted too)."""
+    limiter = Limiter(
+        key_func=_client,
+        application_limits=[ApplicationLimit(_limit, scope=SCOPE, error_message=_message)],
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        strategy=STRATEGY,
+        key_prefix=KEY_PREFIX,
+        headers_enabled=False,  # ours are set by api.access (Retry-After only on a 429)
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        # Every path under /api/ is counted, a mistyped one (404) too: guessing keys costs.
+        request_identifier=_identifier,
+    )
+    limiter.init_app(app)
+    return limiter
+
+
+def _identifier() -> str:
+    return request.endpoint or "api-sans-route"
+
+
+def headers(response) -> None:
+    """``X-RateLimit-Limit`` and ``X-RateLimit-Remaining`` on every counted answer,
+    ``Retry-After`` on a 429."""
+    limit = current()
+    if limit is None:
+        return
+    try:
+        response.headers["X-RateLimit-Limit"] = str(limit.limit.amount)
+        response.headers["X-RateLimit-Remaining"] = str(max(0, limit.remaining))
+        if response.status_code == 429:
+            response.headers["Retry-After"] = str(retry_after(limit))
+    except Exception:  # the storage stopped answering: the answer goes out without them
+        current_app.logger.warning("limites : stockage injoignable, en-têtes omis")

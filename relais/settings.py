@@ -102,7 +102,10 @@ def _rate_limit(value: str) -> str:
 
 
 def _storage_uri(value: str) -> str:
-    if "://" not in value:
+    from limits.storage import SCHEMES
+
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in SCHEMES or scheme.startswith("async+"):
         raise ValueError("une adresse de stockage comme memory:// ou redis://hote:6379")
     return value
 
@@ -207,7 +210,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "WORKERS",
         2,
-        "Nombre de processus gunicorn (chacun a ses propres compteurs de limite de requêtes).",
+        "Nombre de processus gunicorn (ils partagent les compteurs de limites si RELAIS_RATELIMIT_STORAGE_URI est un stockage partagé).",
         int,
         validator=_at_least(1),
     ),
@@ -323,7 +326,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
-        "Stockage des compteurs de limites (Flask-Limiter) : memory:// (un seul processus) ou redis://hote:6379 pour les partager entre processus.",
+        "Stockage des compteurs de limites de l'API et de l'interface (Flask-Limiter) : memory:// (chaque processus compte à part) ou redis://:motdepasse@hote:6379/0 pour les partager entre processus et serveurs.",
         validator=_storage_uri,
     ),
     Setting(

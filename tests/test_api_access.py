@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from api.keys import KeyStoreError, normalize_origin
-from api.ratelimit import RateLimiter
 from relais.app import create_app
 
 SEARCH = "/api/v1/search?code_commune=51108"
@@ -173,28 +172,24 @@ def test_key_rate_limit_is_per_key(app, client):
         assert client.get(SEARCH, headers={"X-Api-Key": fast}).status_code == 200
 
 
-def test_token_bucket_refills():
-    now = [0.0]
-    limiter = RateLimiter(clock=lambda: now[0])
-    assert [limiter.hit("a", 60).allowed for _ in range(60)] == [True] * 60
-    refused = limiter.hit("a", 60)
-    assert not refused.allowed and refused.retry_after == 1
-    now[0] += 1.0  # 60 per minute: one more token per second
-    assert limiter.hit("a", 60).allowed
-    assert not limiter.hit("a", 60).allowed
-    assert limiter.hit("b", 60).allowed  # each client has its own bucket
-    assert limiter.hit("c", 0).allowed  # no limit
+def test_rate_headers_and_what_is_counted(runtime):
+    app, client = make_client(runtime, ANONYMOUS_RATE_LIMIT=3)
+    token = create_key(app, name="compteur", rate_limit=5)
+    keyed = client.get(SEARCH, headers={"X-Api-Key": token})
+    assert keyed.headers["X-RateLimit-Limit"] == "5"
+    assert keyed.headers["X-RateLimit-Remaining"] == "4"
+    assert "Retry-After" not in keyed.headers  # only on a refusal
+    # Monitoring and documentation are not counted; a mistyped path is.
+    for _ in range(4):
+        assert client.get("/api/v1/health").status_code in (200, 503)
+        assert "X-RateLimit-Limit" not in client.get("/api/v1/openapi.json").headers
+    assert client.get("/api/v1/nulle-part").headers["X-RateLimit-Remaining"] == "2"
+    assert client.get(SEARCH).headers["X-RateLimit-Remaining"] == "1"
 
 
-def test_rate_limiter_forgets_idle_clients():
-    now = [0.0]
-    limiter = RateLimiter(clock=lambda: now[0])
-    limiter.MAX_BUCKETS = 3
-    for name in "abc":
-        limiter.hit(name, 10)
-    now[0] += 61
-    limiter.hit("d", 10)
-    assert set(limiter._buckets) == {"d"}
+def test_missing_key_where_required_counts_against_the_address(runtime):
+    _, client = make_client(runtime, ANONYMOUS_ACCESS=False, ANONYMOUS_RATE_LIMIT=2)
+    assert [client.get(SEARCH).status_code for _ in range(3)] == [401, 401, 429]
 
 
 def test_invalid_keys_and_preflights_count_against_the_address(runtime):

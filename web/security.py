@@ -73,5 +73,9 @@ def mark_private() -> None:
 
 
 def init_app(app: Flask) -> None:
+    # A storage that stops answering (Redis down) must not fail pages: count in memory until
+    # it answers again, as the API does (api/ratelimit.py).
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
     app.after_request(_headers)
