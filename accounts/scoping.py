@@ -56,6 +56,25 @@ def sees_agence(actor: User, agence: str | None) -> bool:
     return actor.role in (roles.ADMIN_DEPARTEMENTAL, roles.ADMIN_NATIONAL)
 
 
+def require_agence(actor: User | None, agence: str, agence_departement: str | None) -> User:
+    """Return ``actor`` if they may read the records of ``agence`` (whose department is
+    ``agence_departement``, None for an agence Relais does not know).
+
+    A France Travail adviser: their own agence only; a department admin: the agences of their
+    department; the national admin: every agence. Raises ``AccessDenied`` otherwise.
+    Source: issue 9 ("a France Travail adviser sees the records of their agence").
+    """
+    if actor is None or not actor.active:
+        raise AccessDenied("Connectez-vous avec un compte actif.")
+    if not sees_agence(actor, agence):
+        raise AccessDenied(f"Vous ne voyez pas les enregistrements de l'agence {agence}.")
+    if actor.role == roles.ADMIN_DEPARTEMENTAL and (
+        agence_departement is None or not in_department(actor, agence_departement)
+    ):
+        raise AccessDenied(f"L'agence {agence} ne relève pas de votre département.")
+    return actor
+
+
 def may_log_in(user: User, departement: Departement | None) -> str | None:
     """None if ``user`` may open a session, else the French reason."""
     if user.status == "en_attente":

@@ -3,8 +3,9 @@ without a key (``ANONYMOUS_RATE_LIMIT``).
 
 The counters live in the storage ``RATELIMIT_STORAGE_URI`` names, the same as the UI's limits:
 ``memory://`` keeps them in the process; ``redis://…`` shares them between gunicorn workers and
-servers, so a client gets its limit once, not once per worker. Strategy: moving window (at most
-N requests in any 60 seconds). A storage that stops answering is replaced by per-process memory
+servers, so a client gets its limit once, not once per worker. Strategy: sliding-window counter
+(about N requests in any 60 seconds; two counters per client, constant cost per request in
+memory and in Redis, where a moving window would keep one entry per request). A storage that stops answering is replaced by per-process memory
 counters until it answers again (Flask-Limiter's in-memory fallback): searches go on, and the
 fallback is logged.
 
@@ -21,7 +22,7 @@ import time
 from flask import Flask, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter, RequestLimit
 
-STRATEGY = "moving-window"
+STRATEGY = "sliding-window-counter"
 KEY_PREFIX = "relais-api"
 SCOPE = "api"
 

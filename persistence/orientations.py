@@ -33,11 +33,15 @@ class SqlOrientationLog:
             )
             return int(result.inserted_primary_key[0])
 
-    def events(self, departement: str | None = None, limit: int = 1000) -> list[OrientationEvent]:
-        """The latest events, newest first (for a department when given)."""
+    def events(
+        self, departement: str | None = None, limit: int = 1000, agence: str | None = None
+    ) -> list[OrientationEvent]:
+        """The latest events, newest first (for a department, an agence, when given)."""
         query = select(orientations).order_by(orientations.c.id.desc()).limit(limit)
         if departement is not None:
             query = query.where(orientations.c.departement == departement)
+        if agence is not None:
+            query = query.where(orientations.c.agence == agence)
         with self.database.engine.connect() as conn:
             return [
                 OrientationEvent(

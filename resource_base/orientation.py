@@ -41,5 +41,5 @@ class OrientationEvent:
 class OrientationLog(Protocol):
     def record(self, event: OrientationEvent, now: datetime | None = None) -> int: ...
     def events(
-        self, departement: str | None = None, limit: int = 1000
+        self, departement: str | None = None, limit: int = 1000, agence: str | None = None
     ) -> list[OrientationEvent]: ...

@@ -1,0 +1,1 @@
+"""An agence's orientation records (the anonymous events of its advisers' sheets)."""
