@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from accounts import roles
+from accounts import audit_labels, roles
 
 ACTIVE = "actif"
 PENDING = "en_attente"
@@ -131,3 +131,19 @@ class AuditEntry:
     record: str
     departement: str | None
     details: str = ""
+
+    @property
+    def actor_label(self) -> str:
+        return audit_labels.actor_label(self.actor_email)
+
+    @property
+    def action_label(self) -> str:
+        return audit_labels.action_label(self.action)
+
+    @property
+    def record_label(self) -> str:
+        return audit_labels.record_label(self.record)
+
+    @property
+    def details_label(self) -> str:
+        return audit_labels.details_label(self.details)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from accounts import passwords, roles, scoping, territories
+from accounts.audit_labels import CLI_ACTOR
 from accounts.models import (
     ACTIVE,
     AGENCE,
@@ -30,7 +31,6 @@ from accounts.models import (
 )
 from accounts.repository import AccountStore
 
-CLI_ACTOR = "ligne-de-commande"
 LOGIN_FAILED = "Adresse électronique ou mot de passe incorrect."
 
 

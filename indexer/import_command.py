@@ -30,7 +30,7 @@ class _ProgressBars:
         self.bars: dict[str, object] = {}
         self.done: dict[str, int] = {}
 
-    def __call__(self, step: str, done: int, total: int | None) -> None:
+    def __call__(self, step: str, done: int, total: int | None, **_counts) -> None:
         if total is None:  # rows still being read: their number is not known yet
             click.echo(
                 f"\r{self.LABELS.get(step, step)} {done} ligne(s) lue(s)", nl=False, err=True

@@ -23,9 +23,10 @@ from resource_base.models import Resource
 
 _SOURCE_PREFIX = re.compile(r"cd[0-9a-z]{2,3}--")
 PROGRESS_EVERY = 1000
-# progress(step, done, total) with step "validation" or "ecriture"; total is None while
-# the files are still being read (their number of rows is not known in advance).
-Progress = Callable[[str, int, int | None], None]
+# progress(step, done, total, acceptees=…, rejetees=…) with step "validation" or "ecriture";
+# total is None while the files are still being read (their number of rows is not known in
+# advance); the validation step also gives the rows accepted and rejected so far (keywords).
+Progress = Callable[..., None]
 
 
 def source_of_departement(departement: str) -> str:
@@ -98,9 +99,9 @@ def validate_rows(
             staging.add(resource)
         done += len(rows)
         if progress:
-            progress("validation", done, None)
+            progress("validation", done, None, acceptees=staging.count, rejetees=rejected.count)
     if progress:
-        progress("validation", done, done)
+        progress("validation", done, done, acceptees=staging.count, rejetees=rejected.count)
     return scope
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import time
 from html import unescape
 from pathlib import Path
 
 import pytest
 from conftest import csrf_token, make_user, sign_in
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"
 
@@ -44,15 +48,41 @@ def mixed_file() -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def test_admin_uploads_resources_and_reads_the_rejects(admin_client, runtime):
-    token = csrf_token(admin_client)
-    response = admin_client.post(
-        "/console/51/ressources",
-        data={"csrf_token": token, "fichier": (io.BytesIO(mixed_file()), "ressources-51.csv")},
-        content_type="multipart/form-data",
+def upload(client, content: bytes, name: str = "ressources-51.csv", **form):
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": csrf_token(client),
+            "fichier": FileStorage(io.BytesIO(content), name),
+            **form,
+        }
     )
-    html = text(response)
-    assert response.status_code == 200, html
+    return client.post(
+        "/console/51/ressources",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def follow_import(client, response, seen: list | None = None) -> str:
+    """The import's page once it has ended (its JSON state polled as the page's script does)."""
+    assert response.status_code == 303, text(response)
+    page = response.headers["Location"]
+    assert re.fullmatch(r"/console/51/ressources/imports/[0-9a-f]{16}", page)
+    deadline = time.monotonic() + 120
+    while True:
+        state = client.get(page + "/etat").get_json()
+        if seen is not None:
+            seen.append(state)
+        if state["etat"] not in ("en_attente", "en_cours"):
+            return page
+        assert time.monotonic() < deadline, state
+        time.sleep(0.05)
+
+
+def test_admin_uploads_resources_and_reads_the_rejects(admin_client, runtime):
+    page = follow_import(admin_client, upload(admin_client, mixed_file()))
+    html = text(admin_client.get(page))
     rows = (
         len(
             list(
@@ -65,6 +95,14 @@ def test_admin_uploads_resources_and_reads_the_rejects(admin_client, runtime):
     )
     assert f"{rows} lignes acceptées, 1 ligne rejetée" in html
     assert re.search(r"<td>\d+</td><td>courriel</td>", html)
+    assert "http-equiv" not in html and "import-progress.js" not in html  # ended: no refresh
+    state = admin_client.get(page + "/etat").get_json()
+    assert (state["etat"], state["lues"], state["acceptees"], state["rejetees"]) == (
+        "termine",
+        rows + 1,
+        rows,
+        1,
+    )
     link = re.search(r'href="(/console/51/ressources/rejets/[^"]+)"', html).group(1)
     with admin_client.get(link) as download:
         assert download.status_code == 200
@@ -74,7 +112,68 @@ def test_admin_uploads_resources_and_reads_the_rejects(admin_client, runtime):
     assert "ressources-51.csv" in history
     assert runtime.engine.get("cd51--ligne-fautive") is None
     journal = text(admin_client.get("/console/51/journal"))
-    assert "import_ressources" in journal and "admin@cd51.fr" in journal
+    assert "Import de ressources" in journal and "admin@cd51.fr" in journal
+    # The uploaded file is gone once imported; only the rejects CSV stays.
+    jobs = Path(runtime.settings["DATA_DIR"]) / "imports" / "console" / "51"
+    assert [p.suffix for p in jobs.iterdir()] == [".json"]
+
+
+def big_file(rows: int) -> bytes:
+    """``rows`` valid rows (the fixture's first row, with new ids) and one bad e-mail."""
+    lines = (FIXTURES / "valide.csv").read_text("utf-8-sig").splitlines()
+    header, first = lines[0], lines[1].split(";")
+    body = []
+    for n in range(rows):
+        first[0] = f"gros-{n}"
+        body.append(";".join(first))
+    bad = list(first)
+    bad[0], bad[header.split(";").index("courriel")] = "gros-faux", "pas-une-adresse"
+    return "\n".join([header, *body, ";".join(bad)]).encode("utf-8")
+
+
+def test_a_large_import_shows_its_progress(admin_client):
+    """A large file: the page is there at once, and its state moves while rows are read."""
+    seen: list[dict] = []
+    response = upload(admin_client, big_file(20_000), "gros-51.csv")
+    running = text(admin_client.get(response.headers["Location"]))
+    assert 'http-equiv="refresh"' in running and "import-progress.js" in running
+    assert 'role="status"' in running
+    page = follow_import(admin_client, response, seen)
+    during = [s for s in seen if s["etat"] == "en_cours" and 0 < s["lues"] < 20_001]
+    assert during, seen[:5]
+    lues = [s["lues"] for s in seen]
+    assert lues == sorted(lues)  # never goes back
+    assert seen[-1]["etat"] == "termine"
+    assert (seen[-1]["acceptees"], seen[-1]["rejetees"]) == (20_000, 1)
+    assert seen[-1]["total"] == 20_000 and seen[-1]["ecrites"] == 20_000
+    assert "20 000 lignes acceptées" in text(admin_client.get(page)).replace("\u202f", " ")
+
+
+def test_an_import_refused_by_the_guards_says_why(admin_client, runtime):
+    follow_import(admin_client, upload(admin_client, mixed_file()))
+    # The same department file, but with 3 rows of 6 kept: over half of the resources deleted.
+    lines = (FIXTURES / "valide.csv").read_text("utf-8-sig").splitlines()
+    page = follow_import(admin_client, upload(admin_client, "\n".join(lines[:3]).encode()))
+    html = text(admin_client.get(page))
+    assert "Refusé" in html or 'id="erreur-import"' in html
+    assert admin_client.get(page + "/etat").get_json()["etat"] == "refuse"
+
+
+def test_unknown_or_malformed_import_ids_are_404(admin_client):
+    assert admin_client.get("/console/51/ressources/imports/0123456789abcdef").status_code == 404
+    assert admin_client.get("/console/51/ressources/imports/..%2Fx/etat").status_code == 404
+
+
+def test_an_import_whose_process_died_reads_as_interrupted(admin_client, runtime):
+    page = follow_import(admin_client, upload(admin_client, mixed_file()))
+    job_id = page.rsplit("/", 1)[1]
+    path = Path(runtime.settings["DATA_DIR"]) / "imports" / "console" / "51" / f"{job_id}.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    state.update(etat="en_cours", maj=time.time() - 3600)
+    path.write_text(json.dumps(state), encoding="utf-8")
+    html = text(admin_client.get(page))
+    assert "Interrompu" in admin_client.get(page + "/etat").get_json()["etat_libelle"]
+    assert "les ressources précédentes sont toujours publiées" in html
 
 
 def test_an_unreadable_upload_is_a_french_error_and_changes_nothing(admin_client):
@@ -149,11 +248,11 @@ def test_admin_invites_sets_role_resets_password_and_deactivates(admin_client, r
     assert "ts@cd51.fr" in members and "Désactivé" in members
     journal = text(admin_client.get("/console/51/journal"))
     for action in (
-        "creation_compte",
-        "modification_compte",
-        "reinitialisation_mot_de_passe",
-        "desactivation_compte",
-        "lecture_membres",
+        "Création d'un compte",
+        "Modification d'un compte",
+        "Réinitialisation d'un mot de passe",
+        "Désactivation d'un compte",
+        "Lecture de la liste des membres",
     ):
         assert action in journal
 
@@ -165,8 +264,8 @@ def test_the_audit_log_is_per_department(app, runtime):
     client = app.test_client()
     sign_in(client, a51)
     journal = text(client.get("/console/51/journal"))
-    assert f"compte:{a51.id}" in journal  # the 51 admin's own account creation
-    assert f"compte:{c52.id}" not in journal and "admin@cd52.fr" not in journal
+    assert f"Compte n° {a51.id}<" in journal  # the 51 admin's own account creation
+    assert f"Compte n° {c52.id}<" not in journal and "admin@cd52.fr" not in journal
 
 
 def test_admin_edits_a_territory_name_kind_and_mailbox(admin_client, runtime, directory):
@@ -195,3 +294,35 @@ def test_admin_edits_a_territory_name_kind_and_mailbox(admin_client, runtime, di
     )
     assert runtime.accounts.store.list_territories("51")[0].kind == "MDS"
     assert "Type de territoire inconnu" in text(admin_client.get("/console/51/territoires"))
+
+
+def test_history_and_audit_log_read_in_french(admin_client):
+    follow_import(admin_client, upload(admin_client, mixed_file()))
+    history = text(admin_client.get("/console/51/ressources"))
+    table = history[history.index('id="historique-imports"') :]
+    assert "<td>ressources-51.csv</td>" in table and '["' not in table
+    assert re.search(r"<td>\d{1,2}(er)? [a-zéû]+ 20\d\d à \d{1,2} h \d\d</td>", table)
+    journal = text(admin_client.get("/console/51/journal"))
+    rows = journal[journal.index("<tbody>") : journal.index("</tbody>")]
+    for label in (
+        "Import de ressources",
+        "Création d'un compte",
+        "Rôle : Administrateur départemental",
+        "Réglage du département",
+        "Partage la base : oui",
+        "Département 51",
+        "Ligne de commande (relais)",
+    ):
+        assert label in rows, label
+    assert re.search(r"<td>Compte n° \d+</td>", rows)
+    for code in ("creation_compte", "import_ressources", "departement:51", "role=", "T21:"):
+        assert code not in rows, code
+
+
+def test_french_datetime():
+    from web.helpers import french_datetime
+
+    assert french_datetime("2026-11-30T21:16:13Z") == "30 novembre 2026 à 22 h 16"
+    assert french_datetime("2026-07-01T08:05:00+00:00") == "1er juillet 2026 à 10 h 05"
+    assert french_datetime("pas une date") == "pas une date"
+    assert french_datetime(None) == ""

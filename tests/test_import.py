@@ -979,10 +979,16 @@ def test_cli_text_summary(runner, runtime):
 
 def test_progress_is_reported(runtime):
     steps: dict[str, tuple[int, int]] = {}
-    import_files(
-        runtime, [FIXTURES / "valide.csv"], progress=lambda s, d, t: steps.__setitem__(s, (d, t))
-    )
+    counts: list[dict] = []
+
+    def progress(step, done, total, **tally):
+        steps[step] = (done, total)
+        counts.append(tally)
+
+    import_files(runtime, [FIXTURES / "valide.csv"], progress=progress)
     assert steps == {"validation": (6, 6), "ecriture": (6, 6)}
+    # The validation step tells the rows accepted and rejected so far.
+    assert {"acceptees": 6, "rejetees": 0} in counts
 
 
 def test_cli_busy_store(runner, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask import Flask, abort, current_app, request, url_for
@@ -15,6 +16,7 @@ from resource_base.models import PRECISIONS_GEO, STATUTS, VISIBILITES
 from resource_base.search import SearchEngine, SearchService
 from resource_base.store import Store
 
+PARIS = ZoneInfo("Europe/Paris")  # the time people read (overseas departments: later)
 MOIS = (
     "janvier",
     "février",
@@ -119,15 +121,30 @@ def french_date(value: date | str | None) -> str:
     return f"{day} {MOIS[value.month - 1]} {value.year}"
 
 
+def french_datetime(value: datetime | str | None) -> str:
+    """A moment in Paris time, to the minute: ``2026-11-30T21:16:13Z`` → ``30 novembre 2026
+    à 22 h 16``. A string without offset is the server's local time (the import history)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    moment = value.astimezone(PARIS)
+    return f"{french_date(moment.date())} à {moment.hour} h {moment.minute:02d}"
+
+
 def capitalize_first(text: str) -> str:
     """``"ouvre demain à 9 h"`` → ``"Ouvre demain à 9 h"`` (Jinja's ``capitalize`` lowers the rest)."""
     return text[:1].upper() + text[1:] if text else text
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``plural(2, "ressource")`` → ``"2 ressources"`` (0 and 1 take the singular in French)."""
+    """``plural(2, "ressource")`` → ``"2 ressources"`` (0 and 1 take the singular in French);
+    thousands grouped with a narrow no-break space: ``"20 000 lignes"``."""
     word = singular if count <= 1 else (plural_form or singular + "s")
-    return f"{count} {word}"
+    return f"{count:,} {word}".replace(",", "\u202f")  # 20 000: narrow no-break space
 
 
 def safe_return(url: str | None) -> str | None:
@@ -209,6 +226,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(phone_text, "phone")
     app.add_template_filter(phone_href, "tel")
     app.add_template_filter(french_date, "date_fr")
+    app.add_template_filter(french_datetime, "date_heure")
     app.add_template_filter(french_number, "nombre")
     app.add_template_filter(capitalize_first)
     app.add_template_filter(web_link)

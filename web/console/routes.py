@@ -6,12 +6,11 @@ without the right), and the services check again: scoping holds even if a view f
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -22,12 +21,8 @@ from flask import (
 from accounts import roles, scoping
 from accounts.models import TERRITORY_KINDS, AccountError
 from web.auth.services import person
-from web.console.services import (
-    communes_of,
-    import_history,
-    import_upload,
-    rejects_dir,
-)
+from web.console.jobs import UploadRefused, load_job, start_import
+from web.console.services import communes_of, import_history, rejects_dir
 from web.helpers import runtime
 from web.security import mark_private
 
@@ -224,32 +219,50 @@ def edit_territory(departement: str, territory_id: int):
 def resources(departement: str):
     actor = _actor(departement, roles.IMPORT_RESOURCES)
     rt = runtime()
-    report, error, status = None, None, 200
+    error, status = None, 200
     if request.method == "POST":
         file = request.files.get("fichier")
         if file is None or not file.filename:
             error, status = "Choisissez un fichier à importer.", 400
         else:
-            report, error = import_upload(
-                rt, actor, departement, file, force=bool(request.form.get("forcer"))
-            )
-            status = 400 if error else 200
-            rt.accounts.audit(
-                actor,
-                "import_ressources",
-                f"departement:{departement}",
-                departement,
-                f"{file.filename}: "
-                + (error or f"{report.acceptees} acceptées, {report.rejetees} rejetées"),
-            )
+            try:
+                job = start_import(
+                    rt, actor, departement, file, force=bool(request.form.get("forcer"))
+                )
+            except UploadRefused as exc:
+                error, status = str(exc), 400
+            else:
+                # The import goes on in the background: its page follows it.
+                return redirect(
+                    url_for("console.import_status", departement=departement, job_id=job.id), 303
+                )
     return render_template(
         "console/resources.html",
         departement=departement,
-        report=report,
         error=error,
         history=import_history(rt, departement),
-        rejects_name=Path(report.rejets_fichier).name if report and report.rejets_fichier else None,
     ), status
+
+
+def _job(departement: str, job_id: str):
+    actor = _actor(departement, roles.IMPORT_RESOURCES)
+    try:
+        return load_job(runtime(), actor, departement, job_id)
+    except LookupError:
+        abort(404)
+
+
+@bp.get("/ressources/imports/<job_id>")
+def import_status(departement: str, job_id: str):
+    """The import's page: progress while it runs (refreshed), then its report."""
+    job = _job(departement, job_id)
+    return render_template("console/import.html", departement=departement, job=job)
+
+
+@bp.get("/ressources/imports/<job_id>/etat")
+def import_state(departement: str, job_id: str):
+    """The import's progress as JSON, for the page's script (import-progress.js)."""
+    return jsonify(_job(departement, job_id).to_json())
 
 
 @bp.get("/ressources/rejets/<name>")

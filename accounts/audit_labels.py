@@ -1,0 +1,66 @@
+"""French words for the audit log's codes: the console shows labels, the store keeps codes.
+
+An action, record or detail this table does not know is shown as stored (a new action added
+elsewhere stays readable, only less polished).
+"""
+
+from __future__ import annotations
+
+from accounts import roles
+
+ACTIONS: dict[str, str] = {
+    "connexion": "Connexion",
+    "deconnexion": "Déconnexion",
+    "creation_compte": "Création d'un compte",
+    "compte_en_attente": "Première connexion ProConnect : compte en attente",
+    "validation_compte": "Validation d'un compte",
+    "modification_compte": "Modification d'un compte",
+    "desactivation_compte": "Désactivation d'un compte",
+    "reinitialisation_mot_de_passe": "Réinitialisation d'un mot de passe",
+    "lecture_journal": "Lecture du journal d'audit",
+    "lecture_membres": "Lecture de la liste des membres",
+    "departement": "Réglage du département",
+    "territoires": "Envoi des territoires d'action sociale",
+    "territoire": "Modification d'un territoire",
+    "import_ressources": "Import de ressources",
+    "invitation": "Invitation d'un membre",
+}
+
+RECORDS: dict[str, str] = {
+    "compte": "Compte n° {}",
+    "departement": "Département {}",
+    "territoire": "Territoire n° {}",
+}
+
+
+CLI_ACTOR = "ligne-de-commande"  # who the log names for a ``relais`` command
+
+
+def actor_label(email: str) -> str:
+    """The person's address, or "Ligne de commande (relais)" for a command."""
+    return "Ligne de commande (relais)" if email == CLI_ACTOR else email
+
+
+def action_label(code: str) -> str:
+    """``"import_ressources"`` → ``"Import de ressources"``."""
+    return ACTIONS.get(code, code)
+
+
+def record_label(record: str) -> str:
+    """``"compte:12"`` → ``"Compte n° 12"``; ``"departement:51"`` → ``"Département 51"``."""
+    kind, _, value = record.partition(":")
+    template = RECORDS.get(kind)
+    return template.format(value) if template and value else record
+
+
+def details_label(details: str) -> str:
+    """``"role=conseiller"`` → ``"Rôle : Conseiller France Travail"``;
+    ``"partage=True"`` → ``"Partage la base : oui"``; other details as stored."""
+    key, sep, value = details.partition("=")
+    if not sep:
+        return details
+    if key == "role":
+        return f"Rôle : {roles.label(value)}"
+    if key == "partage":
+        return "Partage la base : " + ("oui" if value == "True" else "non")
+    return details
