@@ -30,7 +30,7 @@ from accounts.models import User
 from indexer.formats import InvalidImportFile
 from indexer.importer import ImportRefused, ImportReport, import_files
 from web.console.services import IMPORT_SUFFIXES, MAX_UPLOAD_BYTES, rejects_dir
-from web.helpers import Runtime
+from web.helpers import Runtime, plural
 
 JOB_ID = re.compile(r"[0-9a-f]{16}")
 WRITE_EVERY_S = 0.5
@@ -72,6 +72,11 @@ class ImportJob:
     rejets_nom: str | None = None
     debut: float = field(default_factory=time.time)
     maj: float = field(default_factory=time.time)
+
+    @staticmethod
+    def grouped(count: int) -> str:
+        """``20000`` → ``"20 000"`` (narrow no-break space, as ``pluriel``)."""
+        return f"{count:,}".replace(",", "\u202f")
 
     @property
     def running(self) -> bool:
@@ -230,5 +235,8 @@ def _run(runtime: Runtime, actor: User, job: ImportJob, path: Path, folder: Path
         "import_ressources",
         f"departement:{job.departement}",
         job.departement,
-        f"{job.fichier}: " + (job.message or f"{job.acceptees} acceptées, {job.rejetees} rejetées"),
+        f"{job.fichier} : "
+        + (
+            job.message or f"{plural(job.acceptees, 'acceptée')}, {plural(job.rejetees, 'rejetée')}"
+        ),
     )

@@ -8,7 +8,9 @@
   var url = box.getAttribute("data-relais-import-etat");
 
   function plural(count, singular, pluralForm) {
-    return count + " " + (count <= 1 ? singular : pluralForm || singular + "s");
+    // As the server's pluriel(): thousands grouped ("20 000"), singular for 0 and 1.
+    var number = count.toLocaleString("fr-FR");
+    return number + " " + (count <= 1 ? singular : pluralForm || singular + "s");
   }
 
   function set(id, text) {
@@ -22,7 +24,12 @@
     set("import-lues", plural(state.lues, "ligne lue", "lignes lues"));
     set("import-acceptees", plural(state.acceptees, "acceptée"));
     set("import-rejetees", plural(state.rejetees, "rejetée"));
-    set("import-ecrites", state.total ? ", " + state.ecrites + " sur " + state.total + " indexées" : "");
+    set(
+      "import-ecrites",
+      state.total
+        ? ", " + state.ecrites.toLocaleString("fr-FR") + " sur " + state.total.toLocaleString("fr-FR") + " indexées"
+        : ""
+    );
     var bar = document.getElementById("import-barre");
     if (bar && state.total) {
       bar.max = state.total;
