@@ -17,7 +17,10 @@ from database_support import (
     start_postgresql,
     stop_postgresql,
 )
+from sqlalchemy import text
 
+from persistence import Database
+from persistence.tables import metadata
 from relais import settings as settings_module
 from relais.runtime import Runtime
 from resource_base.geo import CommuneDirectory
@@ -230,3 +233,20 @@ def loaded_runtime(overrides: dict, directory: CommuneDirectory) -> Runtime:
     )
     rt.after_store_change()
     return rt
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """An empty, migrated relational store on each backend (SQLite file, real PostgreSQL)."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'store.db'}", tmp_path)
+        db.upgrade()
+        yield db
+        db.dispose()
+        return
+    url = request.getfixturevalue("postgresql_url")
+    db = Database(url)
+    with db.engine.begin() as conn:
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    yield db
