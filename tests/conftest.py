@@ -17,6 +17,7 @@ from database_support import (
     start_postgresql,
     stop_postgresql,
 )
+from smtp_support import start_smtp
 from sqlalchemy import text
 
 from persistence import Database
@@ -250,3 +251,18 @@ def database(request, tmp_path):
         names = ", ".join(t.name for t in metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     yield db
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server on loopback (``smtp_support.Inbox``: ``port``, ``messages``)."""
+    controller, inbox = start_smtp()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    """The session's SMTP server, emptied for this test."""
+    smtp_server.clear()
+    return smtp_server
