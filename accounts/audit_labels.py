@@ -24,6 +24,7 @@ ACTIONS: dict[str, str] = {
     "territoire": "Modification d'un territoire",
     "import_ressources": "Import de ressources",
     "invitation": "Invitation d'un membre",
+    "mot_de_passe_choisi": "Mot de passe choisi par la personne invitée",
 }
 
 RECORDS: dict[str, str] = {

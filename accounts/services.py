@@ -226,6 +226,20 @@ class AccountService:
         self.audit(actor, "reinitialisation_mot_de_passe", f"compte:{user.id}", user.departement)
         return updated
 
+    def set_password_by_invitation(self, user_id: int, password: str) -> User:
+        """The invited person chooses their password (the link was checked by the caller).
+
+        Raises ``AccountError`` for a password too short or an account closed meanwhile."""
+        user = self.store.get_user(user_id)
+        if user is None or not user.active:
+            raise AccountError("Ce compte n'est pas ouvert.")
+        passwords.check_strength(password)
+        updated = self.store.update_user(
+            replace(user, password_hash=passwords.hash_password(password))
+        )
+        self.audit(user, "mot_de_passe_choisi", f"compte:{user.id}", user.departement)
+        return updated
+
     # -- logging in ----------------------------------------------------------------------
     def authenticate(self, email: str, password: str) -> User:
         """The local account for these credentials; ``AccountError`` with one message for

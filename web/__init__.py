@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     from web.auth import services as auth_services
     from web.auth.routes import bp as auth_bp
     from web.console.routes import bp as console_bp
+    from web.invitations.routes import bp as invitations_bp
     from web.orientation.routes import bp as orientation_bp
     from web.records.routes import bp as records_bp
     from web.resources.routes import bp as resources_bp
@@ -52,3 +53,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(orientation_bp)
     app.register_blueprint(widget_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(invitations_bp)

@@ -25,6 +25,7 @@ OPEN_ENDPOINTS = frozenset(
         "auth.proconnect_callback",
         "auth.logged_out",
         "auth.pending",
+        "invitations.accept",
         "widget.index",
         "resources.show",
         "search.accessibilite",

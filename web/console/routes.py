@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -20,10 +21,12 @@ from flask import (
 
 from accounts import roles, scoping
 from accounts.models import TERRITORY_KINDS, AccountError
+from notifications.mailer import Mailer
 from web.auth.services import person
 from web.console.jobs import UploadRefused, load_job, start_import
 from web.console.services import communes_of, import_history, rejects_dir
-from web.helpers import runtime
+from web.helpers import external_url, runtime
+from web.invitations.services import INVITATION_HOURS, make_token, send_invitation
 from web.security import mark_private
 
 bp = Blueprint("console", __name__, url_prefix="/console/<departement>")
@@ -110,9 +113,30 @@ def invite(departement: str):
         )
     except AccountError as exc:
         flash(str(exc), "error")
-    else:
-        flash(f"Compte {user.email} créé ({user.role_label}).", "success")
-    return redirect(url_for("console.members", departement=departement), 303)
+        return redirect(url_for("console.members", departement=departement), 303)
+    # The invitation: e-mailed when an SMTP server is set, else the link shown to pass on.
+    sent = send_invitation(
+        Mailer.from_settings(current_app.config),
+        user,
+        external_url(
+            "invitations.accept", token=make_token(current_app.config["SECRET_KEY"], user)
+        ),
+        external_url("auth.login"),
+    )
+    runtime().accounts.audit(
+        actor,
+        "invitation",
+        f"compte:{user.id}",
+        departement,
+        {"envoye": "courriel envoyé"}.get(sent.outcome, "lien affiché dans la console"),
+    )
+    return render_template(
+        "console/invited.html",
+        departement=departement,
+        user=user,
+        sent=sent,
+        hours=INVITATION_HOURS,
+    )
 
 
 @bp.post("/membres/<int:user_id>")
