@@ -140,6 +140,14 @@ def capitalize_first(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def lower_first(text: str) -> str:
+    """A label inside a sentence or list: ``"Se présenter"`` → ``"se présenter"``; an acronym
+    stays as written (``"RSA"``)."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``plural(2, "ressource")`` → ``"2 ressources"`` (0 and 1 take the singular in French);
     thousands grouped with a narrow no-break space: ``"20 000 lignes"``."""
@@ -229,6 +237,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(french_datetime, "date_heure")
     app.add_template_filter(french_number, "nombre")
     app.add_template_filter(capitalize_first)
+    app.add_template_filter(lower_first)
     app.add_template_filter(web_link)
     app.add_template_global(plural, "pluriel")
     app.add_template_global(route_url, "itineraire")
