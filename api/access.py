@@ -137,9 +137,19 @@ def before_api_request():
         g.rate_client = f"ip:{request.remote_addr}"
         g.rate_per_minute = int(current_app.config["ANONYMOUS_RATE_LIMIT"])
         return None
+    origin = _origin()
     if request.endpoint in OPEN_ENDPOINTS:
+        if origin and _anonymous_allows(origin):
+            g.cors_origin = origin
         return None
     _identify()
+    # Set before the count, so that a 429 reaches the browser's script too.
+    key = g.api_key
+    if origin and (
+        (key is not None and key.allows_origin(origin))
+        or (key is None and not g.token_refused and _anonymous_allows(origin))
+    ):
+        g.cors_origin = origin
     return None
 
 
@@ -152,8 +162,6 @@ def check_api_access():
     if _is_preflight(origin):
         return _preflight(origin)
     if request.endpoint in OPEN_ENDPOINTS:
-        if origin and _anonymous_allows(origin):
-            g.cors_origin = origin
         return None
     key: ApiKey | None = g.get("api_key")
     if g.get("token_refused"):
@@ -170,17 +178,12 @@ def check_api_access():
             message="Une clé d'API est nécessaire (en-tête X-Api-Key ou Authorization: Bearer).",
             headers={"WWW-Authenticate": 'Bearer realm="relais"'},
         )
-    if origin:
-        if key is not None:
-            if not key.allows_origin(origin):
-                api_abort(
-                    403,
-                    code="origine_non_autorisee",
-                    message=f"Cette clé d'API n'est pas autorisée depuis l'origine « {origin} ».",
-                )
-            g.cors_origin = origin
-        elif _anonymous_allows(origin):
-            g.cors_origin = origin
+    if origin and key is not None and not key.allows_origin(origin):
+        api_abort(
+            403,
+            code="origine_non_autorisee",
+            message=f"Cette clé d'API n'est pas autorisée depuis l'origine « {origin} ».",
+        )
     return None
 
 

@@ -187,6 +187,23 @@ def test_rate_headers_and_what_is_counted(runtime):
     assert client.get(SEARCH).headers["X-RateLimit-Remaining"] == "1"
 
 
+def test_a_refusal_for_the_limit_still_reaches_the_browser(runtime):
+    """CORS is decided before the count: a script of an allowed origin can read its 429."""
+    app, client = make_client(runtime, ANONYMOUS_RATE_LIMIT=1, ANONYMOUS_ORIGINS=INTRANET)
+    token = create_key(app, name="lente", origins=[INTRANET], rate_limit=1)
+    for headers in ({"Origin": INTRANET}, {"Origin": INTRANET, "X-Api-Key": token}):
+        assert client.get(SEARCH, headers=headers).status_code == 200
+        refused = client.get(SEARCH, headers=headers)
+        assert refused.status_code == 429
+        assert refused.headers["Access-Control-Allow-Origin"] == INTRANET
+        assert "Retry-After" in refused.headers["Access-Control-Expose-Headers"]
+    other = client.get(
+        SEARCH, headers={"Origin": "https://ailleurs.example.fr", "X-Api-Key": token}
+    )
+    assert other.status_code == 429  # counted first; no CORS grant for an origin not allowed
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
 def test_missing_key_where_required_counts_against_the_address(runtime):
     _, client = make_client(runtime, ANONYMOUS_ACCESS=False, ANONYMOUS_RATE_LIMIT=2)
     assert [client.get(SEARCH).status_code for _ in range(3)] == [401, 401, 429]
