@@ -159,6 +159,21 @@ def test_an_import_refused_by_the_guards_says_why(admin_client, runtime):
     assert admin_client.get(page + "/etat").get_json()["etat"] == "refuse"
 
 
+def test_one_import_at_a_time_per_department(admin_client, runtime):
+    page = follow_import(admin_client, upload(admin_client, mixed_file()))
+    folder = Path(runtime.settings["DATA_DIR"]) / "imports" / "console" / "51"
+    path = folder / f"{page.rsplit('/', 1)[1]}.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    state.update(etat="en_cours", maj=time.time())  # as an import under way
+    path.write_text(json.dumps(state), encoding="utf-8")
+    refused = upload(admin_client, mixed_file())
+    assert refused.status_code == 400 and "déjà en cours" in text(refused)
+    state.update(maj=time.time() - 40 * 24 * 3600)  # a month-old status is forgotten
+    path.write_text(json.dumps(state), encoding="utf-8")
+    follow_import(admin_client, upload(admin_client, mixed_file()))
+    assert not path.exists()
+
+
 def test_unknown_or_malformed_import_ids_are_404(admin_client):
     assert admin_client.get("/console/51/ressources/imports/0123456789abcdef").status_code == 404
     assert admin_client.get("/console/51/ressources/imports/..%2Fx/etat").status_code == 404

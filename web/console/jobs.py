@@ -35,6 +35,7 @@ from web.helpers import Runtime, plural
 JOB_ID = re.compile(r"[0-9a-f]{16}")
 WRITE_EVERY_S = 0.5
 STALE_AFTER_S = 600
+KEEP_STATUS_S = 30 * 24 * 3600  # a finished import's page stays readable a month
 SHOWN_REJECTS = 500
 RUNNING = ("en_attente", "en_cours")
 STATES = {
@@ -143,14 +144,30 @@ def load_job(runtime: Runtime, actor: User | None, departement: str, job_id: str
     return job
 
 
+def _running_elsewhere(folder: Path) -> bool:
+    """Whether another import of the department is under way; forgets month-old statuses."""
+    now = time.time()
+    running = False
+    for path in folder.glob("*.json"):
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if now - float(state.get("maj", 0)) > KEEP_STATUS_S:
+            path.unlink(missing_ok=True)
+        elif state.get("etat") in RUNNING and now - float(state.get("maj", 0)) <= STALE_AFTER_S:
+            running = True
+    return running
+
+
 def start_import(
     runtime: Runtime, actor: User, departement: str, upload: FileStorage, force: bool = False
 ) -> ImportJob:
     """Check and save ``upload``, then import it in a background thread: the job, at once.
 
     Raises ``AccessDenied`` outside the admin's department and ``UploadRefused`` (French
-    message) for a file of another format or over ``MAX_UPLOAD_BYTES``; nothing is imported
-    then. The thread runs ``indexer.importer.import_files`` (same guards as the CLI) and
+    message) for a file of another format or over ``MAX_UPLOAD_BYTES``, or while another
+    import of the department runs; nothing is imported then. The thread runs ``indexer.importer.import_files`` (same guards as the CLI) and
     writes the audit entry when it ends.
     """
     scoping.require(actor, roles.IMPORT_RESOURCES, departement)
@@ -160,6 +177,11 @@ def start_import(
             "Format non reconnu : envoyez un fichier CSV, XLSX ou data·inclusion (JSON)."
         )
     folder = jobs_dir(runtime, departement)
+    if _running_elsewhere(folder):
+        raise UploadRefused(
+            "Un import des ressources du département est déjà en cours : attendez sa fin "
+            "(sa page montre son avancement), puis envoyez ce fichier."
+        )
     job = ImportJob(id=secrets.token_hex(8), departement=departement, fichier=name, force=force)
     work = folder / job.id
     work.mkdir(mode=0o700)
