@@ -161,6 +161,13 @@ def client(app, runtime, adviser):
 
 
 @pytest.fixture
+def widget_path(runtime) -> str:
+    """The address of a public widget of the Marne (allowed origin https://intranet.example.fr)."""
+    _config, token = make_widget(runtime)
+    return f"/widget/{token}"
+
+
+@pytest.fixture
 def anonymous_client(app):
     return app.test_client()
 
