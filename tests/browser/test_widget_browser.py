@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from web.widget.services import IFRAME_HEIGHT, iframe_snippet, resize_snippet
 
-from .conftest import _context, log_in, screenshot
+from .conftest import _context, audit, log_in, screenshot
 
 INTRANET_PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Intranet de l'agence</title></head>
@@ -283,5 +283,49 @@ def test_the_console_shows_the_snippets_and_a_live_preview(
             "document.getElementById('widget-apercu').getBoundingClientRect().height != 560"
         )
         screenshot(page, "widget-06-console-apercu")
+    finally:
+        context.close()
+
+
+def test_without_the_resize_lines_the_suggestions_still_fit_inside_the_frame(
+    csp_page, live_server, browser_runtime, intranets
+):
+    allowed, _refused, pages = intranets
+    config, token = make_widget(browser_runtime, origins=(allowed,))
+    path = _publish(pages, live_server, token, config, path="/sans-script.html", resize=False)
+    page = csp_page
+    page.goto(allowed + path)
+    frame = page.frame_locator("#relais-widget")
+    commune = frame.get_by_role("combobox", name=re.compile("Commune"))
+    commune.press_sequentially("saint", delay=30)
+    options = frame.get_by_role("option")
+    expect(options.first).to_be_visible()
+    assert options.count() == 8
+    page.wait_for_timeout(300)  # the frame scrolls the list into view (smooth or not)
+    assert _frame_height(page) == IFRAME_HEIGHT  # nobody grew the frame
+    box = page.locator("#relais-widget").bounding_box()
+    for i in range(options.count()):
+        option = options.nth(i).bounding_box()
+        assert box["y"] <= option["y"], i
+        assert option["y"] + option["height"] <= box["y"] + box["height"] + 0.5, i
+    _screenshot(page, "widget-07-sans-script-hote")
+
+
+def test_the_console_pages_of_widgets_are_accessible(browser, live_server, browser_runtime):
+    make_user(
+        browser_runtime, "admin@cd51.fr", role="admin_departemental", password="mot-de-passe-51"
+    )
+    stored, _token = make_widget(browser_runtime, origins=("https://intranet.example.fr",))
+    context = _context(browser, base_url=live_server)  # axe-core is injected inline
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        log_in(page, "admin@cd51.fr", "mot-de-passe-51")
+        page.goto("/console/51/widgets/")
+        expect(page.locator("#table-widgets")).to_contain_text("https://intranet.example.fr")
+        audit(page, "console : widgets")
+        page.goto(f"/console/51/widgets/{stored.id}")
+        expect(page.locator("#widget-apercu")).to_be_visible()
+        audit(page, "console : un widget")
     finally:
         context.close()

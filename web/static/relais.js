@@ -196,6 +196,13 @@
     .filter(Boolean)
     .concat([window.location.origin]);
   if (widgetBody.hasAttribute("data-relais-parent-origins") && window.parent !== window) {
+    // Where the browser names the parent's origin (Chromium, Safari), post to it alone.
+    var ancestors = window.location.ancestorOrigins;
+    if (ancestors && ancestors.length) {
+      parentOrigins = parentOrigins.filter(function (origin) {
+        return origin === ancestors[0];
+      });
+    }
     var lastHeight = 0;
     var postHeight = function () {
       var bottom = 0;

@@ -8,6 +8,7 @@ chrome, links open in a new tab; resources per the configuration (public, or
 professionals-only too for a France Travail intranet that allows them). The widget's own
 paths carry the token: commune suggestions (the adviser's need a login) and the printable
 orientation sheet, which records nothing (only logged-in people record orientation events).
+No per-address rate limit, as before tokens: an agency's advisers share one address.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from resource_base.search import EngineUnavailable
 from web.helpers import external_url, now, runtime, safe_return, without_text
 from web.orientation.services import MAX_SHEET, build_sheet, load_resources, parse_ids
 from web.search.routes import render_search
-from web.security import allow_framing, limiter, mark_private, ui_limit
+from web.security import allow_framing, mark_private
 from web.widget.services import audience_of, preset_form
 
 bp = Blueprint("widget", __name__)
@@ -70,7 +71,6 @@ def missing():
 
 
 @bp.get("/widget/<token>")
-@limiter.limit(ui_limit)
 def show(token: str):
     config, refused = _config(token)
     if refused:
@@ -89,7 +89,6 @@ def show(token: str):
 
 
 @bp.get("/widget/<token>/communes")
-@limiter.limit(ui_limit)
 def communes(token: str):
     """Commune suggestions for the widget's field (JSON list, as ``/communes/suggestions``)."""
     config, refused = _config(token)
@@ -104,7 +103,6 @@ def communes(token: str):
 
 
 @bp.get("/widget/<token>/fiche")
-@limiter.limit(ui_limit)
 def sheet(token: str):
     """The printable orientation sheet of the ticked resources (GET: it records nothing)."""
     config, refused = _config(token)
