@@ -117,7 +117,12 @@ def normalize_origin(value: str) -> str:
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"  # IPv6 literal
-    elif not _HOST.match(host):
+    else:
+        try:  # browsers send an international name in its ASCII form (xn--…)
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            host = "?"
+    if not host.startswith("[") and not _HOST.match(host):
         raise WidgetError(f"Origine « {shown} » invalide : nom d'hôte « {host[:60]} » illisible.")
     default = {"http": 80, "https": 443}[parts.scheme]
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")

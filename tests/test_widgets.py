@@ -58,6 +58,7 @@ def config(**fields) -> WidgetConfig:
         ("http://intranet-cd51:8080", "http://intranet-cd51:8080"),
         ("http://127.0.0.1:5071", "http://127.0.0.1:5071"),
         ("http://[::1]:8000", "http://[::1]:8000"),
+        ("https://intranet.département51.fr", "https://intranet.xn--dpartement51-beb.fr"),
     ],
 )
 def test_an_origin_is_a_scheme_a_host_and_a_port(value, expected):
