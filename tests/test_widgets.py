@@ -261,6 +261,9 @@ def test_a_france_travail_intranet_may_show_professionals_only_resources(app, ru
     widget = app.test_client().get(f"/widget/{token}?{logement}")
     assert "Commission logement" in text(widget)
     assert widget.headers["Cache-Control"] == "private, no-store"
+    sheet = app.test_client().get(f"/widget/{token}/fiche?ids={PRO}")
+    assert sheet.status_code == 200 and "réservée aux professionnels" in text(sheet)
+    assert runtime.orientation_log.events() == []
     public_token = make_widget(runtime)[1]
     assert "Commission logement" not in text(
         app.test_client().get(f"/widget/{public_token}?{logement}")
