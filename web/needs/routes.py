@@ -85,9 +85,10 @@ def national_csv():
 
 
 def _report(departement: str):
-    actor = _actor(departement)
+    _actor(departement)
     rt = runtime()
-    names = {t.id: t.nom for t in rt.accounts.territories(actor, departement)}
+    # Scoping checked above; territory names only (coordinators may not manage them).
+    names = {t.id: t.nom for t in rt.accounts.store.list_territories(departement)}
     period, errors = parse_period(request.args, now().date())
     return department_report(rt.needs_log, departement, period, names), errors
 
