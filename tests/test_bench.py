@@ -41,6 +41,8 @@ def report(tmp_path_factory, directory) -> dict:
         warmup=5,
         lookups=200,
         import_rows=300,
+        needs_events=20_000,
+        needs_requests=3,
         cache_dir=base / "cache",
         work_dir=base / "travail",
     )
@@ -120,8 +122,22 @@ def test_summary_lists_every_target(report):
         f"page de recherche connectée {SIZE} p95 (ms)",
         f"api avec clé / sans clé {SIZE} (rapport des p95)",
         "import d'un fichier de 300 lignes, RSS pic (Mo)",
+        "besoins non couverts page_departement (20000 événements) p95 (ms)",
+        "besoins non couverts page_nationale (20000 événements) p95 (ms)",
+        "besoins non couverts csv_departement (20000 événements) p95 (ms)",
         "pertinence embedded part dans les 3 premiers",
     ]
+
+
+def test_unmet_needs_case(report):
+    needs = report["besoins_non_couverts"]
+    assert "erreur" not in needs, needs
+    setup = needs["mise_en_place"]
+    assert setup["evenements"] == 20_000 and _positive(setup["evenements_par_s"])
+    assert 0 < setup["lignes_mensuelles"] <= 20_000
+    assert _positive(needs["enregistrement_ms"]["p95"])
+    for name in ("page_departement", "page_nationale", "csv_departement"):
+        assert _positive(_figure(needs[name]["latence_ms"]["p95"])), name
 
 
 def test_relevance_test_set_is_reported(report):
@@ -138,6 +154,7 @@ def test_second_run_reads_the_cache(tmp_path, directory):
         warmup=1,
         lookups=10,
         import_rows=0,
+        needs_events=0,
         cache_dir=tmp_path / "cache",
         work_dir=tmp_path / "w1",
     )
