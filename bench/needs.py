@@ -63,23 +63,34 @@ def build(database_file: Path, directory, events: int, seed: int, log) -> dict:
     conn = sqlite3.connect(database_file)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    days = [[f"{month}-{day:02d}" for day in range(1, 29)] for month in MONTHS]
+    needs_json = [json.dumps([need] if need else [], ensure_ascii=False) for need in needs]
+    by_need = [json.dumps({need: 0})[:-2] for need in needs]  # '{"need": ' then the count
     keys, sums = [], []
     written, t0 = 0, time.perf_counter()
     while written < events:
         n = min(BATCH, events - written)
         d = _draw(rng, n, len(departments), len(needs))
         territory = _territory_id(d["dep"], d["terr"])
+        # Plain lists and strings built once: iterating numpy scalars would dominate.
         rows = (
             (
-                f"{MONTHS[m]}-{1 + i % 28:02d}",
+                days[m][i % 28],
                 departments[dep],
-                int(t) or None,
-                json.dumps([needs[need]] if need else []),
-                int(found),
-                json.dumps({needs[need]: int(found)} if need else {}),
+                t or None,
+                needs_json[need],
+                found,
+                f"{by_need[need]}{found}}}" if need else "{}",
             )
             for i, (m, dep, t, need, found) in enumerate(
-                zip(d["mois"], d["dep"], territory, d["need"], d["found"], strict=True)
+                zip(
+                    d["mois"].tolist(),
+                    d["dep"].tolist(),
+                    territory.tolist(),
+                    d["need"].tolist(),
+                    d["found"].tolist(),
+                    strict=True,
+                )
             )
         )
         conn.executemany(
