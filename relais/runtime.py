@@ -85,7 +85,8 @@ class Runtime:
             territory = self.accounts.store.territory_of(code_insee)
             return territory.id if territory else None
 
-        return NeedsRecorder(self.needs_log, territory_id)
+        # The search service's clock: the day of the event is the day of the search.
+        return NeedsRecorder(self.needs_log, territory_id, lambda: self.search_service.clock())
 
     @cached_property
     def directory(self) -> CommuneDirectory:
