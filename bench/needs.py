@@ -56,6 +56,20 @@ def _territory_id(dep: np.ndarray, terr: np.ndarray) -> np.ndarray:
     return np.where(terr == 0, 0, dep.astype(np.int64) * TERRITORIES_PER_DEPARTMENT + terr)
 
 
+def _monthly_row(columns, group: list, figures: list, departments, needs) -> tuple:
+    """A ``needs_monthly`` row from a group's values; a None column is summed over ("*",
+    or -1 for the territory)."""
+    values = iter(group)
+    dep, month, territory, need = (None if c is None else next(values) for c in columns)
+    return (
+        "*" if dep is None else departments[dep],
+        MONTHS[month],
+        -1 if territory is None else territory,
+        "*" if need is None else needs[need],
+        *figures,
+    )
+
+
 def build(database_file: Path, directory, events: int, seed: int, log) -> dict:
     """Write ``events`` events and their monthly counts; return the setup's figures."""
     rng = np.random.default_rng(seed)
@@ -124,24 +138,39 @@ def build(database_file: Path, directory, events: int, seed: int, log) -> dict:
     unique, inverse = np.unique(all_keys, return_inverse=True)
     total = np.zeros((len(unique), 3), dtype=np.int64)
     np.add.at(total, inverse, np.concatenate(sums))
-    need_index = unique % 1000
+    need = unique % 1000
     territory = (unique // 1000) % 10_000
     month = (unique // 10_000_000) % 100
     dep = unique // 1_000_000_000
-    conn.executemany(
-        "INSERT INTO needs_monthly VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            (departments[a], MONTHS[b], int(c), needs[e], int(f), int(g), int(h))
-            for a, b, c, e, (f, g, h) in zip(dep, month, territory, need_index, total, strict=True)
-        ),
-    )
+    # The rows per territory, then the sums persistence.needs.rollup_rows adds on insert.
+    levels = [
+        (dep, month, territory, need),
+        (dep, month, None, need),
+        (None, month, None, need),
+        (dep, month, None, None),
+        (None, month, None, None),
+    ]
+    monthly_rows = 0
+    for columns in levels:
+        kept = [c for c in columns if c is not None]
+        groups, where = np.unique(np.stack(kept, axis=1), axis=0, return_inverse=True)
+        sums_of = np.zeros((len(groups), 3), dtype=np.int64)
+        np.add.at(sums_of, where.ravel(), total)
+        monthly_rows += len(groups)
+        conn.executemany(
+            "INSERT INTO needs_monthly VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                _monthly_row(columns, group.tolist(), figures.tolist(), departments, needs)
+                for group, figures in zip(groups, sums_of, strict=True)
+            ),
+        )
     conn.commit()
     conn.close()
     return {
         "evenements": events,
         "ecriture_evenements_s": round(insert_s, 1),
         "evenements_par_s": round(events / insert_s) if insert_s else None,
-        "lignes_mensuelles": int(len(unique)),
+        "lignes_mensuelles": monthly_rows,
         "departements": len(departments),
     }
 

@@ -155,15 +155,18 @@ search_events = Table(
 needs_monthly = Table(
     "needs_monthly",
     metadata,
+    # Besides the rows per territory and need, each search adds to rows that sum them up, so
+    # that every view reads a few thousand rows (persistence.needs): territoire_id -1 for all
+    # territories of the department, departement "*" for every department, thematique "*"
+    # for every need. territoire_id 0: the commune has no territory; thematique "": no need.
     Column("departement", String(3), primary_key=True),
     Column("mois", String(7), primary_key=True),
-    # 0: the commune has no territory; "": a search without any need.
     Column("territoire_id", Integer, primary_key=True, autoincrement=False),
     Column("thematique", String(120), primary_key=True),
     Column("recherches", Integer, nullable=False),
     Column("sans_reponse", Integer, nullable=False),
     Column("moins_de_3", Integer, nullable=False),
-    Index("needs_monthly_mois", "mois"),
+    Index("needs_monthly_level", "territoire_id", "thematique", "mois"),
 )
 
 orientation_needs = Table(

@@ -219,24 +219,24 @@ def department_report(log, departement: str, period: Period, territory_names: di
 
 
 def national_report(log, period: Period) -> Report:
-    """Every department: per department and need, the national ranking, the trend."""
+    """Every department: per department, the national ranking of needs, the trend."""
     report = Report(period, None)
-    per_need: dict[str, _Sum] = {}
-    per_department: dict[str, _Sum] = {}
-    for row in sorted(log.by_department_and_need(period.debut, period.fin), key=lambda r: r.key):
-        departement, need = row.key
-        per_need.setdefault(need, _Sum()).add(row)
-        per_department.setdefault(departement, _Sum()).add(row)
     orientations = log.orientations_by_need(None, period.debut, period.fin)
     report.classement = [
-        Figure.of(total, need_label(need), need, orientations=masked(orientations.get(need, 0)))
-        for need, total in sorted(
-            per_need.items(), key=lambda item: (*_ranking_key(item[1]), need_label(item[0]))
+        Figure.of(
+            row,
+            need_label(row.key[0]),
+            row.key[0],
+            orientations=masked(orientations.get(row.key[0], 0)),
+        )
+        for row in sorted(
+            log.by_need(period.debut, period.fin),
+            key=lambda r: (*_ranking_key(r), need_label(r.key[0])),
         )
     ]
     report.par_departement = [
-        Figure.of(total, departement or "inconnu", "", departement=departement)
-        for departement, total in sorted(per_department.items())
+        Figure.of(row, row.key[0] or "inconnu", "", departement=row.key[0])
+        for row in sorted(log.by_department(period.debut, period.fin), key=lambda r: r.key)
     ]
     report.tendance = _trend(log, None, period)
     return report

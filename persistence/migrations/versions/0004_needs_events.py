@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("sans_reponse", sa.Integer, nullable=False),
         sa.Column("moins_de_3", sa.Integer, nullable=False),
     )
-    op.create_index("needs_monthly_mois", "needs_monthly", ["mois"])
+    op.create_index("needs_monthly_level", "needs_monthly", ["territoire_id", "thematique", "mois"])
     counts = op.create_table(
         "orientation_needs",
         sa.Column("departement", sa.String(3), primary_key=True),
@@ -130,7 +130,7 @@ def _convert_orientations(counts) -> None:
 
 def downgrade() -> None:
     op.drop_table("orientation_needs")
-    op.drop_index("needs_monthly_mois", "needs_monthly")
+    op.drop_index("needs_monthly_level", "needs_monthly")
     op.drop_table("needs_monthly")
     op.drop_index("search_events_departement", "search_events")
     op.drop_table("search_events")
