@@ -64,6 +64,32 @@ class Runtime:
         return KeyService(SqlKeyStore(self.database))
 
     @cached_property
+    def handovers(self):
+        """The hand-overs to axes 2 and 3 (``handover.services.HandOverService``)."""
+        import hashlib
+        import hmac
+
+        from handover.services import HandOverService
+        from persistence.handovers import SqlHandOverStore
+
+        secret = str(self.settings["SECRET_KEY"]).encode()
+
+        def person_key(identifiant_ft: str) -> str:
+            # Keyed, so that the column alone does not reveal the identifiant.
+            return hmac.new(secret, identifiant_ft.encode(), hashlib.sha256).hexdigest()
+
+        def commune_departement(code: str) -> str | None:
+            commune = self.directory.get(code)
+            return commune.departement if commune else None
+
+        return HandOverService(
+            SqlHandOverStore(self.database),
+            self.accounts,
+            commune_departement,
+            person_key,
+        )
+
+    @cached_property
     def orientation_log(self):
         from persistence.orientations import SqlOrientationLog
 

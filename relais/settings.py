@@ -291,6 +291,16 @@ SETTINGS: tuple[Setting, ...] = (
         validator=_database_url,
     ),
     Setting(
+        "SMTP_HOST",
+        "",
+        "Serveur SMTP des courriels (invitations, avis d'orientation) : vide pour n'envoyer aucun courriel.",
+    ),
+    Setting("SMTP_PORT", 25, "Port du serveur SMTP.", int, validator=_at_least(1)),
+    Setting("SMTP_USER", "", "Identifiant SMTP (vide : pas d'authentification)."),
+    Setting("SMTP_PASSWORD", "", "Mot de passe SMTP."),
+    Setting("SMTP_STARTTLS", False, "Chiffrer la connexion SMTP avec STARTTLS.", bool),
+    Setting("MAIL_FROM", "relais@localhost", "Adresse d'expédition des courriels."),
+    Setting(
         "SESSION_IDLE_HOURS",
         8.0,
         "Durée d'inactivité, en heures, après laquelle une session se ferme.",

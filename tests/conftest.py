@@ -17,7 +17,11 @@ from database_support import (
     start_postgresql,
     stop_postgresql,
 )
+from smtp_support import start_smtp
+from sqlalchemy import text
 
+from persistence import Database
+from persistence.tables import metadata
 from relais import settings as settings_module
 from relais.runtime import Runtime
 from resource_base.geo import CommuneDirectory
@@ -230,3 +234,35 @@ def loaded_runtime(overrides: dict, directory: CommuneDirectory) -> Runtime:
     )
     rt.after_store_change()
     return rt
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """An empty, migrated relational store on each backend (SQLite file, real PostgreSQL)."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'store.db'}", tmp_path)
+        db.upgrade()
+        yield db
+        db.dispose()
+        return
+    url = request.getfixturevalue("postgresql_url")
+    db = Database(url)
+    with db.engine.begin() as conn:
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    yield db
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server on loopback (``smtp_support.Inbox``: ``port``, ``messages``)."""
+    controller, inbox = start_smtp()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    """The session's SMTP server, emptied for this test."""
+    smtp_server.clear()
+    return smtp_server

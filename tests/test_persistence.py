@@ -9,7 +9,7 @@ import sqlite3
 import stat
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select
 
 from accounts.keys import KeyService, KeyStoreError, hash_token
 from accounts.models import AccountError, AuditEntry, Territory, User
@@ -22,23 +22,6 @@ from relais import settings as settings_module
 from resource_base.orientation import OrientationEvent
 
 DECOUPAGE_DIR = settings_module.load()["DECOUPAGE_DIR"]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path) -> Database:
-    """An empty, migrated store on each backend."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'store.db'}", tmp_path)
-        db.upgrade()
-        yield db
-        db.dispose()
-        return
-    url = request.getfixturevalue("postgresql_url")
-    db = Database(url)
-    with db.engine.begin() as conn:
-        names = ", ".join(t.name for t in metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    yield db
 
 
 def test_migrations_create_every_table_of_the_code(database):

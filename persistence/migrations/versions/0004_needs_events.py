@@ -8,7 +8,7 @@ reference is not at hand); the sensitive needs leave the row and every need is c
 time of writing (a migration must keep meaning what it did).
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002 (written on 0001; re-chained after the hand-over tables of 0002 landed on main)
 """
 
 import json
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
