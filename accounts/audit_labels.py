@@ -23,6 +23,12 @@ ACTIONS: dict[str, str] = {
     "territoires": "Envoi des territoires d'action sociale",
     "territoire": "Modification d'un territoire",
     "import_ressources": "Import de ressources",
+    "creation_widget": "Création d'un widget d'intranet",
+    "revocation_widget": "Révocation d'un widget d'intranet",
+    # The hand-over (issue 10): its audit codes are "orientation_" + the transition's action.
+    "orientation_creation": "Orientation vers l'axe 2 ou 3 : proposition",
+    "orientation_lecture": "Orientation vers l'axe 2 ou 3 : lecture du dossier",
+    "orientation_liste": "Orientation vers l'axe 2 ou 3 : liste des dossiers",
     "invitation": "Invitation d'un membre",
     "mot_de_passe_choisi": "Mot de passe choisi par la personne invitée",
 }
@@ -31,6 +37,8 @@ RECORDS: dict[str, str] = {
     "compte": "Compte n° {}",
     "departement": "Département {}",
     "territoire": "Territoire n° {}",
+    "widget": "Widget n° {}",
+    "orientation": "Dossier d'orientation n° {}",
 }
 
 
@@ -43,8 +51,15 @@ def actor_label(email: str) -> str:
 
 
 def action_label(code: str) -> str:
-    """``"import_ressources"`` → ``"Import de ressources"``."""
-    return ACTIONS.get(code, code)
+    """``"import_ressources"`` → ``"Import de ressources"``; a hand-over transition
+    ``"orientation_prendre_en_charge"`` → ``"Orientation vers l'axe 2 ou 3 : prendre en
+    charge"``."""
+    if code in ACTIONS:
+        return ACTIONS[code]
+    if code.startswith("orientation_"):
+        action = code.removeprefix("orientation_").replace("_", " ")
+        return f"Orientation vers l'axe 2 ou 3 : {action}"
+    return code
 
 
 def record_label(record: str) -> str:

@@ -11,7 +11,7 @@ from test_web import resources
 
 from accounts import scoping
 from resource_base.orientation import OrientationEvent
-from web.records.services import agence_records, local_time
+from web.records.services import agence_records, event_day
 
 PAGE = "/agences/{}/orientations"
 PUBLIC, PRO = "web--budget", "web--pro"
@@ -123,7 +123,29 @@ def test_the_service_checks_scope_without_the_view(loaded):
     assert organisation.code == "AG52" and [r.commune for r in rows] == ["Chaumont (52121)"]
 
 
-def test_local_time():
-    assert local_time("2026-11-30T20:05:00Z").strftime("%d/%m %H:%M") == "30/11 21:05"
-    assert local_time("2026-07-01T10:00:00Z").hour == 12  # summer time
-    assert local_time("pas une date") is None
+def test_event_day():
+    assert event_day("2026-11-30").isoformat() == "2026-11-30"
+    assert event_day("2026-11-30T20:05:00Z").isoformat() == "2026-11-30"  # an older row
+    assert event_day("pas une date") is None and event_day("") is None
+
+
+def test_audit_labels_of_other_features():
+    from accounts import audit_labels
+
+    assert audit_labels.action_label("orientation_prendre_en_charge") == (
+        "Orientation vers l'axe 2 ou 3 : prendre en charge"
+    )
+    assert audit_labels.record_label("orientation:7") == "Dossier d'orientation n° 7"
+    assert audit_labels.action_label("creation_widget") == "Création d'un widget d'intranet"
+    assert audit_labels.action_label("nouveau_code") == "nouveau_code"
+
+
+def test_a_small_commune_reads_as_its_intercommunality(app, loaded, directory):
+    """Orientation events of small communes keep only their EPCI (issue 13): shown by name."""
+    commune = directory.get("51454")
+    loaded.orientation_log.record(
+        OrientationEvent("51", None, ("mobilite",), (PUBLIC,), agence="AG51", epci=commune.epci)
+    )
+    html = text(_client(app, loaded).get(PAGE.format("AG51")))
+    assert f"{commune.epci_nom} (intercommunalité)" in html
+    assert "2 orientations" in html

@@ -8,8 +8,7 @@ needs, resources: never the person nor the adviser).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from accounts import scoping
 from accounts.models import AGENCE, User
@@ -18,23 +17,23 @@ from resource_base.audience import Audience
 from resource_base.search import EngineUnavailable
 
 PAGE_SIZE = 200  # newest first; an agence reads its recent activity, not an archive
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True)
 class RecordRow:
-    """One orientation as the page shows it (French labels, local time)."""
+    """One orientation as the page shows it (French labels)."""
 
-    moment: datetime | None  # Europe/Paris
-    commune: str  # "Reims (51454)", or the code alone when unknown
+    jour: date | None  # the events are kept to the day (issue 13)
+    commune: str  # "Reims (51454)"; a small commune is only its EPCI: "CC de … (EPCI)"
     besoins: tuple[str, ...]  # French labels of the thématiques
     ressources: tuple[str, ...]  # names, or "Ressource retirée (id)"
 
 
-def local_time(value: str) -> datetime | None:
-    """``2026-11-30T20:05:00Z`` (UTC) → the same moment in Europe/Paris; None if unreadable."""
+def event_day(value: str) -> date | None:
+    """``2026-11-30`` (or an older row's ``2026-11-30T20:05:00Z``) → its day; None if
+    unreadable."""
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(PARIS)
+        return date.fromisoformat((value or "")[:10])
     except ValueError:
         return None
 
@@ -50,15 +49,24 @@ def agence_records(runtime, actor: User | None, agence: str) -> tuple[object, li
     scoping.require_agence(actor, agence, organisation.departement if organisation else None)
     events = runtime.orientation_log.events(limit=PAGE_SIZE, agence=agence)
     names = _resource_names(runtime, {rid for e in events for rid in e.ressources})
+    epci_names: dict[str, str] | None = None
     rows = []
     for event in events:
         commune = runtime.directory.get(event.code_commune) if event.code_commune else None
+        if commune:
+            place = f"{commune.nom} ({commune.code_insee})"
+        elif event.epci:
+            if epci_names is None:
+                epci_names = {
+                    c.epci: c.epci_nom for c in runtime.directory.communes.values() if c.epci
+                }
+            place = f"{epci_names.get(event.epci) or 'EPCI ' + event.epci} (intercommunalité)"
+        else:
+            place = event.code_commune or "—"
         rows.append(
             RecordRow(
-                moment=local_time(event.date),
-                commune=f"{commune.nom} ({commune.code_insee})"
-                if commune
-                else (event.code_commune or "—"),
+                jour=event_day(event.date),
+                commune=place,
                 besoins=tuple(vocabulary.label(t) for t in event.thematiques),
                 ressources=tuple(names[rid] for rid in event.ressources),
             )
