@@ -1,0 +1,237 @@
+"""``relais taches``: the scheduled work over every department, idempotent, safe every 10
+minutes (cron). See ``handover.schedule`` for the rules and their sources.
+
+``run_tasks(service, tasks_store, deliver, today)`` does, in order:
+
+1. expiry of proposals without a decision (``service.act(None, id, "expirer")``: an event by
+   the system, and the service's ``notify`` hook tells the adviser);
+2. reminders and escalation, each sent through ``deliver(kind, record)`` and written to
+   ``HandOver.relances`` only when it went out (a failed send is retried on the next run);
+3. purge of free texts, then anonymisation (the anonymous ``StatRow`` written first, in the
+   same transaction), in batches, each purge/anonymisation in the audit log as the system.
+
+The store is read through SQL prefilters (the loosest department's timers), then each
+record is checked exactly against its own department's ``Delais``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+from accounts.models import AuditEntry
+from handover import schedule
+from handover.dates import add_months
+from handover.models import Delais, HandOver, HandOverError, StatRow
+
+log = logging.getLogger("relais.taches")
+
+Deliver = Callable[[str, HandOver], bool]  # (kind, record) → False when the send failed
+SYSTEM_ACTOR = "relais-taches"  # the audit log's actor for the scheduled work
+BATCH = 500
+SLACK_DAYS = 3  # prefilters are loosened by a few days (month ends), the exact rule follows
+
+
+class TaskStore(Protocol):
+    """What ``run_tasks`` needs beyond ``HandOverStore`` (``persistence.handover_tasks``)."""
+
+    def list_delais(self) -> list[Delais]:
+        """Every department's stored timers (departments without a row use the defaults)."""
+
+    def iter_timer_candidates(
+        self, proposed_before: date, accepted_before: date, ending_before: date
+    ) -> Iterator[HandOver]:
+        """Undecided records proposed on or before ``proposed_before``, accepted ones decided
+        on or before ``accepted_before``, entered ones ending on or before ``ending_before``
+        (without their diagnostics and events)."""
+
+    def iter_retention_candidates(
+        self, closed_before: date, inactive_before: date
+    ) -> Iterator[HandOver]:
+        """Records with texts or identity left, closed (or ended) on or before
+        ``closed_before`` or without activity since before ``inactive_before`` (with their
+        diagnostics)."""
+
+    def mark_reminded(self, handover_id: int, relances: dict) -> None: ...
+
+    def purge_texts(self, ids: list[int], today: date, audit: list[AuditEntry]) -> int:
+        """Empty the free texts of ``ids`` and write ``audit``, in one transaction."""
+
+    def anonymise(
+        self, rows: list[tuple[int, StatRow]], today: date, audit: list[AuditEntry]
+    ) -> int:
+        """Write each ``StatRow``, then remove the identity and free texts of its record
+        (``personne_cle`` kept) and write ``audit``, in one transaction."""
+
+
+@dataclass
+class TaskReport:
+    """What one run did (counts), in French by ``summary()``."""
+
+    jour: date
+    expirees: int = 0
+    relances: int = 0
+    escalades: int = 0
+    entrees_manquantes: int = 0
+    fins_proches: int = 0
+    textes_purges: int = 0
+    anonymisees: int = 0
+    statistiques: int = 0
+    envois_en_echec: int = 0
+    courriel: bool = True
+    erreurs: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        values = asdict(self)
+        values["jour"] = self.jour.isoformat()
+        return values
+
+    def summary(self) -> str:
+        lines = [
+            f"Tâches du {self.jour.strftime('%d/%m/%Y')} :",
+            f"- propositions expirées sans décision : {self.expirees}",
+            f"- relances de propositions non prises en charge : {self.relances}",
+            f"- escalades aux administrateurs départementaux : {self.escalades}",
+            f"- relances d'entrée non enregistrée : {self.entrees_manquantes}",
+            f"- rappels de fin d'accompagnement proche : {self.fins_proches}",
+            f"- dossiers dont les textes libres ont été purgés : {self.textes_purges}",
+            f"- dossiers anonymisés : {self.anonymisees} "
+            f"(lignes de statistiques écrites : {self.statistiques})",
+        ]
+        if not self.courriel:
+            lines.append("Courriel désactivé (RELAIS_SMTP_HOST vide) : aucun message envoyé.")
+        if self.envois_en_echec:
+            lines.append(
+                f"Courriels en échec : {self.envois_en_echec} (réessayés au prochain passage)."
+            )
+        lines += [f"Erreur : {e}" for e in self.erreurs]
+        return "\n".join(lines)
+
+
+COUNTERS = {
+    schedule.RELANCE: "relances",
+    schedule.ESCALADE: "escalades",
+    schedule.ENTREE_MANQUANTE: "entrees_manquantes",
+    schedule.FIN_PROCHE: "fins_proches",
+}
+
+
+def run_tasks(
+    service,
+    tasks_store: TaskStore,
+    deliver: Deliver,
+    today: date,
+    mail_enabled: bool = True,
+) -> TaskReport:
+    """Run every scheduled task as of ``today`` (``relais taches --date`` moves it); returns
+    the ``TaskReport``. ``service`` is the ``HandOverService`` (its clock is set to
+    ``today`` for the expiries)."""
+    report = TaskReport(jour=today, courriel=mail_enabled)
+    clocked = copy.copy(service)
+    clocked.today = lambda: today
+    book = _DelaisBook(service.store, tasks_store.list_delais())
+    _timers(clocked, tasks_store, deliver, today, book, report)
+    _retention(tasks_store, today, book, report)
+    return report
+
+
+class _DelaisBook:
+    def __init__(self, store, stored: list[Delais]):
+        self.store = store
+        self.known = {d.departement: d for d in stored}
+        self.all = [*stored, Delais("")]  # the defaults apply to departments without a row
+
+    def __call__(self, departement: str) -> Delais:
+        return self.known.get(departement) or Delais(departement)
+
+    def least(self, name: str) -> int:
+        return min(getattr(d, name) for d in self.all)
+
+
+def _timers(service, tasks_store, deliver, today, book, report) -> None:
+    first = min(book.least("relance_jours"), book.least("escalade_jours"))
+    proposed_before = today - timedelta(days=min(first, book.least("expiration_jours")))
+    candidates = tasks_store.iter_timer_candidates(
+        proposed_before,
+        today - timedelta(days=schedule.ENTRY_REMINDER_DAYS),
+        today + timedelta(days=schedule.END_REMINDER_DAYS),
+    )
+    for record in candidates:
+        delais = book(record.departement)
+        if schedule.expires(record, delais, today):
+            try:
+                service.act(None, record.id, "expirer")
+            except HandOverError as exc:  # someone acted meanwhile: nothing to expire
+                log.info("hand-over %s not expired: %s", record.id, exc)
+                continue
+            report.expirees += 1
+            continue
+        relances = dict(record.relances or {})
+        for kind in schedule.reminders_due(record, delais, today):
+            if deliver(kind, record):
+                relances[kind] = today.isoformat()
+                counter = COUNTERS[kind]
+                setattr(report, counter, getattr(report, counter) + 1)
+            else:
+                report.envois_en_echec += 1
+        if relances != (record.relances or {}):
+            tasks_store.mark_reminded(record.id, relances)
+
+
+def _retention(tasks_store, today, book, report) -> None:
+    closed_before = add_months(today, -book.least("purge_textes_mois")) + timedelta(SLACK_DAYS)
+    inactive_before = add_months(today, -book.least("anonymisation_mois")) + timedelta(SLACK_DAYS)
+    purge: list[HandOver] = []
+    anonymise: list[HandOver] = []
+    for record in tasks_store.iter_retention_candidates(closed_before, inactive_before):
+        delais = book(record.departement)
+        if schedule.anonymise_due(record, delais, today):
+            anonymise.append(record)
+        elif schedule.purge_due(record, delais, today):
+            purge.append(record)
+        if len(purge) >= BATCH:
+            report.textes_purges += _purge(tasks_store, purge, today)
+            purge = []
+        if len(anonymise) >= BATCH:
+            _anonymise(tasks_store, anonymise, today, report)
+            anonymise = []
+    if purge:
+        report.textes_purges += _purge(tasks_store, purge, today)
+    if anonymise:
+        _anonymise(tasks_store, anonymise, today, report)
+
+
+def _audit(record: HandOver, action: str, details: str) -> AuditEntry:
+    return AuditEntry(
+        id=None,
+        at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        actor_id=None,
+        actor_email=SYSTEM_ACTOR,
+        action=action,
+        record=f"orientation:{record.id}",
+        departement=record.departement,
+        details=details,
+    )
+
+
+def _purge(tasks_store, records: list[HandOver], today: date) -> int:
+    audit = [
+        _audit(r, "orientation_purge_textes", f"textes libres purgés le {today.isoformat()}")
+        for r in records
+    ]
+    return tasks_store.purge_texts([r.id for r in records], today, audit)
+
+
+def _anonymise(tasks_store, records: list[HandOver], today: date, report: TaskReport) -> None:
+    rows = [(r.id, schedule.stat_row(r)) for r in records]
+    audit = [
+        _audit(r, "orientation_anonymisation", f"identité anonymisée le {today.isoformat()}")
+        for r in records
+    ]
+    done = tasks_store.anonymise(rows, today, audit)
+    report.anonymisees += done
+    report.statistiques += done

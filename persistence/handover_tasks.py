@@ -1,0 +1,191 @@
+"""The queries of ``relais taches`` (implements ``handover.tasks.TaskStore``): SQL prefilters
+read in batches, and set-based writes for the purge and the anonymisation (one transaction per
+batch: statistics rows, record updates and audit entries together)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import date
+
+from sqlalchemy import and_, func, insert, or_, select, update
+
+from accounts.models import AuditEntry
+from handover.models import (
+    ACCEPTEE,
+    BEFORE_DECISION,
+    CLOSED_STATUSES,
+    ENTREE,
+    RENOUVELEE,
+    Delais,
+    HandOver,
+    StatRow,
+)
+from persistence.database import Database
+from persistence.handovers import PERSON_FIELDS, _diagnostic, _record
+from persistence.tables import (
+    audit_log,
+    handover_delais,
+    handover_diagnostics,
+    handover_stats,
+    handovers,
+)
+
+BATCH = 500
+
+
+class SqlHandOverTaskStore:
+    def __init__(self, database: Database):
+        self.database = database
+
+    def list_delais(self) -> list[Delais]:
+        with self.database.engine.connect() as conn:
+            rows = conn.execute(select(handover_delais)).all()
+        out = []
+        for row in rows:
+            values = row._asdict()
+            values["avec_coordinateurs"] = bool(values["avec_coordinateurs"])
+            out.append(Delais(**values))
+        return out
+
+    # -- reading --------------------------------------------------------------------------------
+    def _iter(self, condition, with_diagnostics: bool = False) -> Iterator[HandOver]:
+        last = 0
+        while True:
+            with self.database.engine.connect() as conn:
+                rows = conn.execute(
+                    select(handovers)
+                    .where(condition, handovers.c.id > last)
+                    .order_by(handovers.c.id)
+                    .limit(BATCH)
+                ).all()
+                diagnostics: dict[int, list] = {row.id: [] for row in rows}
+                if rows and with_diagnostics:
+                    for d in conn.execute(
+                        select(handover_diagnostics)
+                        .where(handover_diagnostics.c.handover_id.in_(list(diagnostics)))
+                        .order_by(handover_diagnostics.c.id)
+                    ):
+                        diagnostics[d.handover_id].append(_diagnostic(d))
+            if not rows:
+                return
+            for row in rows:
+                yield _record(row, diagnostics[row.id])
+            last = rows[-1].id
+
+    def iter_timer_candidates(
+        self, proposed_before: date, accepted_before: date, ending_before: date
+    ) -> Iterator[HandOver]:
+        c = handovers.c
+        return self._iter(
+            or_(
+                and_(c.status.in_(BEFORE_DECISION), c.proposee_le <= proposed_before),
+                and_(c.status == ACCEPTEE, c.decidee_le <= accepted_before),
+                and_(c.status.in_((ENTREE, RENOUVELEE)), c.fin_prevue_le <= ending_before),
+            )
+        )
+
+    def iter_retention_candidates(
+        self, closed_before: date, inactive_before: date
+    ) -> Iterator[HandOver]:
+        c = handovers.c
+        closed = c.status.in_(CLOSED_STATUSES)
+        return self._iter(
+            or_(
+                and_(closed, c.textes_purges_le.is_(None), c.cloturee_le <= closed_before),
+                and_(
+                    c.anonymisee_le.is_(None),
+                    c.identifiant_ft.is_not(None),
+                    or_(
+                        and_(closed, func.coalesce(c.terminee_le, c.cloturee_le) <= closed_before),
+                        c.derniere_activite < inactive_before.isoformat(),
+                    ),
+                ),
+            ),
+            with_diagnostics=True,
+        )
+
+    # -- writing --------------------------------------------------------------------------------
+    def mark_reminded(self, handover_id: int, relances: dict) -> None:
+        with self.database.engine.begin() as conn:
+            conn.execute(
+                update(handovers).where(handovers.c.id == handover_id).values(relances=relances)
+            )
+
+    def purge_texts(self, ids: list[int], today: date, audit: list[AuditEntry]) -> int:
+        if not ids:
+            return 0
+        with self.database.engine.begin() as conn:
+            pending = [
+                row.id
+                for row in conn.execute(
+                    select(handovers.c.id).where(
+                        handovers.c.id.in_(ids), handovers.c.textes_purges_le.is_(None)
+                    )
+                )
+            ]
+            self._empty_texts(conn, pending, today)
+            self._audit(conn, audit, pending)
+        return len(pending)
+
+    def anonymise(
+        self, rows: list[tuple[int, StatRow]], today: date, audit: list[AuditEntry]
+    ) -> int:
+        if not rows:
+            return 0
+        ids = [handover_id for handover_id, _ in rows]
+        with self.database.engine.begin() as conn:
+            pending = {
+                row.id
+                for row in conn.execute(
+                    select(handovers.c.id).where(
+                        handovers.c.id.in_(ids), handovers.c.anonymisee_le.is_(None)
+                    )
+                )
+            }
+            if not pending:
+                return 0
+            # The statistics first: the dashboard stays true once the identity is gone.
+            stats = []
+            for handover_id, stat in rows:
+                if handover_id in pending:
+                    values = asdict(stat)
+                    values["motifs_refus"] = list(stat.motifs_refus)
+                    stats.append(values)
+            conn.execute(insert(handover_stats), stats)
+            identity = {name: None for name in PERSON_FIELDS}
+            identity["beneficiaire_rsa"] = False
+            conn.execute(
+                update(handovers)
+                .where(handovers.c.id.in_(pending))
+                .values(anonymisee_le=today, **identity)
+            )
+            self._empty_texts(conn, list(pending), today)
+            self._audit(conn, audit, pending)
+        return len(pending)
+
+    def _empty_texts(self, conn, ids: list[int], today: date) -> None:
+        if not ids:
+            return
+        condition = handovers.c.id.in_(ids)
+        conn.execute(
+            update(handovers)
+            .where(condition)
+            .values(
+                appreciation_texte="",
+                textes_purges_le=func.coalesce(handovers.c.textes_purges_le, today),
+            )
+        )
+        conn.execute(
+            update(handover_diagnostics)
+            .where(handover_diagnostics.c.handover_id.in_(ids))
+            .values(synthese="")
+        )
+
+    def _audit(self, conn, entries: list[AuditEntry], ids) -> None:
+        wanted = {f"orientation:{i}" for i in ids}
+        values = [
+            {k: v for k, v in asdict(e).items() if k != "id"} for e in entries if e.record in wanted
+        ]
+        if values:
+            conn.execute(insert(audit_log), values)
