@@ -37,7 +37,12 @@ def taches_command(ctx, day, as_json):
     runtime = state["runtime"]()
     notifier = runtime.handover_notifier
     report = run_tasks(
-        service, runtime.handover_tasks, notifier, today, mail_enabled=notifier.mailer.enabled
+        service,
+        runtime.handover_tasks,
+        notifier,
+        today,
+        flush=notifier.flush,
+        mail_enabled=notifier.mailer.enabled,
     )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))

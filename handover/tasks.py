@@ -1,12 +1,14 @@
 """``relais taches``: the scheduled work over every department, idempotent, safe every 10
 minutes (cron). See ``handover.schedule`` for the rules and their sources.
 
-``run_tasks(service, tasks_store, deliver, today)`` does, in order:
+``run_tasks(service, tasks_store, deliver, today, flush)`` does, in order:
 
+0. ``flush()``: the e-mails an earlier run or action could not send are sent again;
 1. expiry of proposals without a decision (``service.act(None, id, "expirer")``: an event by
    the system, and the service's ``notify`` hook tells the adviser);
-2. reminders and escalation, each sent through ``deliver(kind, record)`` and written to
-   ``HandOver.relances`` only when it went out (a failed send is retried on the next run);
+2. reminders and escalation, each handed to ``deliver(kind, record)`` and written to
+   ``HandOver.relances`` only when it was accepted (in the outbox: sent now or on the next
+   run; refused: the reminder itself is due again on the next run);
 3. purge of free texts, then anonymisation (the anonymous ``StatRow`` written first, in the
    same transaction), in batches, each purge/anonymisation in the audit log as the system.
 
@@ -30,7 +32,8 @@ from handover.models import Delais, HandOver, HandOverError, StatRow
 
 log = logging.getLogger("relais.taches")
 
-Deliver = Callable[[str, HandOver], bool]  # (kind, record) → False when the send failed
+Deliver = Callable[[str, HandOver], bool]  # (kind, record) → False when it was not accepted
+Flush = Callable[[], tuple[int, int]]  # the outbox sent again: (sent, failed)
 SYSTEM_ACTOR = "relais-taches"  # the audit log's actor for the scheduled work
 BATCH = 500
 SLACK_DAYS = 3  # prefilters are loosened by a few days (month ends), the exact rule follows
@@ -81,6 +84,7 @@ class TaskReport:
     textes_purges: int = 0
     anonymisees: int = 0
     statistiques: int = 0
+    courriels_repris: int = 0
     envois_en_echec: int = 0
     courriel: bool = True
     erreurs: list[str] = field(default_factory=list)
@@ -104,6 +108,8 @@ class TaskReport:
         ]
         if not self.courriel:
             lines.append("Courriel désactivé (RELAIS_SMTP_HOST vide) : aucun message envoyé.")
+        if self.courriels_repris:
+            lines.append(f"Courriels en attente envoyés : {self.courriels_repris}.")
         if self.envois_en_echec:
             lines.append(
                 f"Courriels en échec : {self.envois_en_echec} (réessayés au prochain passage)."
@@ -125,12 +131,15 @@ def run_tasks(
     tasks_store: TaskStore,
     deliver: Deliver,
     today: date,
+    flush: Flush | None = None,
     mail_enabled: bool = True,
 ) -> TaskReport:
     """Run every scheduled task as of ``today`` (``relais taches --date`` moves it); returns
     the ``TaskReport``. ``service`` is the ``HandOverService`` (its clock is set to
     ``today`` for the expiries)."""
     report = TaskReport(jour=today, courriel=mail_enabled)
+    if flush is not None:
+        report.courriels_repris, report.envois_en_echec = flush()
     clocked = copy.copy(service)
     clocked.today = lambda: today
     book = _DelaisBook(service.store, tasks_store.list_delais())

@@ -3,25 +3,27 @@
 ``HandOverNotifier(mailer, accounts_store, public_url)`` is the ``notify(kind, record)`` hook of
 ``handover.services.HandOverService`` (wired in ``relais.runtime``) and the reminder sender of
 ``relais taches``. ``kind`` is a transition's action (``transmise`` for a new proposal) or a
-reminder kind of ``handover.schedule``.
+reminder kind of ``handover.schedule``. Every message is first written to the outbox
+(``notifications.outbox``), then sent; one the SMTP server did not take is sent again by
+``flush()`` on the next ``relais taches``.
 
 Issue 10: **e-mails carry no personal data**. A message holds the reference, the axe, the
 territory, the status (and for a refusal, the reason codes' labels when the decision says they
 may be shared), and a link to the record that requires login; never the person's name,
-identifiant, birth date, commune, phone, e-mail or any free text. A failed send is logged and
-reported as False; it never raises (the action it follows is already stored).
+identifiant, birth date, commune, phone, e-mail or any free text. A failed send is logged (without
+the content) and never raises: the action it follows is already stored.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from accounts import roles
 from accounts.models import User
 from handover.models import REFUSAL_REASONS, HandOver
 from handover.schedule import ENTREE_MANQUANTE, ESCALADE, FIN_PROCHE, RELANCE
 from notifications.mailer import Mailer, MailError
+from notifications.outbox import Message, Outbox, Queued
 
 log = logging.getLogger("relais.mail")
 
@@ -100,38 +102,55 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Message:
-    to: tuple[str, ...]
-    subject: str
-    text: str
-
-
 class HandOverNotifier:
-    """``notifier(kind, record)`` → True when sent, or when there is nothing to send (e-mail
-    off, a kind without message, nobody to tell); False when the SMTP server failed."""
+    """``notifier(kind, record)`` → True when the message is in the outbox (sent now or
+    later), or when there is nothing to send (e-mail off, a kind without message, nobody to
+    tell); False when it could not even be composed or written."""
 
-    def __init__(self, mailer: Mailer, accounts_store, public_url: str = ""):
+    def __init__(self, mailer: Mailer, accounts_store, outbox: Outbox, public_url: str = ""):
         self.mailer = mailer
         self.accounts = accounts_store  # accounts.repository.AccountStore
+        self.outbox = outbox
         self.public_url = (public_url or "").rstrip("/")
 
     def __call__(self, kind: str, record: HandOver) -> bool:
         if not self.mailer.enabled or kind not in MESSAGES:
             return True
-        try:
+        try:  # a notification never breaks the action it follows
             message = self.message(kind, record)
-        except Exception:  # a notification never breaks the action it follows
-            log.exception("notification %s of hand-over %s not composed", kind, record.id)
+            if not message.to:
+                log.warning("notification %s of hand-over %s: nobody to tell", kind, record.id)
+                return True
+            queued = Queued(self.outbox.add(kind, record.id, message), kind, record.id, message, 0)
+        except Exception:
+            log.exception("notification %s of hand-over %s not written", kind, record.id)
             return False
-        if not message.to:
-            log.warning("notification %s of hand-over %s: nobody to tell", kind, record.id)
-            return True
+        self._deliver(queued)
+        return True
+
+    def flush(self) -> tuple[int, int]:
+        """Send the outbox's unsent messages again (``relais taches``): (sent, failed)."""
+        sent = failed = 0
+        if not self.mailer.enabled:
+            return sent, failed
+        for queued in self.outbox.pending():
+            outcome = self._deliver(queued)
+            sent += outcome is True
+            failed += outcome is False
+        return sent, failed
+
+    def _deliver(self, queued: Queued) -> bool | None:
+        """True sent, False failed (kept for the next run), None taken by another run."""
+        if not self.outbox.claim(queued.id, queued.attempts):
+            return None
+        message = queued.message
         try:
             self.mailer.send(list(message.to), message.subject, message.text)
         except MailError as exc:
-            log.warning("notification %s of hand-over %s not sent: %s", kind, record.id, exc)
+            log.warning("e-mail %s (%s) not sent: %s", queued.id, queued.kind, exc)
+            self.outbox.mark_failed(queued.id, str(exc))
             return False
+        self.outbox.mark_sent(queued.id)
         return True
 
     # -- composing ---------------------------------------------------------------------------

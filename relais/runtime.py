@@ -95,9 +95,13 @@ class Runtime:
         """The hand-over's e-mails (``notifications.handover``), without personal data."""
         from notifications.handover import HandOverNotifier
         from notifications.mailer import Mailer
+        from persistence.outbox import SqlOutbox
 
         return HandOverNotifier(
-            Mailer.from_settings(self.settings), self.accounts.store, self.settings["PUBLIC_URL"]
+            Mailer.from_settings(self.settings),
+            self.accounts.store,
+            SqlOutbox(self.database),
+            self.settings["PUBLIC_URL"],
         )
 
     @cached_property

@@ -16,6 +16,7 @@ from notifications.mailer import Mailer
 from persistence.accounts import SqlAccountStore
 from persistence.handover_tasks import SqlHandOverTaskStore
 from persistence.handovers import SqlHandOverStore
+from persistence.outbox import SqlOutbox
 
 PUBLIC_URL = "https://relais.example.fr"
 TERRITORY = "MDS Champagne Nord"
@@ -78,6 +79,7 @@ class World:
             ),
             "admin": make(None, "admin@cd51.example.fr", "admin_departemental", "51"),
         }
+        self.outbox = SqlOutbox(self.database)
         self.notifier = self.notifier_on(self.smtp.port)
         self.service = HandOverService(
             SqlHandOverStore(self.database),
@@ -93,6 +95,7 @@ class World:
         return HandOverNotifier(
             Mailer(host="127.0.0.1", port=port, sender="relais@cd51.example.fr"),
             self.accounts.store,
+            self.outbox,
             PUBLIC_URL,
         )
 
@@ -143,7 +146,9 @@ class World:
     def run(self, day: date | None = None):
         if day is not None:
             self.today = day
-        return run_tasks(self.service, self.tasks_store, self.notifier, self.today)
+        return run_tasks(
+            self.service, self.tasks_store, self.notifier, self.today, flush=self.notifier.flush
+        )
 
     def sent(self) -> list:
         return list(self.smtp.messages)

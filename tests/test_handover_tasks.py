@@ -15,7 +15,14 @@ from sqlalchemy import select
 
 from handover.dates import add_months
 from handover.models import HandOverConflict
-from persistence.tables import audit_log, handover_diagnostics, handover_stats, handovers
+from notifications.outbox import MAX_ATTEMPTS
+from persistence.tables import (
+    audit_log,
+    handover_diagnostics,
+    handover_stats,
+    handovers,
+    mail_outbox,
+)
 
 START = date.today()
 
@@ -269,21 +276,52 @@ def test_identity_anonymised_after_24_months_without_activity(world, database):
     assert gone.person is None and gone.status == "entree"
 
 
-def test_a_failed_send_never_breaks_the_action_and_the_reminder_is_retried(world):
+def test_a_failed_send_never_breaks_the_action_and_the_outbox_sends_it_later(world):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         dead = probe.getsockname()[1]
     world.notifier = world.notifier_on(dead)
-    record = world.propose()  # the proposal is stored although its e-mail failed
+    record = world.propose()  # stored although its e-mail failed
     assert world.service.store.get(record.id).status == "transmise"
-    report = world.run(day(5))
-    assert (report.relances, report.envois_en_echec) == (0, 1)
+    assert world.outbox.counts() == {"en_attente": 1, "abandonnes": 0}
+    (queued,) = world.outbox.pending()
+    assert queued.attempts == 1 and "n'a pas pu être envoyé" in queued.last_error
+
+    report = world.run(day(5))  # the server is still down
+    assert (report.courriels_repris, report.envois_en_echec, report.relances) == (0, 1, 1)
     assert "réessayés au prochain passage" in report.summary()
-    assert world.service.store.get(record.id).relances == {}
+    assert world.outbox.counts()["en_attente"] == 2  # the proposal's and the reminder's
+    assert world.sent() == []
+
     world.notifier = world.notifier_on(world.smtp.port)
-    assert world.run(day(5)).relances == 1
-    assert world.run(day(5)).relances == 0
+    report = world.run(day(5))
+    assert (report.courriels_repris, report.envois_en_echec, report.relances) == (2, 0, 0)
+    subjects = [m["Subject"] for m in world.sent()]
+    assert len(subjects) == 2 and "Nouvelle proposition" in subjects[0] and "Relance" in subjects[1]
+    assert world.outbox.counts() == {"en_attente": 0, "abandonnes": 0}
+    assert world.run(day(5)).courriels_repris == 0
+    assert len(world.sent()) == 2
+    assert_no_personal_data(world)
+
+
+def test_the_outbox_gives_up_after_its_attempts_and_never_sends_twice(world, database):
+    record = world.propose()
     assert len(world.sent()) == 1
+    assert world.outbox.pending() == []
+    with database.engine.connect() as conn:
+        (sent_id,) = conn.execute(select(mail_outbox.c.id)).scalars().all()
+    assert world.outbox.claim(sent_id, 1) is False  # sent: nobody takes it again
+    world.smtp.clear()
+    # A message that failed MAX_ATTEMPTS times stays, counted, and is not tried again.
+    message_id = world.outbox.add(
+        "transmise", record.id, world.notifier.message("transmise", record)
+    )
+    for attempt in range(MAX_ATTEMPTS):
+        assert world.outbox.claim(message_id, attempt)
+        world.outbox.mark_failed(message_id, "essai")
+    assert world.outbox.counts() == {"en_attente": 0, "abandonnes": 1}
+    assert world.notifier.flush() == (0, 0)
+    assert world.sent() == []
 
 
 def test_a_department_without_coordinators_is_told_through_its_team(world):
