@@ -46,20 +46,27 @@ class TaskStore(Protocol):
         """Every department's stored timers (departments without a row use the defaults)."""
 
     def iter_timer_candidates(
-        self, proposed_before: date, accepted_before: date, ending_before: date
+        self,
+        unclaimed_before: date,
+        undecided_before: date,
+        accepted_before: date,
+        ending_before: date,
     ) -> Iterator[HandOver]:
-        """Undecided records proposed on or before ``proposed_before``, accepted ones decided
-        on or before ``accepted_before``, entered ones ending on or before ``ending_before``
-        (without their diagnostics and events)."""
+        """Records that may owe something (without their diagnostics and events): unclaimed
+        ones proposed on or before ``unclaimed_before``, claimed but undecided ones proposed on
+        or before ``undecided_before``, accepted ones decided on or before
+        ``accepted_before`` and not reminded yet, entered ones ending on or before
+        ``ending_before`` and not reminded since their renewal."""
 
     def iter_retention_candidates(
-        self, closed_before: date, inactive_before: date
+        self, purge_before: date, anonymise_before: date
     ) -> Iterator[HandOver]:
-        """Records with texts or identity left, closed (or ended) on or before
-        ``closed_before`` or without activity since before ``inactive_before`` (with their
-        diagnostics)."""
+        """Closed records with their free texts, closed on or before ``purge_before``, and
+        records with their identity, ended (or closed) or last active before
+        ``anonymise_before`` (with their diagnostics)."""
 
-    def mark_reminded(self, handover_id: int, relances: dict) -> None: ...
+    def mark_reminded(self, relances: dict[int, dict]) -> None:
+        """Write each record's ``relances`` (id → kind → ISO day), in one transaction."""
 
     def purge_texts(self, ids: list[int], today: date, audit: list[AuditEntry]) -> int:
         """Empty the free texts of ``ids`` and write ``audit``, in one transaction."""
@@ -162,14 +169,18 @@ class _DelaisBook:
 
 
 def _timers(service, tasks_store, deliver, today, book, report) -> None:
-    first = min(book.least("relance_jours"), book.least("escalade_jours"))
-    proposed_before = today - timedelta(days=min(first, book.least("expiration_jours")))
+    first = min(book.least(n) for n in ("relance_jours", "escalade_jours", "expiration_jours"))
     candidates = tasks_store.iter_timer_candidates(
-        proposed_before,
+        today - timedelta(days=first),
+        today - timedelta(days=book.least("expiration_jours")),
         today - timedelta(days=schedule.ENTRY_REMINDER_DAYS),
         today + timedelta(days=schedule.END_REMINDER_DAYS),
     )
+    reminded: dict[int, dict] = {}
     for record in candidates:
+        if len(reminded) >= BATCH:
+            tasks_store.mark_reminded(reminded)
+            reminded = {}
         delais = book(record.departement)
         if schedule.expires(record, delais, today):
             try:
@@ -188,15 +199,17 @@ def _timers(service, tasks_store, deliver, today, book, report) -> None:
             else:
                 report.envois_en_echec += 1
         if relances != (record.relances or {}):
-            tasks_store.mark_reminded(record.id, relances)
+            reminded[record.id] = relances
+    if reminded:
+        tasks_store.mark_reminded(reminded)
 
 
 def _retention(tasks_store, today, book, report) -> None:
-    closed_before = add_months(today, -book.least("purge_textes_mois")) + timedelta(SLACK_DAYS)
-    inactive_before = add_months(today, -book.least("anonymisation_mois")) + timedelta(SLACK_DAYS)
+    purge_before = add_months(today, -book.least("purge_textes_mois")) + timedelta(SLACK_DAYS)
+    anonymise_before = add_months(today, -book.least("anonymisation_mois")) + timedelta(SLACK_DAYS)
     purge: list[HandOver] = []
     anonymise: list[HandOver] = []
-    for record in tasks_store.iter_retention_candidates(closed_before, inactive_before):
+    for record in tasks_store.iter_retention_candidates(purge_before, anonymise_before):
         delais = book(record.departement)
         if schedule.anonymise_due(record, delais, today):
             anonymise.append(record)

@@ -8,19 +8,21 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, update
 
 from accounts.models import AuditEntry
 from handover.models import (
     ACCEPTEE,
-    BEFORE_DECISION,
     CLOSED_STATUSES,
     ENTREE,
+    PRISE_EN_CHARGE,
     RENOUVELEE,
+    TRANSMISE,
     Delais,
     HandOver,
     StatRow,
 )
+from handover.schedule import ENTREE_MANQUANTE, FIN_PROCHE
 from persistence.database import Database
 from persistence.handovers import PERSON_FIELDS, _diagnostic, _record
 from persistence.tables import (
@@ -74,31 +76,55 @@ class SqlHandOverTaskStore:
             last = rows[-1].id
 
     def iter_timer_candidates(
-        self, proposed_before: date, accepted_before: date, ending_before: date
+        self,
+        unclaimed_before: date,
+        undecided_before: date,
+        accepted_before: date,
+        ending_before: date,
     ) -> Iterator[HandOver]:
         c = handovers.c
+        entry_reminded = c.relances[ENTREE_MANQUANTE].as_string()
+        # A reminder of the end sent after the last renewal was for the current planned end.
+        end_reminded = c.relances[FIN_PROCHE].as_string()
         return self._iter(
             or_(
-                and_(c.status.in_(BEFORE_DECISION), c.proposee_le <= proposed_before),
-                and_(c.status == ACCEPTEE, c.decidee_le <= accepted_before),
-                and_(c.status.in_((ENTREE, RENOUVELEE)), c.fin_prevue_le <= ending_before),
+                and_(c.status == TRANSMISE, c.proposee_le <= unclaimed_before),
+                and_(c.status == PRISE_EN_CHARGE, c.proposee_le <= undecided_before),
+                and_(
+                    c.status == ACCEPTEE,
+                    c.decidee_le <= accepted_before,
+                    entry_reminded.is_(None),
+                ),
+                and_(
+                    c.status.in_((ENTREE, RENOUVELEE)),
+                    c.fin_prevue_le <= ending_before,
+                    or_(
+                        end_reminded.is_(None),
+                        and_(
+                            c.renouvelee_le.is_not(None),
+                            end_reminded <= cast(c.renouvelee_le, String),
+                        ),
+                    ),
+                ),
             )
         )
 
     def iter_retention_candidates(
-        self, closed_before: date, inactive_before: date
+        self, purge_before: date, anonymise_before: date
     ) -> Iterator[HandOver]:
         c = handovers.c
         closed = c.status.in_(CLOSED_STATUSES)
         return self._iter(
             or_(
-                and_(closed, c.textes_purges_le.is_(None), c.cloturee_le <= closed_before),
+                and_(closed, c.textes_purges_le.is_(None), c.cloturee_le <= purge_before),
                 and_(
                     c.anonymisee_le.is_(None),
                     c.identifiant_ft.is_not(None),
                     or_(
-                        and_(closed, func.coalesce(c.terminee_le, c.cloturee_le) <= closed_before),
-                        c.derniere_activite < inactive_before.isoformat(),
+                        and_(
+                            closed, func.coalesce(c.terminee_le, c.cloturee_le) <= anonymise_before
+                        ),
+                        c.derniere_activite < anonymise_before.isoformat(),
                     ),
                 ),
             ),
@@ -106,10 +132,18 @@ class SqlHandOverTaskStore:
         )
 
     # -- writing --------------------------------------------------------------------------------
-    def mark_reminded(self, handover_id: int, relances: dict) -> None:
+    def mark_reminded(self, relances: dict[int, dict]) -> None:
+        if not relances:
+            return
+        statement = (
+            update(handovers)
+            .where(handovers.c.id == bindparam("handover_id"))
+            .values(relances=bindparam("new_relances"))
+        )
         with self.database.engine.begin() as conn:
             conn.execute(
-                update(handovers).where(handovers.c.id == handover_id).values(relances=relances)
+                statement,
+                [{"handover_id": i, "new_relances": value} for i, value in relances.items()],
             )
 
     def purge_texts(self, ids: list[int], today: date, audit: list[AuditEntry]) -> int:
