@@ -121,7 +121,7 @@ class TaskReport:
             lines.append(
                 f"Courriels en échec : {self.envois_en_echec} (réessayés au prochain passage)."
             )
-        lines += [f"Erreur : {e}" for e in self.erreurs]
+        lines += [f"Erreur : {e} Voir le journal de relais taches." for e in self.erreurs]
         return "\n".join(lines)
 
 
@@ -143,15 +143,34 @@ def run_tasks(
 ) -> TaskReport:
     """Run every scheduled task as of ``today`` (``relais taches --date`` moves it); returns
     the ``TaskReport``. ``service`` is the ``HandOverService`` (its clock is set to
-    ``today`` for the expiries)."""
+    ``today`` for the expiries). A step that fails (the database went away…) is logged with
+    its trace and named in ``report.erreurs`` in French; the next steps still run."""
     report = TaskReport(jour=today, courriel=mail_enabled)
-    if flush is not None:
-        report.courriels_repris, report.envois_en_echec = flush()
     clocked = copy.copy(service)
     clocked.today = lambda: today
-    book = _DelaisBook(service.store, tasks_store.list_delais())
-    _timers(clocked, tasks_store, deliver, today, book, report)
-    _retention(tasks_store, today, book, report)
+
+    def flushed():
+        report.courriels_repris, report.envois_en_echec = flush()
+
+    def book():
+        return _DelaisBook(service.store, tasks_store.list_delais())
+
+    steps = [
+        ("envoi des courriels en attente", flushed if flush is not None else None),
+        (
+            "relances et expirations",
+            lambda: _timers(clocked, tasks_store, deliver, today, book(), report),
+        ),
+        ("purge et anonymisation", lambda: _retention(tasks_store, today, book(), report)),
+    ]
+    for label, step in steps:
+        if step is None:
+            continue
+        try:
+            step()
+        except Exception as exc:  # one failing step never hides what the others did
+            log.exception("relais taches: step %s failed", label)
+            report.erreurs.append(f"Étape « {label} » interrompue ({exc.__class__.__name__}).")
     return report
 
 

@@ -11,11 +11,12 @@ from datetime import date, timedelta
 
 import pytest
 from handover_world import MAILBOX, PERSONAL, PUBLIC_URL, TERRITORY, World
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from handover.dates import add_months
 from handover.models import HandOverConflict
 from notifications.outbox import MAX_ATTEMPTS
+from persistence import Database
 from persistence.tables import (
     audit_log,
     handover_diagnostics,
@@ -43,9 +44,9 @@ def recipients(message) -> set[str]:
 def assert_no_personal_data(world: World) -> None:
     texts = world.smtp.texts()
     assert texts, "no e-mail was sent at all"
-    for text in texts:
+    for message in texts:
         for value in PERSONAL:
-            assert value.lower() not in text.lower(), (value, text)
+            assert value.lower() not in message.lower(), (value, message)
 
 
 def test_a_new_proposal_tells_the_territory_mailbox_and_its_coordinator(world):
@@ -351,3 +352,20 @@ def test_running_twice_the_same_day_sends_nothing_new(world):
         "entrees_manquantes": 0,
     }
     assert len(world.sent()) == count
+
+
+def test_a_failing_step_is_named_in_french_and_the_next_steps_still_run(tmp_path, smtp):
+    broken = Database(f"sqlite:///{tmp_path / 'cassee.db'}", tmp_path)
+    broken.upgrade()
+    world = World(broken, smtp, START)
+    world.propose()
+    with broken.engine.begin() as conn:  # a real failure: the timers' table is gone
+        conn.execute(text("DROP TABLE handover_delais"))
+    report = world.run(day(5))
+    assert report.erreurs == [
+        "Étape « relances et expirations » interrompue (OperationalError).",
+        "Étape « purge et anonymisation » interrompue (OperationalError).",
+    ]
+    assert report.relances == 0
+    assert "Erreur : Étape « purge et anonymisation » interrompue" in report.summary()
+    broken.dispose()
