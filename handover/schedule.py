@@ -16,8 +16,9 @@ The days count from ``proposee_le``, which a redirect keeps (the délais count f
 sending). ``HandOver.relances`` (kind → ISO day of the last reminder) makes each reminder
 idempotent: it is due when its last occurrence's day is later than the last one sent.
 
-Retention (issue 10, "Personal data"): free texts purged ``purge_textes_mois`` months after
-closure; identity anonymised ``anonymisation_mois`` months after the end (or the closure), or
+Retention (issue 10, "Personal data"): free texts (the assessment, the diagnostics' summaries,
+the typed part of a redirect's, re-orientation's or refusal's reason) purged
+``purge_textes_mois`` months after closure; identity anonymised ``anonymisation_mois`` months after the end (or the closure), or
 after as many months without activity.
 """
 
@@ -152,6 +153,22 @@ def anonymise_due(record: HandOver, delais: Delais, today: date) -> bool:
     if record.status in CLOSED_STATUSES and end is not None and today >= add_months(end, months):
         return True
     return today >= add_months(_last_activity(record), months)
+
+
+# Events whose reason ends with a text typed by someone (``handover.services``): the part
+# after the separator goes with the free texts; the codes and the target stay.
+FREE_TEXT_AFTER = {
+    "rediriger": " : ",
+    "reorienter": " : ",
+    "refuser": " — ",
+    "refuser_reception": " — ",
+}
+
+
+def reason_without_free_text(action: str, reason: str) -> str:
+    """``("refuser", "capacite — Vu en entretien")`` → ``"capacite"``; other events as is."""
+    separator = FREE_TEXT_AFTER.get(action)
+    return reason.partition(separator)[0] if separator else reason
 
 
 def stat_row(record: HandOver) -> StatRow:

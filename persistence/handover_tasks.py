@@ -22,13 +22,19 @@ from handover.models import (
     HandOver,
     StatRow,
 )
-from handover.schedule import ENTREE_MANQUANTE, FIN_PROCHE
+from handover.schedule import (
+    ENTREE_MANQUANTE,
+    FIN_PROCHE,
+    FREE_TEXT_AFTER,
+    reason_without_free_text,
+)
 from persistence.database import Database
 from persistence.handovers import PERSON_FIELDS, _diagnostic, _record
 from persistence.tables import (
     audit_log,
     handover_delais,
     handover_diagnostics,
+    handover_events,
     handover_stats,
     handovers,
 )
@@ -215,6 +221,24 @@ class SqlHandOverTaskStore:
             .where(handover_diagnostics.c.handover_id.in_(ids))
             .values(synthese="")
         )
+        typed = conn.execute(
+            select(handover_events.c.id, handover_events.c.action, handover_events.c.reason).where(
+                handover_events.c.handover_id.in_(ids),
+                handover_events.c.action.in_(list(FREE_TEXT_AFTER)),
+            )
+        ).all()
+        cleaned = [
+            {"event_id": e.id, "clean_reason": reason_without_free_text(e.action, e.reason)}
+            for e in typed
+        ]
+        cleaned = [c for c, e in zip(cleaned, typed, strict=True) if c["clean_reason"] != e.reason]
+        if cleaned:
+            conn.execute(
+                update(handover_events)
+                .where(handover_events.c.id == bindparam("event_id"))
+                .values(reason=bindparam("clean_reason")),
+                cleaned,
+            )
 
     def _audit(self, conn, entries: list[AuditEntry], ids) -> None:
         wanted = {f"orientation:{i}" for i in ids}

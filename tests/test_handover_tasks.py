@@ -13,6 +13,7 @@ import pytest
 from handover_world import MAILBOX, PERSONAL, PUBLIC_URL, TERRITORY, World
 from sqlalchemy import select, text
 
+from accounts.models import Territory
 from handover.dates import add_months
 from handover.models import HandOverConflict
 from notifications.outbox import MAX_ATTEMPTS
@@ -189,9 +190,22 @@ def test_entry_reminder_and_end_reminders_after_acceptance_and_renewal(world):
 
 
 def test_free_texts_purged_three_months_after_closure(world, database):
-    record = world.accept(axe=3)
+    record = world.propose(axe=3)
+    record = world.act("coordinateur", record, "prendre_en_charge")
+    world.accounts.store.replace_territories(
+        "51",
+        [world.territory, Territory(None, "51", "MDS Sud")],
+        {"51454": world.territory.nom, "51108": "MDS Sud"},
+    )
+    south = next(t for t in world.accounts.store.list_territories("51") if t.nom == "MDS Sud")
+    secret = "Synthèse confidentielle"
+    record = world.act(
+        "coordinateur", record, "rediriger", territoire_id=str(south.id), motif=secret
+    )
+    record = world.act("admin", record, "prendre_en_charge")
+    record = world.act("admin", record, "diagnostic_cd", date=START.isoformat(), synthese=secret)
     world.today = day(2)
-    world.act("conseiller", record, "annuler", motif_annulation="emploi")
+    world.act("admin", record, "refuser", motifs_refus=["capacite"], commentaire=secret)
     closed = add_months(day(2), 3)
     assert world.run(closed - timedelta(days=1)).textes_purges == 0
     assert world.service.store.get(record.id).appreciation_texte
@@ -201,6 +215,10 @@ def test_free_texts_purged_three_months_after_closure(world, database):
     assert purged.appreciation_texte == "" and purged.textes_purges_le == closed
     assert all(d.synthese == "" for d in purged.diagnostics) and purged.diagnostics
     assert purged.person is not None  # the identity stays until its own delay
+    reasons = {e.action: e.reason for e in purged.events}
+    assert reasons["rediriger"] == "vers MDS Sud"
+    assert reasons["refuser"] == "capacite"
+    assert not any("confidentielle" in e.reason for e in purged.events)
     assert world.run(closed).textes_purges == 0
     with database.engine.connect() as conn:
         entries = conn.execute(
