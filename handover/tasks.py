@@ -153,7 +153,7 @@ def run_tasks(
         report.courriels_repris, report.envois_en_echec = flush()
 
     def book():
-        return _DelaisBook(service.store, tasks_store.list_delais())
+        return _DelaisBook(tasks_store.list_delais())
 
     steps = [
         ("envoi des courriels en attente", flushed if flush is not None else None),
@@ -175,8 +175,10 @@ def run_tasks(
 
 
 class _DelaisBook:
-    def __init__(self, store, stored: list[Delais]):
-        self.store = store
+    """Each department's ``Delais`` (the defaults without a stored row), and the loosest
+    value of a timer over all of them (for the SQL prefilters)."""
+
+    def __init__(self, stored: list[Delais]):
         self.known = {d.departement: d for d in stored}
         self.all = [*stored, Delais("")]  # the defaults apply to departments without a row
 
@@ -196,31 +198,33 @@ def _timers(service, tasks_store, deliver, today, book, report) -> None:
         today + timedelta(days=schedule.END_REMINDER_DAYS),
     )
     reminded: dict[int, dict] = {}
-    for record in candidates:
-        if len(reminded) >= BATCH:
-            tasks_store.mark_reminded(reminded)
-            reminded = {}
-        delais = book(record.departement)
-        if schedule.expires(record, delais, today):
-            try:
-                service.act(None, record.id, "expirer")
-            except HandOverError as exc:  # someone acted meanwhile: nothing to expire
-                log.info("hand-over %s not expired: %s", record.id, exc)
+    try:
+        for record in candidates:
+            if len(reminded) >= BATCH:
+                tasks_store.mark_reminded(reminded)
+                reminded = {}
+            delais = book(record.departement)
+            if schedule.expires(record, delais, today):
+                try:
+                    service.act(None, record.id, "expirer")
+                except HandOverError as exc:  # someone acted meanwhile: nothing to expire
+                    log.info("hand-over %s not expired: %s", record.id, exc)
+                    continue
+                report.expirees += 1
                 continue
-            report.expirees += 1
-            continue
-        relances = dict(record.relances or {})
-        for kind in schedule.reminders_due(record, delais, today):
-            if deliver(kind, record):
-                relances[kind] = today.isoformat()
-                counter = COUNTERS[kind]
-                setattr(report, counter, getattr(report, counter) + 1)
-            else:
-                report.envois_en_echec += 1
-        if relances != (record.relances or {}):
-            reminded[record.id] = relances
-    if reminded:
-        tasks_store.mark_reminded(reminded)
+            relances = dict(record.relances or {})
+            for kind in schedule.reminders_due(record, delais, today):
+                if deliver(kind, record):
+                    relances[kind] = today.isoformat()
+                    counter = COUNTERS[kind]
+                    setattr(report, counter, getattr(report, counter) + 1)
+                else:
+                    report.envois_en_echec += 1
+            if relances != (record.relances or {}):
+                reminded[record.id] = relances
+    finally:  # what went out is written down, even if a later record failed
+        if reminded:
+            tasks_store.mark_reminded(reminded)
 
 
 def _retention(tasks_store, today, book, report) -> None:
