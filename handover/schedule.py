@@ -133,13 +133,19 @@ def _last_activity(record: HandOver) -> date:
     return max(days)
 
 
+def purge_cutoff(delais: Delais, today: date) -> date:
+    """Records closed on or before this day have their free texts purged on ``today``:
+    ``purge_textes_mois`` months back (the store applies it in SQL, per department)."""
+    return add_months(today, -delais.purge_textes_mois)
+
+
 def purge_due(record: HandOver, delais: Delais, today: date) -> bool:
-    """Closed, texts still there, ``purge_textes_mois`` months after the closure."""
+    """Closed, texts still there, closed ``purge_textes_mois`` months ago or more."""
     return (
         record.status in CLOSED_STATUSES
         and record.textes_purges_le is None
         and record.cloturee_le is not None
-        and today >= add_months(record.cloturee_le, delais.purge_textes_mois)
+        and record.cloturee_le <= purge_cutoff(delais, today)
     )
 
 

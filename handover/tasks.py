@@ -9,8 +9,9 @@ minutes (cron). See ``handover.schedule`` for the rules and their sources.
 2. reminders and escalation, each handed to ``deliver(kind, record)`` and written to
    ``HandOver.relances`` only when it was accepted (in the outbox: sent now or on the next
    run; refused: the reminder itself is due again on the next run);
-3. purge of free texts, then anonymisation (the anonymous ``StatRow`` written first, in the
-   same transaction), in batches, each purge/anonymisation in the audit log as the system.
+3. purge of free texts (set-based: no record is loaded), then anonymisation (the anonymous
+   ``StatRow`` written first, in the same transaction), in batches, each purge/anonymisation
+   in the audit log as the system.
 
 The store is read through SQL prefilters (the loosest department's timers), then each
 record is checked exactly against its own department's ``Delais``.
@@ -58,18 +59,25 @@ class TaskStore(Protocol):
         ``accepted_before`` and not reminded yet, entered ones ending on or before
         ``ending_before`` and not reminded since their renewal."""
 
-    def iter_retention_candidates(
-        self, purge_before: date, anonymise_before: date
-    ) -> Iterator[HandOver]:
-        """Closed records with their free texts, closed on or before ``purge_before``, and
-        records with their identity, ended (or closed) or last active before
-        ``anonymise_before`` (with their diagnostics)."""
+    def iter_anonymisation_candidates(self, before: date) -> Iterator[HandOver]:
+        """Records with their identity, ended (or closed) or last active before ``before``
+        (with their diagnostics)."""
+
+    def purge_closed(
+        self,
+        departements: list[str],
+        others_than: list[str] | None,
+        closed_before: date,
+        today: date,
+        audit: Callable[[int, str], AuditEntry],
+    ) -> int:
+        """Purge the free texts of the closed records of ``departements`` (or of every
+        department but ``others_than`` when it is not None) closed on or before
+        ``closed_before``, by batches, writing ``audit(id, departement)`` for each; returns
+        how many."""
 
     def mark_reminded(self, relances: dict[int, dict]) -> None:
         """Write each record's ``relances`` (id → kind → ISO day), in one transaction."""
-
-    def purge_texts(self, ids: list[int], today: date, audit: list[AuditEntry]) -> int:
-        """Empty the free texts of ``ids`` and write ``audit``, in one transaction."""
 
     def anonymise(
         self, rows: list[tuple[int, StatRow]], today: date, audit: list[AuditEntry]
@@ -228,55 +236,53 @@ def _timers(service, tasks_store, deliver, today, book, report) -> None:
 
 
 def _retention(tasks_store, today, book, report) -> None:
-    purge_before = add_months(today, -book.least("purge_textes_mois")) + timedelta(SLACK_DAYS)
-    anonymise_before = add_months(today, -book.least("anonymisation_mois")) + timedelta(SLACK_DAYS)
-    purge: list[HandOver] = []
+    def audit(handover_id: int, departement: str) -> AuditEntry:
+        return _audit(
+            handover_id,
+            departement,
+            "orientation_purge_textes",
+            f"textes libres purgés le {today.isoformat()}",
+        )
+
+    # Set-based: one statement per batch and per distinct delay, no record loaded.
+    custom = {}
+    for delais in book.known.values():
+        custom.setdefault(delais.purge_textes_mois, []).append(delais.departement)
+    for months, departements in custom.items():
+        cutoff = schedule.purge_cutoff(Delais("", purge_textes_mois=months), today)
+        report.textes_purges += tasks_store.purge_closed(departements, None, cutoff, today, audit)
+    default = schedule.purge_cutoff(Delais(""), today)
+    report.textes_purges += tasks_store.purge_closed([], sorted(book.known), default, today, audit)
+
+    before = add_months(today, -book.least("anonymisation_mois")) + timedelta(SLACK_DAYS)
     anonymise: list[HandOver] = []
-    for record in tasks_store.iter_retention_candidates(purge_before, anonymise_before):
-        delais = book(record.departement)
-        if schedule.anonymise_due(record, delais, today):
+    for record in tasks_store.iter_anonymisation_candidates(before):
+        if schedule.anonymise_due(record, book(record.departement), today):
             anonymise.append(record)
-        elif schedule.purge_due(record, delais, today):
-            purge.append(record)
-        if len(purge) >= BATCH:
-            report.textes_purges += _purge(tasks_store, purge, today)
-            purge = []
         if len(anonymise) >= BATCH:
             _anonymise(tasks_store, anonymise, today, report)
             anonymise = []
-    if purge:
-        report.textes_purges += _purge(tasks_store, purge, today)
     if anonymise:
         _anonymise(tasks_store, anonymise, today, report)
 
 
-def _audit(record: HandOver, action: str, details: str) -> AuditEntry:
+def _audit(handover_id: int, departement: str, action: str, details: str) -> AuditEntry:
     return AuditEntry(
         id=None,
         at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         actor_id=None,
         actor_email=SYSTEM_ACTOR,
         action=action,
-        record=f"orientation:{record.id}",
-        departement=record.departement,
+        record=f"orientation:{handover_id}",
+        departement=departement,
         details=details,
     )
 
 
-def _purge(tasks_store, records: list[HandOver], today: date) -> int:
-    audit = [
-        _audit(r, "orientation_purge_textes", f"textes libres purgés le {today.isoformat()}")
-        for r in records
-    ]
-    return tasks_store.purge_texts([r.id for r in records], today, audit)
-
-
 def _anonymise(tasks_store, records: list[HandOver], today: date, report: TaskReport) -> None:
     rows = [(r.id, schedule.stat_row(r)) for r in records]
-    audit = [
-        _audit(r, "orientation_anonymisation", f"identité anonymisée le {today.isoformat()}")
-        for r in records
-    ]
+    details = f"identité anonymisée le {today.isoformat()}"
+    audit = [_audit(r.id, r.departement, "orientation_anonymisation", details) for r in records]
     done = tasks_store.anonymise(rows, today, audit)
     report.anonymisees += done
     report.statistiques += done

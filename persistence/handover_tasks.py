@@ -4,11 +4,22 @@ batch: statistics rows, record updates and audit entries together)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
+from dataclasses import fields
 from datetime import date
 
-from sqlalchemy import String, and_, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from accounts.models import AuditEntry
 from handover.models import (
@@ -115,23 +126,16 @@ class SqlHandOverTaskStore:
             )
         )
 
-    def iter_retention_candidates(
-        self, purge_before: date, anonymise_before: date
-    ) -> Iterator[HandOver]:
+    def iter_anonymisation_candidates(self, before: date) -> Iterator[HandOver]:
         c = handovers.c
-        closed = c.status.in_(CLOSED_STATUSES)
+        ended = func.coalesce(c.terminee_le, c.cloturee_le)
         return self._iter(
-            or_(
-                and_(closed, c.textes_purges_le.is_(None), c.cloturee_le <= purge_before),
-                and_(
-                    c.anonymisee_le.is_(None),
-                    c.identifiant_ft.is_not(None),
-                    or_(
-                        and_(
-                            closed, func.coalesce(c.terminee_le, c.cloturee_le) <= anonymise_before
-                        ),
-                        c.derniere_activite < anonymise_before.isoformat(),
-                    ),
+            and_(
+                c.anonymisee_le.is_(None),
+                c.identifiant_ft.is_not(None),
+                or_(
+                    and_(c.status.in_(CLOSED_STATUSES), ended <= before),
+                    c.derniere_activite < before.isoformat(),
                 ),
             ),
             with_diagnostics=True,
@@ -152,21 +156,39 @@ class SqlHandOverTaskStore:
                 [{"handover_id": i, "new_relances": value} for i, value in relances.items()],
             )
 
-    def purge_texts(self, ids: list[int], today: date, audit: list[AuditEntry]) -> int:
-        if not ids:
-            return 0
-        with self.database.engine.begin() as conn:
-            pending = [
-                row.id
-                for row in conn.execute(
-                    select(handovers.c.id).where(
-                        handovers.c.id.in_(ids), handovers.c.textes_purges_le.is_(None)
-                    )
-                )
-            ]
-            self._empty_texts(conn, pending, today)
-            self._audit(conn, audit, pending)
-        return len(pending)
+    def purge_closed(
+        self,
+        departements: list[str],
+        others_than: list[str] | None,
+        closed_before: date,
+        today: date,
+        audit: Callable[[int, str], AuditEntry],
+    ) -> int:
+        c = handovers.c
+        if others_than is None:
+            if not departements:
+                return 0
+            where = c.departement.in_(departements)
+        else:
+            where = c.departement.not_in(others_than) if others_than else true()
+        due = and_(
+            where,
+            c.status.in_(CLOSED_STATUSES),
+            c.textes_purges_le.is_(None),
+            c.cloturee_le <= closed_before,
+        )
+        done = last = 0
+        while True:
+            with self.database.engine.begin() as conn:
+                rows = conn.execute(
+                    select(c.id, c.departement).where(due, c.id > last).order_by(c.id).limit(BATCH)
+                ).all()
+                if not rows:
+                    return done
+                ids = [row.id for row in rows]
+                self._empty_texts(conn, ids, today)
+                self._audit(conn, [audit(row.id, row.departement) for row in rows], ids)
+            done, last = done + len(rows), ids[-1]
 
     def anonymise(
         self, rows: list[tuple[int, StatRow]], today: date, audit: list[AuditEntry]
@@ -189,7 +211,7 @@ class SqlHandOverTaskStore:
             stats = []
             for handover_id, stat in rows:
                 if handover_id in pending:
-                    values = asdict(stat)
+                    values = {f.name: getattr(stat, f.name) for f in fields(stat)}
                     values["motifs_refus"] = list(stat.motifs_refus)
                     stats.append(values)
             conn.execute(insert(handover_stats), stats)
@@ -243,7 +265,9 @@ class SqlHandOverTaskStore:
     def _audit(self, conn, entries: list[AuditEntry], ids) -> None:
         wanted = {f"orientation:{i}" for i in ids}
         values = [
-            {k: v for k, v in asdict(e).items() if k != "id"} for e in entries if e.record in wanted
+            {f.name: getattr(e, f.name) for f in fields(e) if f.name != "id"}
+            for e in entries
+            if e.record in wanted
         ]
         if values:
             conn.execute(insert(audit_log), values)

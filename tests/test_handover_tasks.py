@@ -109,7 +109,12 @@ def test_unclaimed_reminders_at_their_days_escalation_then_expiry(world):
 def test_a_department_sets_its_own_timers(world):
     world.service.store.save_delais(
         world.service.store.get_delais("51").__class__(
-            "51", relance_jours=2, relance_intervalle_jours=3, escalade_jours=4, expiration_jours=6
+            "51",
+            relance_jours=2,
+            relance_intervalle_jours=3,
+            escalade_jours=4,
+            expiration_jours=6,
+            purge_textes_mois=1,
         )
     )
     record = world.propose()
@@ -119,6 +124,9 @@ def test_a_department_sets_its_own_timers(world):
     assert world.run(day(5)).relances == 1
     assert world.run(day(6)).expirees == 1
     assert world.service.store.get(record.id).status == "expiree"
+    purge = add_months(day(6), 1)
+    assert world.run(purge - timedelta(days=1)).textes_purges == 0
+    assert world.run(purge).textes_purges == 1  # 1 month in the Marne, not 3
 
 
 def test_claimed_proposals_get_no_reminder_but_still_expire(world):
