@@ -37,12 +37,19 @@ MANAGE_MEMBERS = "gerer_membres"
 MANAGE_TERRITORIES = "gerer_territoires"
 IMPORT_RESOURCES = "importer_ressources"
 READ_AUDIT = "lire_journal"
+MANAGE_WIDGETS = "gerer_widgets"
 MANAGE_ALL = "administrer_tout"
 
 # Every role searches, sees professionals-only resources and orients; admins add management,
 # and the national admin acts in every department.
 _EVERY_ROLE = frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT})
-_DEPARTMENT_ADMIN = _EVERY_ROLE | {MANAGE_MEMBERS, MANAGE_TERRITORIES, IMPORT_RESOURCES, READ_AUDIT}
+_DEPARTMENT_ADMIN = _EVERY_ROLE | {
+    MANAGE_MEMBERS,
+    MANAGE_TERRITORIES,
+    IMPORT_RESOURCES,
+    READ_AUDIT,
+    MANAGE_WIDGETS,
+}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     CONSEILLER: _EVERY_ROLE,
@@ -61,6 +68,7 @@ ACTION_LABELS: dict[str, str] = {
     MANAGE_TERRITORIES: "gérer les territoires d'action sociale",
     IMPORT_RESOURCES: "importer les ressources du département",
     READ_AUDIT: "lire le journal d'audit du département",
+    MANAGE_WIDGETS: "gérer les widgets des intranets du département",
     MANAGE_ALL: "agir sur tous les départements",
 }
 

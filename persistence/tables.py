@@ -133,6 +133,26 @@ audit_log = Table(
     Index("audit_log_departement", "departement", "id"),
 )
 
+widgets = Table(
+    "widgets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("departement", String(3), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("origins", JSON, nullable=False),
+    Column("code_commune", String(5)),
+    Column("thematiques", JSON, nullable=False),
+    Column("intranet_france_travail", Boolean, nullable=False),
+    Column("professionnels", Boolean, nullable=False),
+    Column("titre", String(120), nullable=False),
+    Column("taille", Integer, nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("created_at", String(20), nullable=False),
+    Column("created_by", String(254), nullable=False),
+    Column("revoked_at", String(20)),
+    Index("widgets_departement", "departement", "id"),
+)
+
 # Hand-overs to axes 2 and 3 (issue 10) ---------------------------------------------------
 # Statuses in which a record is open: one per person and axe (``handover.models.OPEN_STATUSES``).
 HANDOVER_OPEN = "status IN ('transmise', 'prise_en_charge', 'acceptee', 'entree', 'renouvelee')"

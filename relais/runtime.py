@@ -64,6 +64,20 @@ class Runtime:
         return KeyService(SqlKeyStore(self.database))
 
     @cached_property
+    def widgets(self):
+        """Widget configurations for intranets (issue 13), tokens signed with SECRET_KEY."""
+        from accounts.widgets import WidgetService
+        from persistence.widgets import SqlWidgetStore
+        from resource_base import vocabulary
+
+        return WidgetService(
+            SqlWidgetStore(self.database),
+            str(self.settings["SECRET_KEY"]),
+            self.accounts.audit,
+            vocabulary.is_thematique,
+        )
+
+    @cached_property
     def handovers(self):
         """The hand-overs to axes 2 and 3 (``handover.services.HandOverService``)."""
         import hashlib

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from web.orientation.routes import bp as orientation_bp
     from web.resources.routes import bp as resources_bp
     from web.search.routes import bp as search_bp
+    from web.widget.console import bp as widget_console_bp
     from web.widget.routes import bp as widget_bp
 
     # Templates and our own CSS/JS; the feature blueprints hold the routes.
@@ -49,3 +50,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(resources_bp)
     app.register_blueprint(orientation_bp)
     app.register_blueprint(widget_bp)
+    app.register_blueprint(widget_console_bp)

@@ -202,10 +202,16 @@ def _same_commune(text: str, commune: Commune) -> bool:
 
 
 def run_search(
-    runtime: Runtime, form: SearchForm, *, audience: Audience, path: str = "/"
+    runtime: Runtime,
+    form: SearchForm,
+    *,
+    audience: Audience,
+    path: str = "/",
+    size: int = PAGE_SIZE,
 ) -> SearchOutcome:
-    """Resolve the commune and search; errors land in ``form.errors`` by form field. A need
-    without answer gets checked suggestions (``web.search.gaps``), whose links go to ``path``."""
+    """Resolve the commune and search ``size`` results a page; errors land in ``form.errors``
+    by form field. A need without answer gets checked suggestions (``web.search.gaps``),
+    whose links go to ``path``."""
     outcome = SearchOutcome(form)
     if not form.submitted:
         return outcome
@@ -241,7 +247,7 @@ def run_search(
         ouvert=form.ouvert or None,
         rayon_km=float(form.rayon_km),
         page=form.page,
-        size=PAGE_SIZE,
+        size=size,
         audience=audience,
     )
     try:
