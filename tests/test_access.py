@@ -234,7 +234,7 @@ def test_links_never_come_from_a_forged_host_header(loaded, client):
 
 # --- the department console: 403 outside scope, route by route ------------------------------
 
-CONSOLE_GETS = ["/", "/membres", "/territoires", "/ressources", "/journal"]
+CONSOLE_GETS = ["/", "/membres", "/territoires", "/ressources", "/journal", "/delais"]
 CONSOLE_POSTS = [
     "/membres",
     "/membres/1",
@@ -243,6 +243,7 @@ CONSOLE_POSTS = [
     "/territoires",
     "/territoires/1",
     "/ressources",
+    "/delais",
 ]
 
 
