@@ -12,6 +12,7 @@ from werkzeug.serving import WSGIRequestHandler
 
 from accounts.commands import departements_group, users_group
 from api.commands import keys_group, openapi_command
+from handover.demo.command import demo_command
 from indexer.import_command import import_command
 from persistence.commands import db_group
 from persistence.database import DatabaseError
@@ -116,3 +117,4 @@ main.add_command(openapi_command)
 main.add_command(db_group)
 main.add_command(users_group)
 main.add_command(departements_group)
+main.add_command(demo_command)
