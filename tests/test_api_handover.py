@@ -30,7 +30,7 @@ class World:
     worker_id: int
 
     def call(self, method: str, path: str, key: str | None = None, **kwargs):
-        headers = {"X-Api-Key": self.tokens[key]} if key else {}
+        headers = {**kwargs.pop("headers", {}), **({"X-Api-Key": self.tokens[key]} if key else {})}
         return self.client.open(API + path, method=method, headers=headers, **kwargs)
 
     def get(self, path: str, key: str | None = None, **kwargs):
@@ -305,6 +305,14 @@ def test_badly_typed_or_unknown_fields_are_400s_in_french(world):
     assert response.get_json()["errors"] == {
         "beneficiaire_rsa": ["Booléen attendu (true ou false)."]
     }
+    broken = world.call(
+        "POST", "", "ft-a", data="{axe: 2", headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
+    assert broken.get_json()["errors"] == {"_requete": ["Corps JSON illisible."]}
+    not_an_object = world.post("", "ft-a", [proposal()])
+    assert not_an_object.status_code == 400
+    assert "Objet JSON attendu." in str(not_an_object.get_json()["errors"])
     routing = world.get("/destinataire", "ft-a")
     assert routing.status_code == 400 and "code_commune" in routing.get_json()["errors"]
     unknown = world.get("?statut=perdue", "cd51")
