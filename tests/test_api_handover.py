@@ -125,6 +125,9 @@ def test_axe_2_journey_with_four_organisations(world):
 
     created = propose(world)
     assert created["statut"] == "transmise" and created["personne"]["nom"] == "Martin"
+    read = world.get(f"/{created['id']}", "ft-a")
+    assert read.headers["Cache-Control"] == "private, no-store"
+    assert {"X-Api-Key", "Authorization"} <= set(read.vary)
     assert created["personne"]["beneficiaire_rsa"] is True
     assert created["consentement"]["methode"] == "oral"
     assert created["territoire"]["nom"] == "MDS de Reims" and created["agence"] == "FT51001"

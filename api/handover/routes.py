@@ -23,6 +23,15 @@ blp = Blueprint(
     "décision, entrée, fin. Clé liée à une organisation (portée « accompagnements ») requise.",
 )
 
+
+@blp.after_request
+def personal_data(response):
+    """A person's file: no cache may keep it, none may serve it to another key."""
+    response.headers["Cache-Control"] = "private, no-store"
+    response.vary.update(("X-Api-Key", "Authorization"))
+    return response
+
+
 ERRORS = {
     400: "Champ invalide : « errors » nomme le champ en faute.",
     401: "Clé d'API absente, inconnue ou révoquée.",
