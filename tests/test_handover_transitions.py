@@ -164,3 +164,11 @@ def test_the_domain_imports_neither_flask_nor_sqlalchemy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_readme_shows_the_table_of_the_code():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- transitions:start -->\n")[1].split("\n<!-- transitions:end -->")[0]
+    assert shown == transitions.readme_table()
