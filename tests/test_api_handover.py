@@ -423,3 +423,19 @@ def test_cli_creates_bound_keys_and_refuses_bad_organisations(world, runtime):
         assert result.exit_code == 1 and message in result.output, (args, result.output)
     listed = CliRunner().invoke(main, ["keys", "list"], obj={"runtime": lambda: runtime})
     assert "pour : Territoire n°" in listed.output
+
+
+def test_team_lists_territories_and_social_workers_for_cd_keys(world):
+    team = world.get("/equipe", "reims").get_json()
+    assert team["departement"] == "51"
+    assert {t["nom"] for t in team["territoires"]} == {"MDS de Reims", "MDS de Châlons"}
+    assert {"id": world.territories["MDS de Reims"], "nom": "MDS de Reims", "type": "MDS"} in (
+        team["territoires"]
+    )
+    assert team["travailleurs_sociaux"] == [
+        {"id": world.worker_id, "nom": "ts@cd51.example.fr", "territoire_id": None}
+    ]
+    assert world.get("/equipe", "cd48").get_json()["travailleurs_sociaux"] == []
+    refused = world.get("/equipe", "ft-a")
+    assert refused.status_code == 403 and "Conseil départemental" in refused.get_json()["message"]
+    assert world.get("/equipe").status_code == 401

@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import url_for
 from flask.views import MethodView
 
+from accounts import roles
+from accounts.models import ACTIVE
 from api.contract import Blueprint
 from api.errors import ErrorSchema, api_abort
 from api.handover import schemas, services
@@ -174,6 +176,36 @@ def vocabulary():
         "motifs_refus": _terms(models.REFUSAL_REASONS),
         "motifs_annulation": _terms(models.CANCEL_REASONS),
         "motifs_fin": _terms(models.END_REASONS),
+    }
+
+
+@blp.route("/accompagnements/equipe")
+@blp.response(200, schemas.TeamSchema, description="Territoires et travailleurs sociaux.")
+@errors(401, 403, 429)
+def team():
+    """Lire l'équipe du département
+
+    Pour une clé du Conseil départemental (département ou territoire) : les territoires
+    d'action sociale du département (territoire_id pour rediriger) et ses travailleurs
+    sociaux actifs (travailleur_social_id pour attribuer). Une clé d'agence reçoit 403.
+    """
+    user = services.actor()
+    if user.role not in roles.CD_ROLES | {roles.ADMIN_DEPARTEMENTAL}:
+        api_abort(
+            403,
+            code="acces_interdit",
+            message="L'équipe du département est réservée aux clés du Conseil départemental.",
+        )
+    store = services.service().accounts.store
+    members = store.list_users(user.departement, ACTIVE)
+    return {
+        "departement": user.departement,
+        "territoires": store.list_territories(user.departement),
+        "travailleurs_sociaux": [
+            {"id": m.id, "nom": m.nom or m.email, "territoire_id": m.territoire_id}
+            for m in members
+            if m.role == roles.TRAVAILLEUR_SOCIAL
+        ],
     }
 
 

@@ -354,3 +354,29 @@ class HandOverVocabularySchema(OutputSchema):
     motifs_refus = _terms("Motifs de refus.")
     motifs_annulation = _terms("Motifs d'annulation.")
     motifs_fin = _terms("Motifs de fin d'accompagnement.")
+
+
+class MemberSchema(OutputSchema):
+    id = F.Integer(metadata=described("Identifiant du compte (travailleur_social_id)."))
+    nom = _s("Prénom et nom.")
+    territoire_id = F.Integer(
+        allow_none=True, metadata=described("Son territoire (null : tout le département).")
+    )
+
+
+class TeamTerritorySchema(OutputSchema):
+    id = F.Integer(metadata=described("Identifiant du territoire (territoire_id, ?territoire=)."))
+    nom = _s("Nom du territoire.")
+    type = _s("MDS, CMS, CDAS, UTAS, STS ou autre.", attribute="kind")
+
+
+class TeamSchema(OutputSchema):
+    departement = _s("Département de la clé.")
+    territoires = F.List(
+        F.Nested(TeamTerritorySchema),
+        metadata=described("Territoires d'action sociale du département (pour rediriger)."),
+    )
+    travailleurs_sociaux = F.List(
+        F.Nested(MemberSchema),
+        metadata=described("Travailleurs sociaux actifs du département (pour attribuer)."),
+    )
