@@ -439,3 +439,16 @@ def test_team_lists_territories_and_social_workers_for_cd_keys(world):
     refused = world.get("/equipe", "ft-a")
     assert refused.status_code == 403 and "Conseil départemental" in refused.get_json()["message"]
     assert world.get("/equipe").status_code == 401
+
+
+def test_cd_keys_close_when_the_department_stops_sharing_the_base(world):
+    assert world.get("", "reims").status_code == 200
+    world.runtime.accounts.set_departement(None, "51", False)
+    for key in ("reims", "cd51"):
+        response = world.get("", key)
+        assert (
+            response.status_code == 403
+            and "ne partage plus la base" in (response.get_json()["message"])
+        )
+    assert world.get("", "ft-a").status_code == 200  # France Travail's keys do not depend on it
+    assert world.get("", "cd48").status_code == 200

@@ -15,6 +15,7 @@ from dataclasses import asdict
 
 from flask import current_app, g
 
+from accounts import roles
 from accounts.keys import SCOPE_ACCOMPAGNEMENTS, ApiKey
 from accounts.models import User
 from accounts.scoping import AccessDenied
@@ -49,7 +50,19 @@ def actor() -> User:
             message="Cette clé d'API n'a pas la portée « accompagnements » : elle n'est liée à "
             "aucune organisation (relais keys create … --organisation …).",
         )
-    return key.binding.actor(key.name)
+    user = key.binding.actor(key.name)
+    if user.role in roles.CD_ROLES | {roles.ADMIN_DEPARTEMENTAL}:
+        # As for its staff's sessions (accounts.scoping.may_log_in): a Conseil départemental
+        # that stopped sharing the base closes its keys too.
+        shared = service().accounts.store.get_departement(user.departement)
+        if shared is None or not shared.partage:
+            api_abort(
+                403,
+                code="acces_interdit",
+                message=f"Le Conseil départemental {user.departement} ne partage plus la base : "
+                "ses clés d'API n'ouvrent plus les orientations.",
+            )
+    return user
 
 
 @contextmanager
