@@ -318,7 +318,7 @@ def test_demo_load_is_idempotent_and_keeps_changes(demo_runtime):
     )
     demo_runtime.accounts.set_departement(None, "52", True)  # an administrator's choice
     report = _load(demo_runtime)
-    assert report.handovers == {}
+    assert report.handovers == {} and report.skipped == "des orientations existent déjà"
     assert [t.nom for t in store.list_territories("48")] == ["Lozère entière"]
     assert store.get_departement("52").partage is True
     assert len(store.list_users()) == users == 20
@@ -343,3 +343,20 @@ def test_relais_demo_command(runner):
         ["demo", "--mot-de-passe-stdin", "--dossier", str(DEMO / "absent")], input="x\n"
     )
     assert missing.exit_code == 2 and "absent" in missing.output
+
+
+def test_demo_creates_no_handover_on_territories_of_its_own(demo_runtime):
+    from accounts.models import Territory
+
+    accounts = demo_runtime.accounts
+    accounts.set_departement(None, "48", True)
+    communes = {
+        c.code_insee for c in demo_runtime.directory.communes.values() if c.departement == "48"
+    }
+    accounts.store.replace_territories(
+        "48", [Territory(None, "48", "Lozère entière")], dict.fromkeys(communes, "Lozère entière")
+    )
+    report = _load(demo_runtime)
+    assert report.handovers == {} and "ne sont plus ceux" in report.skipped
+    assert [t.nom for t in accounts.store.list_territories("48")] == ["Lozère entière"]
+    assert report.territories["51"] == 6  # the rest of the demonstration is there

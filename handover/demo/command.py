@@ -61,6 +61,8 @@ def demo_command(ctx, folder, from_stdin):
             if s in report.handovers
         )
         click.echo(f"Orientations créées — {counts}.", err=True)
+    elif report.skipped:
+        click.echo(f"Aucune orientation créée : {report.skipped}.", err=True)
     click.echo("\nComptes de démonstration :", err=True)
     width = max(len(e) for e, _ in report.accounts)
     for address, description in report.accounts:

@@ -47,6 +47,7 @@ class Report:
     accounts: list[tuple[str, str]] = field(default_factory=list)  # (e-mail, description)
     territories: dict[str, int] = field(default_factory=dict)  # department → territories
     handovers: dict[str, int] = field(default_factory=dict)  # status → records created
+    skipped: str = ""  # why no hand-over was created (French), if none was
 
 
 def email(local: str) -> str:
@@ -75,11 +76,16 @@ def load(
         _territories(accounts, code, territories[code])
         report.territories[code] = len(accounts.store.list_territories(code))
     people = _accounts(accounts, territories, password, report)
-    if not handovers.store.counts(Scope(everything=True)):
-        ids = {}
-        for code, demo in territories.items():
-            by_name = {t.nom: t.id for t in accounts.store.list_territories(code)}
-            ids.update({(code, t.slug): by_name[t.nom] for t in demo if t.nom in by_name})
+    ids = {}
+    for code, demo in territories.items():
+        by_name = {t.nom: t.id for t in accounts.store.list_territories(code)}
+        ids.update({(code, t.slug): by_name[t.nom] for t in demo if t.nom in by_name})
+    if handovers.store.counts(Scope(everything=True)):
+        report.skipped = "des orientations existent déjà"
+    elif len(ids) < sum(len(demo) for demo in territories.values()):
+        # The scenarios name the demonstration's territories and their coordinators.
+        report.skipped = "les territoires d'action sociale ne sont plus ceux de la démonstration"
+    else:
         _handovers(handovers, people, ids, today, report)
     return report
 
