@@ -452,3 +452,33 @@ def test_cd_keys_close_when_the_department_stops_sharing_the_base(world):
         )
     assert world.get("", "ft-a").status_code == 200  # France Travail's keys do not depend on it
     assert world.get("", "cd48").status_code == 200
+
+
+def test_refusal_at_reception_and_reorientation(world):
+    refused = propose(world)["id"]
+    record = act(
+        world,
+        refused,
+        "refuser_reception",
+        "cd51",
+        motifs_refus=["hors_territoire", "deja_accompagnee"],
+        refus_communicable=False,
+        commentaire="Suivie par le CCAS.",
+    )
+    assert record["statut"] == "refusee" and record["motifs_refus"] == [
+        "hors_territoire",
+        "deja_accompagnee",
+    ]
+    assert record["refus_communicable"] is False and record["actions"] == []
+    assert (
+        record["evenements"][-1]["motif"]
+        == "hors_territoire, deja_accompagnee — Suivie par le CCAS."
+    )
+
+    moved = propose(world, identifiant_ft="3333333C")["id"]
+    act(world, moved, "prendre_en_charge", "reims")
+    record = act(world, moved, "reorienter", "reims", motif="Santé d'abord.")
+    assert record["axe"] == 3 and record["axe_libelle"] == "Accompagnement social exclusif"
+    assert record["evenements"][-1]["motif"].endswith("Santé d'abord.")
+    missing = world.post(f"/{moved}/reorienter", "reims", {})
+    assert missing.status_code == 400 and list(missing.get_json()["errors"]) == ["motif"]
