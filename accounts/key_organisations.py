@@ -19,7 +19,7 @@ from accounts.models import ACTIVE, AGENCE, AccountError, User, check_departemen
 KINDS = {
     "agence": "Agence France Travail (agence:CODE, ou agence:CODE:DEPARTEMENT si elle est nouvelle)",
     "departement": "Conseil départemental (departement:CODE)",
-    "territoire": "Territoire d'action sociale (territoire:ID)",
+    "territoire": "Territoire d'action sociale (territoire:ID ou territoire:DEPARTEMENT:NOM)",
 }
 AGENCE_ROLES = (roles.CONSEILLER, roles.CONSEILLER_AG)
 ACTOR_PREFIX = "cle-api:"  # the audit log's ``actor_email`` of a key
@@ -73,7 +73,8 @@ class Binding:
 
 
 def bind(spec: str, accounts, role: str | None = None) -> Binding:
-    """Read ``agence:FT51001[:51]``, ``departement:51`` or ``territoire:12`` against the
+    """Read ``agence:FT51001[:51]``, ``departement:51``, ``territoire:12`` or
+    ``territoire:51:MDS de Reims`` against the
     accounts (``accounts.services.AccountService``); ``role`` chooses ``conseiller_ag`` for an
     agence (default ``conseiller``). Raises ``BindingError`` (French) for an unknown
     organisation, a Conseil départemental that does not share the base, or a role that does
@@ -145,11 +146,24 @@ def _departement(code: str, accounts) -> str:
 
 
 def _territoire(rest: str, accounts) -> Binding:
+    code, sep, name = rest.partition(":")
+    if sep:  # territoire:51:MDS de Reims
+        departement = _departement(code, accounts)
+        territories = accounts.store.list_territories(departement)
+        for territory in territories:
+            if territory.nom.casefold() == name.strip().casefold():
+                return Binding(roles.COORDINATEUR, departement, territoire_id=territory.id)
+        known = " ; ".join(f"{t.id} : {t.nom}" for t in territories) or "aucun"
+        raise BindingError(
+            f"Aucun territoire « {name.strip()} » dans le département {departement} "
+            f"(territoires : {known})."
+        )
     try:
         wanted = int(rest)
     except ValueError:
         raise BindingError(
-            f"Territoire : « {rest} » n'est pas un identifiant (un nombre, voir la console)."
+            f"Territoire : « {rest} » n'est ni un identifiant ni DEPARTEMENT:NOM "
+            "(territoire:12 ou territoire:51:MDS de Reims)."
         ) from None
     for departement in accounts.store.list_departements():
         for territory in accounts.store.list_territories(departement.code):

@@ -66,7 +66,8 @@ def keys_group() -> None:
     metavar="TYPE:CODE",
     help="Organisation pour qui la clé agit sur les orientations (portée « accompagnements ») : "
     "agence:FT51001 (comme un conseiller de l'agence), departement:51 (comme l'administrateur "
-    "du Conseil départemental) ou territoire:ID (comme le coordinateur du territoire).",
+    "du Conseil départemental) ou territoire:ID, territoire:51:NOM (comme le coordinateur du "
+    "territoire).",
 )
 @click.option(
     "--role",

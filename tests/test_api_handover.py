@@ -411,11 +411,15 @@ def test_cli_creates_bound_keys_and_refuses_bad_organisations(world, runtime):
     reims = world.territories["MDS de Reims"]
     assert run("mds", "--organisation", f"territoire:{reims}").exit_code == 0
     assert run("new", "--organisation", "agence:FT51999:51").exit_code == 0
+    by_name = run("mds-chalons", "--organisation", "territoire:51:mds de châlons")
+    assert by_name.exit_code == 0 and "Territoire n° " in by_name.output
     for args, message in (
         (("a", "--organisation", "agence:FT00000"), "Agence inconnue"),
         (("b", "--organisation", "departement:52"), "ne partage pas la base"),
         (("c", "--organisation", "mairie:51"), "Organisation invalide"),
         (("d", "--organisation", "territoire:999999"), "Aucun territoire"),
+        (("g", "--organisation", "territoire:51:MDS d'ailleurs"), f"{reims} : MDS de Reims"),
+        (("h", "--organisation", "territoire:reims"), "ni un identifiant ni DEPARTEMENT:NOM"),
         (("e", "--organisation", "agence:FT51001:48"), "relève du département 51"),
         (("f", "--role", "conseiller_ag"), "--role s'emploie avec --organisation"),
     ):
