@@ -276,6 +276,13 @@ def test_demo_handovers_in_every_status_with_their_events(demo_runtime):
         assert events[0].action == "proposer" and events[-1].to_status == record.status
         assert all(e.from_status == p.to_status for p, e in zip(events, events[1:], strict=False))
         assert record.proposee_le <= today and record.consent.date == record.proposee_le
+        person = record.person  # fictional: ARCEP fiction ranges, DEMO identifiants
+        assert re.fullmatch(r"\+33(353019|465719)\d{3}", person.telephone), person.telephone
+        assert person.identifiant_ft.startswith("DEMO") and person.nom in {
+            "Fictif",
+            "Exemple",
+            "Démo",
+        }
         if record.status in ("transmise", "prise_en_charge"):
             # Still waiting: recent enough not to expire at the next scheduled task.
             assert (today - record.proposee_le).days < 45
