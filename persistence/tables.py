@@ -33,6 +33,12 @@ api_keys = Table(
     Column("scopes", JSON, nullable=False),
     Column("created_at", String(20), nullable=False),
     Column("revoked_at", String(20)),
+    # The organisation a hand-over key acts for (migration 0007; None for other keys): the
+    # role it acts with, and its department, agence or territory (``accounts.keys.Binding``).
+    Column("role", String(30)),
+    Column("departement", String(3)),
+    Column("agence", String(20)),
+    Column("territoire_id", Integer),
     # A name designates one active key; a revoked key's name may be given again.
     Index(
         "api_keys_active_name",

@@ -13,6 +13,7 @@ from werkzeug.serving import WSGIRequestHandler
 from accounts.commands import departements_group, users_group
 from api.commands import keys_group, openapi_command
 from handover.commands import taches_command
+from handover.demo.command import demo_command
 from indexer.import_command import import_command
 from persistence.commands import db_group
 from persistence.database import DatabaseError
@@ -119,3 +120,4 @@ main.add_command(db_group)
 main.add_command(users_group)
 main.add_command(departements_group)
 main.add_command(taches_command)
+main.add_command(demo_command)
