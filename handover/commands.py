@@ -43,6 +43,7 @@ def taches_command(ctx, day, as_json):
         today,
         flush=notifier.flush,
         mail_enabled=notifier.mailer.enabled,
+        backlog=notifier.backlog,
     )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
