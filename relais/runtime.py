@@ -132,6 +132,25 @@ class Runtime:
         return SqlOrientationLog(self.database)
 
     @cached_property
+    def needs_log(self):
+        """Search events and the monthly counts of the unmet-needs page (issue 13)."""
+        from persistence.needs import SqlNeedsLog
+
+        return SqlNeedsLog(self.database)
+
+    @cached_property
+    def needs_recorder(self):
+        """Records one anonymous event per search (``resource_base.needs_events``)."""
+        from resource_base.needs_events import NeedsRecorder
+
+        def territory_id(code_insee: str) -> int | None:
+            territory = self.accounts.store.territory_of(code_insee)
+            return territory.id if territory else None
+
+        # The search service's clock: the day of the event is the day of the search.
+        return NeedsRecorder(self.needs_log, territory_id, lambda: self.search_service.clock())
+
+    @cached_property
     def directory(self) -> CommuneDirectory:
         return CommuneDirectory.load(self.settings["DECOUPAGE_DIR"], self.settings["COMMUNES_CSV"])
 

@@ -427,7 +427,7 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
     assert location.path == "/orientation"
     assert parse_qs(location.query)["ids"] == ["web--budget", "web--epicerie"]
 
-    # The event: department, commune, needs searched, resources chosen, time. Nothing else.
+    # The event: department, commune, EPCI, needs searched, resources chosen, day. Nothing else.
     assert orientation_columns(loaded) == [
         "id",
         "date",
@@ -436,6 +436,7 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
         "agence",
         "thematiques",
         "ressources",
+        "epci",
     ]
     events = loaded.orientation_log.events()
     assert len(events) == 1
@@ -444,15 +445,18 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
         "date",
         "departement",
         "code_commune",
+        "epci",
         "agence",
         "thematiques",
         "ressources",
     }
+    # Châlons-en-Champagne (44,000 inhabitants) is not small: the commune is kept.
     assert event["departement"] == "51" and event["code_commune"] == "51108"
+    assert event["epci"] == "200066876"
     assert event["agence"] == "AG51"  # the adviser's agence, never the adviser
     assert event["thematiques"] == [DETTE]
     assert event["ressources"] == ["web--budget", "web--epicerie"]
-    assert datetime.strptime(event["date"], "%Y-%m-%dT%H:%M:%SZ")
+    assert datetime.strptime(event["date"], "%Y-%m-%d")  # the day, not the second
     with sqlite3.connect(loaded.store.path) as conn:
         dump = "\n".join(conn.iterdump())
     conn.close()

@@ -34,6 +34,7 @@ OPEN_ENDPOINTS = frozenset(
         "search.donnees",
         "web.static",
         "dsfr",
+        "dsfr_chart",
         "static",
     }
 )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from resource_base.audience import Audience
+from resource_base.needs_events import organisation_type
 from resource_base.search import EngineUnavailable
 from web.auth.services import audience as current_audience
+from web.auth.services import person
 from web.helpers import now, runtime, without_text
 from web.resources.services import ResourceView
 from web.search.services import PAGE_SIZE, SearchForm, category_groups, run_search
@@ -29,8 +31,19 @@ def render_search(
     form = form or SearchForm.from_args(request.args)
     if audience is Audience.PROFESSIONAL:
         mark_private()
+    user = person()
+    organisation = organisation_type(
+        user.role if user else None, user.agence if user else None, api_key=False
+    )
     try:
-        outcome = run_search(runtime(), form, audience=audience, path=request.path, size=size)
+        outcome = run_search(
+            runtime(),
+            form,
+            audience=audience,
+            path=request.path,
+            size=size,
+            organisation=organisation,
+        )
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     moment = now()
