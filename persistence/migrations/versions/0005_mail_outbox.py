@@ -1,14 +1,14 @@
 """The hand-over's e-mail outbox (issue 10: a failed send is retried by ``relais taches``).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
