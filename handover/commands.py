@@ -29,9 +29,10 @@ def taches_command(ctx, day, as_json):
     try:
         today = date.fromisoformat(day) if day else date.today()
     except ValueError:
-        raise click.BadParameter(
-            f"« {day} » n'est pas une date (attendu : AAAA-MM-JJ).", param_hint="--date"
-        ) from None
+        click.echo(
+            f"Erreur (--date) : « {day} » n'est pas une date (attendu : AAAA-MM-JJ).", err=True
+        )
+        ctx.exit(2)
     state = ctx.find_object(dict)
     service = state["handovers"]()  # checks that the relational store is up to date
     runtime = state["runtime"]()
@@ -43,6 +44,7 @@ def taches_command(ctx, day, as_json):
         today,
         flush=notifier.flush,
         mail_enabled=notifier.mailer.enabled,
+        backlog=notifier.backlog,
     )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))

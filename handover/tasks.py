@@ -101,6 +101,8 @@ class TaskReport:
     statistiques: int = 0
     courriels_repris: int = 0
     envois_en_echec: int = 0
+    courriels_en_attente: int = 0
+    courriels_abandonnes: int = 0
     courriel: bool = True
     erreurs: list[str] = field(default_factory=list)
 
@@ -129,6 +131,13 @@ class TaskReport:
             lines.append(
                 f"Courriels en échec : {self.envois_en_echec} (réessayés au prochain passage)."
             )
+        if self.courriels_en_attente:
+            lines.append(f"Courriels en attente d'envoi : {self.courriels_en_attente}.")
+        if self.courriels_abandonnes:
+            lines.append(
+                f"Courriels abandonnés après toutes leurs tentatives : {self.courriels_abandonnes}"
+                " (table mail_outbox)."
+            )
         lines += [f"Erreur : {e} Voir le journal de relais taches." for e in self.erreurs]
         return "\n".join(lines)
 
@@ -148,11 +157,13 @@ def run_tasks(
     today: date,
     flush: Flush | None = None,
     mail_enabled: bool = True,
+    backlog: Callable[[], dict[str, int]] | None = None,
 ) -> TaskReport:
     """Run every scheduled task as of ``today`` (``relais taches --date`` moves it); returns
     the ``TaskReport``. ``service`` is the ``HandOverService`` (its clock is set to
     ``today`` for the expiries). A step that fails (the database went away…) is logged with
-    its trace and named in ``report.erreurs`` in French; the next steps still run."""
+    its trace and named in ``report.erreurs`` in French; the next steps still run.
+    ``backlog()``: the outbox's ``{"en_attente": …, "abandonnes": …}`` after the run."""
     report = TaskReport(jour=today, courriel=mail_enabled)
     clocked = copy.copy(service)
     clocked.today = lambda: today
@@ -179,6 +190,10 @@ def run_tasks(
         except Exception as exc:  # one failing step never hides what the others did
             log.exception("relais taches: step %s failed", label)
             report.erreurs.append(f"Étape « {label} » interrompue ({exc.__class__.__name__}).")
+    if backlog is not None and not report.erreurs:
+        counts = backlog()
+        report.courriels_en_attente = counts.get("en_attente", 0)
+        report.courriels_abandonnes = counts.get("abandonnes", 0)
     return report
 
 

@@ -139,6 +139,10 @@ class HandOverNotifier:
             failed += outcome is False
         return sent, failed
 
+    def backlog(self) -> dict[str, int]:
+        """The outbox's unsent messages: ``{"en_attente": …, "abandonnes": …}``."""
+        return self.outbox.counts()
+
     def _deliver(self, queued: Queued) -> bool | None:
         """True sent, False failed (kept for the next run), None taken by another run."""
         if not self.outbox.claim(queued.id, queued.attempts):

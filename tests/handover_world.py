@@ -147,7 +147,12 @@ class World:
         if day is not None:
             self.today = day
         return run_tasks(
-            self.service, self.tasks_store, self.notifier, self.today, flush=self.notifier.flush
+            self.service,
+            self.tasks_store,
+            self.notifier,
+            self.today,
+            flush=self.notifier.flush,
+            backlog=self.notifier.backlog,
         )
 
     def sent(self) -> list:

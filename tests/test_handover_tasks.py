@@ -317,12 +317,14 @@ def test_a_failed_send_never_breaks_the_action_and_the_outbox_sends_it_later(wor
     report = world.run(day(5))  # the server is still down
     assert (report.courriels_repris, report.envois_en_echec, report.relances) == (0, 1, 1)
     assert "réessayés au prochain passage" in report.summary()
-    assert world.outbox.counts()["en_attente"] == 2  # the proposal's and the reminder's
+    assert report.courriels_en_attente == 2  # the proposal's and the reminder's
+    assert "Courriels en attente d'envoi : 2." in report.summary()
     assert world.sent() == []
 
     world.notifier = world.notifier_on(world.smtp.port)
     report = world.run(day(5))
     assert (report.courriels_repris, report.envois_en_echec, report.relances) == (2, 0, 0)
+    assert report.courriels_en_attente == 0
     subjects = [m["Subject"] for m in world.sent()]
     assert len(subjects) == 2 and "Nouvelle proposition" in subjects[0] and "Relance" in subjects[1]
     assert world.outbox.counts() == {"en_attente": 0, "abandonnes": 0}

@@ -69,7 +69,10 @@ def test_relais_taches_without_mail_and_with_a_bad_date(runtime, runner):
     assert "Courriel désactivé" in result.output
     bad = runner(["taches", "--date", "31/02/2026"])
     assert bad.exit_code == 2
-    assert "n'est pas une date (attendu : AAAA-MM-JJ)" in bad.output
+    assert "Erreur (--date) : « 31/02/2026 » n'est pas une date (attendu : AAAA-MM-JJ)." in (
+        bad.output
+    )
+    assert "Error" not in bad.output and "Traceback" not in bad.output
 
 
 def test_the_department_admin_edits_the_timers_in_the_console(app, runtime):
