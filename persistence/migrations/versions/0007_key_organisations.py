@@ -3,14 +3,14 @@ the people of that organisation"): the role the key acts with, and its departmen
 territory. All empty for the keys of before.
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
