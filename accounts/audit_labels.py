@@ -29,6 +29,9 @@ ACTIONS: dict[str, str] = {
     "orientation_creation": "Orientation vers l'axe 2 ou 3 : proposition",
     "orientation_lecture": "Orientation vers l'axe 2 ou 3 : lecture du dossier",
     "orientation_liste": "Orientation vers l'axe 2 ou 3 : liste des dossiers",
+    "orientation_anonymisation": "Orientation vers l'axe 2 ou 3 : anonymisation",
+    "orientation_purge_textes": "Orientation vers l'axe 2 ou 3 : effacement des textes libres",
+    "delais_orientations": "Réglage des délais des orientations",
     "invitation": "Invitation d'un membre",
     "mot_de_passe_choisi": "Mot de passe choisi par la personne invitée",
 }
@@ -43,11 +46,15 @@ RECORDS: dict[str, str] = {
 
 
 CLI_ACTOR = "ligne-de-commande"  # who the log names for a ``relais`` command
+ACTORS = {
+    CLI_ACTOR: "Ligne de commande (relais)",
+    "relais-taches": "Tâches programmées (relais taches)",  # handover.tasks.SYSTEM_ACTOR
+}
 
 
 def actor_label(email: str) -> str:
-    """The person's address, or "Ligne de commande (relais)" for a command."""
-    return "Ligne de commande (relais)" if email == CLI_ACTOR else email
+    """The person's address, or who acted for a command: "Ligne de commande (relais)"."""
+    return ACTORS.get(email, email)
 
 
 def action_label(code: str) -> str:

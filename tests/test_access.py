@@ -242,6 +242,7 @@ CONSOLE_GETS = [
     "/ressources/imports/0123456789abcdef",
     "/ressources/imports/0123456789abcdef/etat",
     "/journal",
+    "/delais",
 ]
 CONSOLE_POSTS = [
     "/membres",
@@ -251,6 +252,7 @@ CONSOLE_POSTS = [
     "/territoires",
     "/territoires/1",
     "/ressources",
+    "/delais",
 ]
 
 
@@ -310,7 +312,9 @@ def test_the_development_server_log_never_holds_the_free_text(loaded):
             try:
                 requests.get(f"http://127.0.0.1:{port}/widget?q=loyer-impaye-secret", timeout=20)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not up yet, or its first page (communes, engine) slower than 2 s on a loaded
+                # machine: ask again.
                 time.sleep(0.2)
     finally:
         server.terminate()

@@ -33,6 +33,7 @@ LOCAL = {
     "database_support",
     "oidc_support",
     "smtp_support",
+    "handover_world",
     "test_web",
 }
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
