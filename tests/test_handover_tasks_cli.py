@@ -98,7 +98,7 @@ def test_the_department_admin_edits_the_timers_in_the_console(app, runtime):
     assert (saved.relance_jours, saved.expiration_jours, saved.anonymisation_mois) == (3, 30, 12)
     assert saved.avec_coordinateurs is False  # the box was left unticked
     journal = unescape(client.get("/console/51/journal").get_data(as_text=True))
-    assert "delais_orientations" in journal
+    assert "Réglage des délais des orientations" in journal
 
     refused = client.post("/console/51/delais", data={**form, "expiration_jours": "0"})
     assert refused.status_code == 400
