@@ -90,6 +90,14 @@ class Runtime:
         )
 
     @cached_property
+    def handover_dashboard(self):
+        """The délais dashboard (``handover.dashboard.DashboardService``)."""
+        from handover.dashboard import DashboardService
+        from persistence.handover_stats import SqlHandOverStats
+
+        return DashboardService(SqlHandOverStats(self.database))
+
+    @cached_property
     def orientation_log(self):
         from persistence.orientations import SqlOrientationLog
 
