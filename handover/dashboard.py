@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Protocol
 
@@ -293,6 +293,7 @@ class Dashboard:
     today: date
     total: Figures
     groups: list[Group]
+    territoires: dict[int, str] = field(default_factory=dict)  # id → name, in scope
 
     @property
     def grouping_label(self) -> str:
@@ -391,9 +392,10 @@ class DashboardService:
         """Raises ``AccessDenied`` (403) as ``scope_for`` does."""
         scope = scope_for(actor, filters)
         names = self.source.territory_names(None if scope.everything else scope.departement)
-        return build(
+        board = build(
             self.source.rows(scope, filters),
             filters,
             self.today(),
             lambda territoire_id: names.get(territoire_id, f"Territoire {territoire_id}"),
         )
+        return replace(board, territoires=names)

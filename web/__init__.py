@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from web.auth import services as auth_services
     from web.auth.routes import bp as auth_bp
     from web.console.routes import bp as console_bp
+    from web.handover.dashboard import bp as handover_dashboard_bp
     from web.orientation.routes import bp as orientation_bp
     from web.resources.routes import bp as resources_bp
     from web.search.routes import bp as search_bp
@@ -49,3 +50,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(resources_bp)
     app.register_blueprint(orientation_bp)
     app.register_blueprint(widget_bp)
+    app.register_blueprint(handover_dashboard_bp)

@@ -31,6 +31,7 @@ OPEN_ENDPOINTS = frozenset(
         "search.donnees",
         "web.static",
         "dsfr",
+        "dsfr_chart",
         "static",
     }
 )
