@@ -184,6 +184,13 @@ def is_mature(row: CohortRow, today: date) -> bool:
     return proposed < cutoff
 
 
+def maturity_bounds(today: date) -> tuple[date, str]:
+    """``(cutoff, month)``: a live proposal is mature when proposed before ``cutoff``, an
+    anonymous row when its month is before ``month`` (the rule of ``is_mature``, for SQL)."""
+    cutoff = today - timedelta(days=MATURITY_DAYS)
+    return cutoff, cutoff.strftime("%Y-%m")
+
+
 def percentile(sorted_values: Sequence[float], p: float) -> float:
     """The ``p``-th percentile (0–100) of already sorted values, linear interpolation between
     closest ranks. Raises ``ValueError`` on no value."""
@@ -248,34 +255,115 @@ class Figures:
         return low <= median <= high
 
 
-def figures(mature: Iterable[CohortRow], recentes: int = 0) -> Figures:
-    """The figures of ``mature`` cohort rows (the caller has applied ``is_mature``)."""
-    rows = list(mature)
+@dataclass
+class Tally:
+    """What a group's figures are made of, as counted by the store (in SQL) or by
+    ``tally_rows`` (the same rule in Python): counts of mature proposals, the recent ones
+    apart, and per step a histogram of délais (days → number of hand-overs)."""
+
+    propositions: int = 0
+    recentes: int = 0
+    entrees: int = 0
+    refus: int = 0
+    expirations: int = 0
+    redirigees: int = 0
+    histograms: dict[str, Counter] = field(default_factory=lambda: {s: Counter() for s in STEPS})
+    motifs_refus: Counter = field(default_factory=Counter)
+
+    def merge(self, other: Tally) -> Tally:
+        """A new tally adding ``other`` to this one (the total of several groups)."""
+        merged = Tally(
+            self.propositions + other.propositions,
+            self.recentes + other.recentes,
+            self.entrees + other.entrees,
+            self.refus + other.refus,
+            self.expirations + other.expirations,
+            self.redirigees + other.redirigees,
+        )
+        for step in STEPS:
+            merged.histograms[step] = self.histograms[step] + other.histograms[step]
+        merged.motifs_refus = self.motifs_refus + other.motifs_refus
+        return merged
+
+
+def histogram_percentile(histogram: dict[int, int], p: float) -> float:
+    """``percentile`` of the values a histogram (value → count) stands for, without expanding
+    it: ``histogram_percentile({10: 1, 20: 2}, 50)`` = ``percentile([10, 20, 20], 50)`` = 20."""
+    total = sum(histogram.values())
+    if not total:
+        raise ValueError("aucune valeur")
+    rank = (total - 1) * p / 100.0
+    low = int(rank)
+    wanted = (low, min(low + 1, total - 1))
+    found: list[float] = []
+    seen = 0
+    for value, count in sorted(histogram.items()):
+        seen += count
+        while len(found) < 2 and wanted[len(found)] < seen:
+            found.append(value)
+        if len(found) == 2:
+            break
+    return float(found[0] + (found[1] - found[0]) * (rank - low))
+
+
+def figures(tally: Tally) -> Figures:
+    """The figures of one group: percentiles of each step's délais, counts and reasons."""
     delais = {}
     for step in STEPS:
-        values = sorted(v for v in (getattr(r, step) for r in rows) if v is not None)
-        if values:
-            p50, p75, p90 = (percentile(values, p) for p in PERCENTILES)
-            delais[step] = Delay(len(values), p50, p75, p90)
+        histogram = tally.histograms[step]
+        n = sum(histogram.values())
+        if n:
+            p50, p75, p90 = (histogram_percentile(histogram, p) for p in PERCENTILES)
+            delais[step] = Delay(n, p50, p75, p90)
         else:
             delais[step] = Delay(0, None, None, None)
-    reasons: Counter[str] = Counter()
-    refused = 0
-    for row in rows:
-        if row.status == REFUSEE:
-            refused += 1
-            reasons.update(row.motifs_refus)
-    ordered = dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
+    ordered = dict(sorted(tally.motifs_refus.items(), key=lambda item: (-item[1], item[0])))
     return Figures(
-        propositions=len(rows),
-        recentes=recentes,
+        propositions=tally.propositions,
+        recentes=tally.recentes,
         delais=delais,
-        entrees=sum(1 for r in rows if r.jours_entree is not None),
-        refus=refused,
-        expirations=sum(1 for r in rows if r.status == EXPIREE),
-        redirigees=sum(1 for r in rows if r.redirections > 0),
+        entrees=tally.entrees,
+        refus=tally.refus,
+        expirations=tally.expirations,
+        redirigees=tally.redirigees,
         motifs_refus=ordered,
     )
+
+
+def group_key(row: CohortRow, par: str) -> str:
+    """The group of a row: a department code, a territory id ("" without one), an agence
+    code ("" when unknown), an axe ("2"), or a month ("2026-11")."""
+    if par == "departement":
+        return row.departement
+    if par == "territoire":
+        return "" if row.territoire_id is None else str(row.territoire_id)
+    if par == "agence":
+        return row.agence or ""
+    if par == "axe":
+        return str(row.axe)
+    return row.mois
+
+
+def tally_rows(rows: Iterable[CohortRow], par: str, today: date) -> dict[str, Tally]:
+    """Count ``rows`` per group of ``par`` (the rule the store applies in SQL, in Python)."""
+    tallies: dict[str, Tally] = {}
+    for row in rows:
+        tally = tallies.setdefault(group_key(row, par), Tally())
+        if not is_mature(row, today):
+            tally.recentes += 1
+            continue
+        tally.propositions += 1
+        tally.entrees += row.jours_entree is not None
+        tally.expirations += row.status == EXPIREE
+        tally.redirigees += row.redirections > 0
+        if row.status == REFUSEE:
+            tally.refus += 1
+            tally.motifs_refus.update(row.motifs_refus)
+        for step in STEPS:
+            value = getattr(row, step)
+            if value is not None:
+                tally.histograms[step][value] += 1
+    return tallies
 
 
 @dataclass(frozen=True)
@@ -300,41 +388,22 @@ class Dashboard:
         return GROUPINGS[self.filters.par]
 
 
-def _key(row: CohortRow, par: str) -> str:
-    if par == "departement":
-        return row.departement
-    if par == "territoire":
-        return "" if row.territoire_id is None else str(row.territoire_id)
-    if par == "agence":
-        return row.agence or ""
-    if par == "axe":
-        return str(row.axe)
-    return row.mois
-
-
 def build(
-    rows: Iterable[CohortRow],
+    tallies: dict[str, Tally],
     filters: Filters,
     today: date,
     territory_name: Callable[[int], str] = str,
 ) -> Dashboard:
-    """Group ``rows`` by ``filters.par`` and compute each group's figures on its mature
-    cohorts; groups are sorted by key (months in order)."""
-    mature: dict[str, list[CohortRow]] = {}
-    young: Counter[str] = Counter()
-    for row in rows:
-        key = _key(row, filters.par)
-        if is_mature(row, today):
-            mature.setdefault(key, []).append(row)
-        else:
-            mature.setdefault(key, [])
-            young[key] += 1
+    """The dashboard of per-group tallies (``tally_rows`` or the store's): groups sorted by
+    key (months in order), and the total."""
+    total = Tally()
+    for tally in tallies.values():
+        total = total.merge(tally)
     groups = [
-        Group(key, _label(key, filters.par, territory_name), figures(group, young[key]))
-        for key, group in sorted(mature.items())
+        Group(key, _label(key, filters.par, territory_name), figures(tally))
+        for key, tally in sorted(tallies.items())
     ]
-    total = figures((r for group in mature.values() for r in group), sum(young.values()))
-    return Dashboard(filters, today, total, groups)
+    return Dashboard(filters, today, figures(total), groups)
 
 
 def _label(key: str, par: str, territory_name: Callable[[int], str]) -> str:
@@ -377,7 +446,10 @@ def reason_label(code: str) -> str:
 class StatsSource(Protocol):
     """What the dashboard needs from a store (``persistence.handover_stats`` implements it)."""
 
-    def rows(self, scope: Scope, filters: Filters) -> Sequence[CohortRow]: ...
+    def tallies(self, scope: Scope, filters: Filters, today: date) -> dict[str, Tally]:
+        """Per group of ``filters.par``: what ``tally_rows`` would count of the rows within
+        ``scope`` and ``filters``."""
+
     def territory_names(self, departement: str | None = None) -> dict[int, str]: ...
 
 
@@ -392,10 +464,11 @@ class DashboardService:
         """Raises ``AccessDenied`` (403) as ``scope_for`` does."""
         scope = scope_for(actor, filters)
         names = self.source.territory_names(None if scope.everything else scope.departement)
+        today = self.today()
         board = build(
-            self.source.rows(scope, filters),
+            self.source.tallies(scope, filters, today),
             filters,
-            self.today(),
+            today,
             lambda territoire_id: names.get(territoire_id, f"Territoire {territoire_id}"),
         )
         return replace(board, territoires=names)

@@ -9,14 +9,27 @@ The computation itself is in ``handover.dashboard``.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from datetime import date
 
-from sqlalchemy import Integer, String, and_, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.sql import ColumnElement
 
 from handover.access import Scope
-from handover.dashboard import Filters, month_end
-from handover.models import SIDE_CD, SIDE_FT
+from handover.dashboard import STEPS, Filters, Tally, maturity_bounds, month_end
+from handover.models import EXPIREE, REFUSEE, SIDE_CD, SIDE_FT
 from persistence.database import Database
 from persistence.tables import handover_diagnostics, handover_stats, handovers, territories
 
@@ -55,7 +68,7 @@ class SqlHandOverStats:
             return func.substr(column, 1, 7)
         return func.to_char(column, "YYYY-MM")
 
-    def _live(self, scope: Scope, filters: Filters):
+    def _live(self, scope: Scope, filters: Filters, cutoff: date | None = None):
         ft = handover_diagnostics.alias("ft")
         cd = handover_diagnostics.alias("cd")
         h = handovers.c
@@ -75,6 +88,9 @@ class SqlHandOverStats:
                 self._days(cd.c.date, h.proposee_le).label("jours_diagnostic_cd"),
                 self._days(h.decidee_le, h.proposee_le).label("jours_decision"),
                 self._days(h.entree_le, h.proposee_le).label("jours_entree"),
+                case((h.proposee_le < cutoff, 1), else_=0).label("mature")
+                if cutoff
+                else literal(0).label("mature"),
             )
             .select_from(
                 handovers.outerjoin(
@@ -89,12 +105,15 @@ class SqlHandOverStats:
             query = query.where(h.proposee_le <= month_end(filters.au))
         return query.where(*_conditions(handovers, scope, filters))
 
-    def _stats(self, scope: Scope, filters: Filters):
+    def _stats(self, scope: Scope, filters: Filters, month: str | None = None):
         s = handover_stats.c
         query = select(
             s.mois,
             cast(null(), handovers.c.proposee_le.type).label("proposee_le"),
             *(getattr(s, name) for name in COLUMNS[2:]),
+            case((s.mois < month, 1), else_=0).label("mature")
+            if month
+            else literal(0).label("mature"),
         )
         if filters.du:
             query = query.where(s.mois >= filters.du)
@@ -107,6 +126,76 @@ class SqlHandOverStats:
         query = union_all(self._live(scope, filters), self._stats(scope, filters))
         with self.database.engine.connect() as conn:
             return conn.execute(query).all()
+
+    def tallies(self, scope: Scope, filters: Filters, today: date) -> dict[str, Tally]:
+        """Per group of ``filters.par``, what ``handover.dashboard.tally_rows`` counts of
+        ``rows(scope, filters)``, counted by the database in three grouped scans (counts,
+        délais histograms, refusal reasons): a few hundred result rows, whatever the number
+        of hand-overs."""
+        cutoff, month = maturity_bounds(today)
+        u = union_all(
+            self._live(scope, filters, cutoff), self._stats(scope, filters, month)
+        ).subquery("u")
+        key = {
+            "departement": u.c.departement,
+            "territoire": u.c.territoire_id,
+            "agence": u.c.agence,
+            "axe": u.c.axe,
+            "mois": u.c.mois,
+        }[filters.par]
+
+        def flag(condition):
+            return func.sum(case((condition, 1), else_=0))
+
+        counts = select(
+            key.label("k"),
+            u.c.mature,
+            func.count().label("n"),
+            flag(u.c.jours_entree.is_not(None)),
+            flag(u.c.status == REFUSEE),
+            flag(u.c.status == EXPIREE),
+            flag(u.c.redirections > 0),
+        ).group_by(key, u.c.mature)
+        # One row per step, to count every step's délais in the same scan of ``u``.
+        s = union_all(*(select(literal(i).label("n")) for i in range(len(STEPS)))).subquery("s")
+        value = case(
+            *((s.c.n == i, getattr(u.c, step)) for i, step in enumerate(STEPS)),
+        )
+        histograms = (
+            select(key.label("k"), s.c.n, value.label("v"), func.count())
+            .select_from(u.join(s, literal(True)))
+            .where(u.c.mature == 1, value.is_not(None))
+            .group_by(key, s.c.n, value)
+        )
+        motifs = cast(u.c.motifs_refus, String)
+        reasons = (
+            select(key.label("k"), motifs, func.count())
+            .where(u.c.mature == 1, u.c.status == REFUSEE)
+            .group_by(key, motifs)
+        )
+        tallies: dict[str, Tally] = {}
+
+        def tally(k) -> Tally:
+            return tallies.setdefault("" if k is None else str(k), Tally())
+
+        names = list(STEPS)
+        with self.database.engine.connect() as conn:
+            for k, mature, n, entrees, refus, expirations, redirigees in conn.execute(counts):
+                t = tally(k)
+                if not mature:
+                    t.recentes += n
+                    continue
+                t.propositions += n
+                t.entrees += entrees
+                t.refus += refus
+                t.expirations += expirations
+                t.redirigees += redirigees
+            for k, step, days, n in conn.execute(histograms):
+                tally(k).histograms[names[step]][int(days)] += n
+            for k, text, n in conn.execute(reasons):
+                codes = json.loads(text) if isinstance(text, str) else (text or [])
+                tally(k).motifs_refus.update(Counter({code: n for code in codes}))
+        return tallies
 
     def territory_names(self, departement: str | None = None) -> dict[int, str]:
         """Territory id → name (of one department, or all)."""

@@ -13,6 +13,7 @@ from dashboard_data import EXPECTED_51, TODAY, handover, load
 from accounts.models import User
 from accounts.scoping import AccessDenied
 from handover import dashboard
+from handover.access import Scope
 from handover.dashboard import DashboardService, Filters, read_filters, scope_for
 from handover.models import HandOverError, StatRow
 from persistence.handover_stats import SqlHandOverStats
@@ -178,8 +179,34 @@ def test_percentiles_interpolate_between_ranks():
         dashboard.percentile([], 50)
 
 
+def test_histogram_percentiles_equal_those_of_the_expanded_values():
+    histogram = {3: 2, 7: 1, 10: 4, 31: 1}
+    values = [3, 3, 7, 10, 10, 10, 10, 31]
+    for p in (0, 10, 50, 75, 90, 100):
+        assert dashboard.histogram_percentile(histogram, p) == pytest.approx(
+            dashboard.percentile(values, p)
+        )
+    with pytest.raises(ValueError):
+        dashboard.histogram_percentile({}, 50)
+
+
+def test_the_database_counts_what_the_python_rule_counts(database):
+    """The store's grouped SQL (``tallies``) against ``tally_rows`` over the same rows, for
+    every grouping, on the known set plus a generated history (``bench.handover_data``)."""
+    from bench.handover_data import generate
+
+    load(database)
+    generate(database, ["51", "52", "08"], 400, seed=3, today=TODAY, first_id=100)
+    stats = SqlHandOverStats(database)
+    for scope in (Scope(everything=True), Scope(departement="51")):
+        for par in dashboard.GROUPINGS:
+            filters = Filters(par=par)
+            expected = dashboard.tally_rows(stats.rows(scope, filters), par, TODAY)
+            assert stats.tallies(scope, filters, TODAY) == expected, (scope, par)
+
+
 def test_no_mature_row_gives_empty_figures_not_an_error():
-    figures = dashboard.figures([])
+    figures = dashboard.figures(dashboard.Tally())
     assert figures.propositions == 0 and figures.taux_entree is None
     assert figures.delais["jours_entree"] == dashboard.Delay(0, None, None, None)
     assert figures.entree_dans_reference is None
