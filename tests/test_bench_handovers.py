@@ -53,9 +53,10 @@ def test_measures_on_the_dashboard_and_absent_pieces(bench_runtime):
     messages = []
     report = measure_handovers(bench_runtime, COUNT, 12, 2, 7, messages.append)
     assert report["donnees"]["dossiers"] == COUNT
-    for who in ("coordinateur", "admin_departemental", "admin_national"):
+    for who, requests in (("coordinateur", 12), ("admin_departemental", 12), ("admin_national", 4)):
         page = report["tableau_de_bord"][who]
-        assert page["requetes"] == 12
+        assert page["requetes"] == requests
+        assert page["cpu_ms_par_requete"] > 0
         p95 = page["latence_ms"]["p95"]
         assert p95["valeur"] > 0 and p95["cible"] == "<= 200"
     inbox = report["corbeille_coordinateur"]
