@@ -6,6 +6,11 @@ before anonymisation (``handover.models.StatRow``), so that the figures survive 
 **mature cohorts** count: proposals older than ``MATURITY_DAYS`` days (a young cohort has not
 had time to reach entry, and would make the délais look short and the rates look low).
 
+The rows of a group are reduced to a ``Tally`` (counts, and per step a histogram of délais in
+days): ``tally_rows`` does it in Python, the store the same in SQL (tests check they agree), so
+that a national view need not carry 100,000 rows into Python. ``figures`` turns a tally into
+percentiles and rates, ``build`` a set of tallies into the page's ``Dashboard``.
+
 Percentiles interpolate linearly between closest ranks (numpy's default method, Excel's
 ``CENTILE.INCLUS``): the median of 10, 20, 30, 40 is 25.
 
