@@ -15,6 +15,7 @@ from dashboard_data import TODAY, load
 
 from handover.dashboard import DashboardService
 from persistence.handover_stats import SqlHandOverStats
+from persistence.tables import territories
 from relais import settings as settings_module
 from relais.runtime import Runtime
 
@@ -143,6 +144,18 @@ def test_csv_export_has_the_same_figures(board_app, board_runtime):
         "1",
         "40,0",
     )
+
+
+def test_csv_cells_never_run_as_formulas(board_app, board_runtime):
+    client = client_for(board_app, board_runtime, "admin_departemental")
+    with board_runtime.database.engine.begin() as conn:
+        conn.execute(
+            territories.update()
+            .where(territories.c.id == board_runtime.territories["reims"])
+            .values(nom="=HYPERLINK(1)")
+        )
+    rows = list(csv.reader(io.StringIO(client.get(EXPORT).get_data(as_text=True)), delimiter=";"))
+    assert [r[1] for r in rows if "HYPERLINK" in r[1]] == ["'=HYPERLINK(1) (51)"]
 
 
 def test_national_admin_sees_every_department_and_may_pick_one(board_app, board_runtime):

@@ -73,8 +73,13 @@ def _day(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}".replace(".", ",")
 
 
+def _text(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP: prefix with ')."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _row(grouping: str, label: str, figures: Figures) -> list:
-    row = [grouping, label, figures.propositions, figures.recentes]
+    row = [_text(grouping), _text(label), figures.propositions, figures.recentes]
     for step in STEPS:
         delay = figures.delais[step]
         row += [delay.n, _day(delay.p50), _day(delay.p75), _day(delay.p90)]
@@ -88,7 +93,7 @@ def _row(grouping: str, label: str, figures: Figures) -> list:
         _rate(figures.taux_expiration),
         figures.redirigees,
         _rate(figures.taux_redirection),
-        reasons,
+        _text(reasons),
     ]
 
 
