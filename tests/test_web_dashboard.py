@@ -167,6 +167,18 @@ def test_national_admin_sees_every_department_and_may_pick_one(board_app, board_
     assert "1 proposition comptée" in page and "CMS Chaumont (52)" in page
 
 
+def test_the_header_links_to_the_dashboard_for_those_who_may_see_it(board_app, board_runtime):
+    link = 'href="/accompagnements/tableau-de-bord"'
+    for role, agence, shown in (
+        ("coordinateur", None, True),
+        ("admin_departemental", None, True),
+        ("conseiller", "AG51", False),
+        ("travailleur_social", None, False),
+    ):
+        client = client_for(board_app, board_runtime, role, agence=agence)
+        assert (link in client.get("/").get_data(as_text=True)) is shown, role
+
+
 def test_a_coordinateur_sees_their_territory(board_app, board_runtime):
     client = client_for(board_app, board_runtime, "coordinateur", territoire="chalons")
     response = client.get(PAGE)
