@@ -288,7 +288,8 @@ def test_the_development_server_log_never_holds_the_free_text(loaded):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{port}/widget?q=loyer-impaye-secret", timeout=2)
+                # The first request loads the engine: seconds on a loaded machine.
+                requests.get(f"http://127.0.0.1:{port}/widget?q=loyer-impaye-secret", timeout=15)
                 break
             except requests.ConnectionError:
                 time.sleep(0.2)
