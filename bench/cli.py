@@ -77,6 +77,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--handover-requests", type=int, default=200, help="requêtes par page d'accompagnement"
     )
+    p.add_argument(
+        "--needs-events",
+        type=int,
+        default=10_000_000,
+        help="événements de recherche du cas « besoins non couverts » (10000000 ; 0 : sans)",
+    )
     p.add_argument("--cache-dir", type=Path, help="cache des données (.cache/bench)")
     return p
 
@@ -111,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         import_rows=args.import_rows,
         handovers=args.handovers,
         handover_requests=args.handover_requests,
+        needs_events=args.needs_events,
     )
     if args.cache_dir:
         options.cache_dir = args.cache_dir

@@ -45,6 +45,8 @@ class Options:
     import_rows: int = 1_000_000  # one file of this many rows, for the import's memory; 0: skip
     handovers: int = 100_000  # historical hand-overs (issue 10); 0: skip those measures
     handover_requests: int = 200  # requests per hand-over page measured
+    needs_events: int = 10_000_000  # search events of the unmet-needs case (issue 13); 0: skip
+    needs_requests: int = 30  # timed requests per unmet-needs page
     cache_dir: Path = ROOT / ".cache" / "bench"
     work_dir: Path | None = None  # default: a fresh folder under cache_dir/travail
 
@@ -128,6 +130,13 @@ def _targets(report: dict) -> list[dict]:
             (part.get("latence_ms") or {}).get("p95"),
         )
     add("relais taches sur tous les dossiers (s)", (handover.get("taches") or {}).get("duree_s"))
+    for name, part in (report.get("besoins_non_couverts") or {}).items():
+        if isinstance(part, dict) and "latence_ms" in part:
+            events = report["besoins_non_couverts"]["mise_en_place"]["evenements"]
+            add(
+                f"besoins non couverts {name} ({events} événements) p95 (ms)",
+                part["latence_ms"]["p95"],
+            )
     for engine, part in (report.get("pertinence") or {}).items():
         add(f"pertinence {engine} part dans les 3 premiers", part.get("top3"))
     for engine, part in (report.get("http") or {}).items():
@@ -160,6 +169,7 @@ def run_benchmark(
             "graine_requetes": options.query_seed,
             "lignes_gros_fichier": options.import_rows,
             "accompagnements": options.handovers,
+            "evenements_besoins": options.needs_events,
         },
         "tailles": {},
     }
@@ -288,6 +298,19 @@ def run_benchmark(
 
             report["import_gros_fichier"] = _measured(
                 measure_big_import, largest_csv_files, options.import_rows, work_dir / "gros", log
+            )
+
+        if options.needs_events:
+            from bench.needs import measure_needs
+
+            report["besoins_non_couverts"] = _measured(
+                measure_needs,
+                directory,
+                work_dir / "besoins",
+                options.needs_events,
+                options.seed,
+                options.needs_requests,
+                log,
             )
 
         if options.http:
