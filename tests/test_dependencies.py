@@ -34,6 +34,7 @@ LOCAL = {
     "oidc_support",
     "smtp_support",
     "dashboard_data",
+    "handover_world",
     "test_web",
 }
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
