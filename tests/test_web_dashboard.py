@@ -213,3 +213,29 @@ def test_anonymous_people_are_sent_to_the_login_page(board_app):
     response = board_app.test_client().get(PAGE)
     assert response.status_code in (302, 303)
     assert "/connexion" in response.headers["Location"]
+
+
+def test_figures_survive_relais_taches_anonymising_the_records(board_runtime):
+    """``relais taches`` three years on expires record 5 and anonymises six records (writing
+    their anonymous statistics rows): the dashboard as of 30 November 2026 says the same."""
+    from datetime import date
+
+    from accounts.models import User
+    from handover.dashboard import Filters
+    from handover.tasks import run_tasks
+
+    national = User(1, "n@example.fr", role="admin_national")
+    service = board_runtime.handover_dashboard
+    before = {par: service.show(national, Filters(par=par)) for par in ("mois", "territoire")}
+    report = run_tasks(
+        board_runtime.handovers,
+        board_runtime.handover_tasks,
+        board_runtime.handover_notifier,
+        date(2030, 1, 1),
+        mail_enabled=False,
+    )
+    assert report.anonymisees == 6 and report.expirees == 1, report.summary()
+    for par, board in before.items():
+        after = service.show(national, Filters(par=par))
+        assert after.total == board.total, par
+        assert after.groups == board.groups, par
