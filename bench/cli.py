@@ -69,6 +69,15 @@ def parser() -> argparse.ArgumentParser:
         help="lignes du gros fichier dont l'import est mesuré en mémoire (1000000 ; 0 : sans)",
     )
     p.add_argument(
+        "--handovers",
+        type=int,
+        default=100_000,
+        help="dossiers d'accompagnement historiques (100000 ; 0 : sans ces mesures)",
+    )
+    p.add_argument(
+        "--handover-requests", type=int, default=200, help="requêtes par page d'accompagnement"
+    )
+    p.add_argument(
         "--needs-events",
         type=int,
         default=10_000_000,
@@ -106,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         http_max_requests=args.http_max_requests,
         http_client=args.http_client,
         import_rows=args.import_rows,
+        handovers=args.handovers,
+        handover_requests=args.handover_requests,
         needs_events=args.needs_events,
     )
     if args.cache_dir:

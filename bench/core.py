@@ -43,6 +43,8 @@ class Options:
     http_max_requests: int = 100_000
     http_client: str = "auto"  # auto (wrk, else Python), wrk, python
     import_rows: int = 1_000_000  # one file of this many rows, for the import's memory; 0: skip
+    handovers: int = 100_000  # historical hand-overs (issue 10); 0: skip those measures
+    handover_requests: int = 200  # requests per hand-over page measured
     needs_events: int = 10_000_000  # search events of the unmet-needs case (issue 13); 0: skip
     needs_requests: int = 30  # timed requests per unmet-needs page
     cache_dir: Path = ROOT / ".cache" / "bench"
@@ -65,6 +67,18 @@ from bench.measures import (  # noqa: E402
     measure_search,
     measure_store_write,
 )
+
+
+def _absent(section: dict, path: str = "accompagnements") -> list[str]:
+    """The measures reported ``{"absent": why}`` (a page or command not in this tree)."""
+    found = []
+    for key, value in section.items():
+        if isinstance(value, dict):
+            if "absent" in value:
+                found.append(f"{path}.{key} : {value['absent']}")
+            else:
+                found += _absent(value, f"{path}.{key}")
+    return found
 
 
 def _targets(report: dict) -> list[dict]:
@@ -105,6 +119,17 @@ def _targets(report: dict) -> list[dict]:
         f"import d'un fichier de {big.get('lignes')} lignes, RSS pic (Mo)",
         big.get("rss_pic_total_mo"),
     )
+    handover = report.get("accompagnements") or {}
+    add(
+        "corbeille d'un territoire p95 (ms)",
+        ((handover.get("corbeille_coordinateur") or {}).get("latence_ms") or {}).get("p95"),
+    )
+    for who, part in (handover.get("tableau_de_bord") or {}).items():
+        add(
+            f"tableau de bord des délais ({who}) p95 (ms)",
+            (part.get("latence_ms") or {}).get("p95"),
+        )
+    add("relais taches sur tous les dossiers (s)", (handover.get("taches") or {}).get("duree_s"))
     for name, part in (report.get("besoins_non_couverts") or {}).items():
         if isinstance(part, dict) and "latence_ms" in part:
             events = report["besoins_non_couverts"]["mise_en_place"]["evenements"]
@@ -143,6 +168,7 @@ def run_benchmark(
             "graine_donnees": options.seed,
             "graine_requetes": options.query_seed,
             "lignes_gros_fichier": options.import_rows,
+            "accompagnements": options.handovers,
             "evenements_besoins": options.needs_events,
         },
         "tailles": {},
@@ -245,6 +271,27 @@ def run_benchmark(
             part["rss_pic_banc_mo"] = peak_rss_mb()
             del dataset
             gc.collect()
+
+        if options.handovers:
+            from bench.handover_pages import measure_handovers
+            from persistence.database import default_url
+
+            folder = work_dir / "accompagnements"
+            report["accompagnements"] = _measured(
+                measure_handovers,
+                _runtime(directory, folder, DATABASE_URL=default_url(folder)),
+                options.handovers,
+                options.handover_requests,
+                options.warmup,
+                options.seed,
+                log,
+            )
+            if "erreur" in report["accompagnements"]:
+                log(f"  accompagnements en échec : {report['accompagnements']['erreur']}")
+            absent = _absent(report["accompagnements"])
+            if absent:
+                report["mesures_absentes"] = absent
+                log(f"  mesures absentes de cet arbre : {' ; '.join(absent)}")
 
         if options.import_rows and options.sizes:
             from bench.big_import import measure_big_import

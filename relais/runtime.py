@@ -105,6 +105,14 @@ class Runtime:
         )
 
     @cached_property
+    def handover_dashboard(self):
+        """The délais dashboard (``handover.dashboard.DashboardService``)."""
+        from handover.dashboard import DashboardService
+        from persistence.handover_stats import SqlHandOverStats
+
+        return DashboardService(SqlHandOverStats(self.database))
+
+    @cached_property
     def handover_notifier(self):
         """The hand-over's e-mails (``notifications.handover``), without personal data."""
         from notifications.handover import HandOverNotifier

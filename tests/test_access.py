@@ -310,6 +310,7 @@ def test_the_development_server_log_never_holds_the_free_text(loaded):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
+                # The first request loads the engine: seconds on a loaded machine.
                 requests.get(f"http://127.0.0.1:{port}/widget?q=loyer-impaye-secret", timeout=20)
                 break
             except (requests.ConnectionError, requests.Timeout):

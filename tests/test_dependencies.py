@@ -33,6 +33,7 @@ LOCAL = {
     "database_support",
     "oidc_support",
     "smtp_support",
+    "dashboard_data",
     "handover_world",
     "test_web",
 }

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     from web.auth import services as auth_services
     from web.auth.routes import bp as auth_bp
     from web.console.routes import bp as console_bp
+    from web.handover.dashboard import bp as handover_dashboard_bp
     from web.invitations.routes import bp as invitations_bp
     from web.needs.routes import bp as needs_bp
     from web.orientation.routes import bp as orientation_bp
@@ -58,3 +59,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(records_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(widget_console_bp)
+    app.register_blueprint(handover_dashboard_bp)

@@ -54,7 +54,7 @@ def _headers(response):
         return response
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    is_asset = request.endpoint in ("web.static", "dsfr", "static")
+    is_asset = request.endpoint in ("web.static", "dsfr", "dsfr_chart", "static")
     if is_asset:
         return response
     ancestors = getattr(request, "relais_frame_ancestors", None)

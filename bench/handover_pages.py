@@ -1,0 +1,179 @@
+"""The hand-over measures of issue 10 on historical data (``bench.handover_data``): the inbox
+page p95 (≤ 50 ms), the délais dashboard page p95 (≤ 200 ms) and ``relais taches`` over every
+record (≤ 30 s).
+
+Pages go through the Flask test client with a logged-in person (session, login check,
+scoping, queries, rendering; no network), like ``bench.web_page``. A page or a command that
+does not exist in the tree measured is reported as ``{"absent": "…"}``, never as a figure:
+the inbox (``/accompagnements/?territoire=<id>``) and ``relais taches`` are built by other
+pieces of issue 10.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.handover_data import Population, generate
+from bench.stats import summary_ms, target
+
+TARGET_INBOX_P95_MS = 50.0
+TARGET_DASHBOARD_P95_MS = 200.0
+TARGET_TASKS_S = 30.0
+GROUPINGS = ("mois", "territoire", "agence", "axe")
+
+
+def _client(app, user_id: int):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["vu"] = time.time()
+    return client
+
+
+def _timed(client, paths: list[str]) -> list[float]:
+    durations = []
+    for path in paths:
+        t0 = time.perf_counter()
+        response = client.get(path)
+        response.get_data()
+        durations.append(time.perf_counter() - t0)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} : HTTP {response.status_code}")
+    return durations
+
+
+def measure_page(client, paths: list[str], warmup: int, goal: float) -> dict:
+    """p50/p95/… of ``paths`` (in the caller's order) after ``warmup`` requests, and the CPU
+    time of this process per request; ``{"absent": …}`` when the first answer is a 404."""
+    first = client.get(paths[0])
+    if first.status_code == 404:
+        return {"absent": f"{paths[0].split('?')[0]} répond 404 : page absente de cet arbre"}
+    if first.status_code != 200:
+        raise RuntimeError(f"{paths[0]} : HTTP {first.status_code}")
+    _timed(client, (paths * (warmup // len(paths) + 1))[:warmup])
+    cpu = time.process_time()
+    latency = summary_ms(_timed(client, paths))
+    cpu_ms = (time.process_time() - cpu) * 1000 / len(paths)
+    latency["p95"] = target(latency["p95"], goal, "<=")
+    return {
+        "requetes": len(paths),
+        "chemins": sorted(set(paths))[:4],
+        "latence_ms": latency,
+        # SQLite runs in this process: its CPU time per request, which a loaded machine does
+        # not inflate as much as the wall time (a CPU / wall ratio well under 1: waiting).
+        "cpu_ms_par_requete": round(cpu_ms, 2),
+        "cpu_sur_mur": round(cpu_ms / latency["moyenne"], 2) if latency["moyenne"] else None,
+    }
+
+
+def _users(runtime, population: Population) -> dict:
+    accounts = runtime.accounts
+    code = population.busiest
+    territory = population.territories[code][0]
+    made = {}
+    for key, role, departement, territoire_id in (
+        ("coordinateur", "coordinateur", code, territory),
+        ("admin_departemental", "admin_departemental", code, None),
+        ("admin_national", "admin_national", None, None),
+    ):
+        email = f"banc-{key}@relais.invalid"
+        user = accounts.store.find_user_by_email(email) or accounts.create_user(
+            None, email, role, departement, None, None, key, territoire_id
+        )
+        made[key] = user
+    return made
+
+
+def tasks_command_exists() -> bool:
+    from relais.cli import main
+
+    return "taches" in main.commands
+
+
+def measure_tasks(settings: dict, database_url: str, log) -> dict:
+    """``relais taches`` in its own process over the whole store, twice (the second run shows
+    the idempotent pass: nothing left to do)."""
+    if not tasks_command_exists():
+        return {"absent": "la commande « relais taches » n'existe pas dans cet arbre"}
+    env = {
+        **os.environ,
+        "RELAIS_DATA_DIR": str(settings["DATA_DIR"]),
+        "RELAIS_DATABASE_URL": database_url,
+        "RELAIS_SEARCH_ENGINE": "embedded",
+    }
+    relais = str(Path(sys.executable).parent / "relais")
+    runs = []
+    for attempt in (1, 2):
+        log(f"relais taches, passage {attempt}…")
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [relais, "taches"], env=env, capture_output=True, text=True, timeout=900
+        )
+        runs.append(
+            {
+                "duree_s": round(time.perf_counter() - t0, 2),
+                "code_retour": done.returncode,
+                "sortie": (done.stdout or done.stderr)[-600:],
+            }
+        )
+    first = runs[0]
+    return {
+        "duree_s": target(first["duree_s"], TARGET_TASKS_S, "<="),
+        "code_retour": first["code_retour"],
+        "sortie": first["sortie"],
+        "second_passage": runs[1],
+    }
+
+
+def measure_handovers(runtime, count: int, requests: int, warmup: int, seed: int, log) -> dict:
+    """Generate ``count`` hand-overs in ``runtime``'s (fresh SQLite) store, then measure the
+    pages and ``relais taches``."""
+    from relais.app import create_app
+
+    runtime.database.upgrade()
+    codes = sorted(runtime.directory.departements)[:100]
+    log(f"accompagnements : {count} dossiers historiques sur {len(codes)} départements…")
+    t0 = time.perf_counter()
+    population = generate(runtime.database, codes, count, seed=seed)
+    report: dict = {
+        "donnees": {
+            "dossiers": count,
+            "departements": len(codes),
+            "territoires": sum(len(t) for t in population.territories.values()),
+            "anonymises_avec_ligne_statistique": population.anonymised,
+            "statuts": population.statuses,
+            "departement_mesure": population.busiest,
+            "generation_s": round(time.perf_counter() - t0, 2),
+        }
+    }
+    app = create_app(
+        {"TESTING": True, "RELAIS_RUNTIME": runtime, "UI_RATE_LIMIT": "1000000 per minute"}
+    )
+    users = _users(runtime, population)
+    territory = users["coordinateur"].territoire_id
+    cycle = [f"?par={g}" for g in GROUPINGS]
+    dashboard = "/accompagnements/tableau-de-bord"
+    log("page de la corbeille d'un territoire (coordinateur)…")
+    report["corbeille_coordinateur"] = measure_page(
+        _client(app, users["coordinateur"].id),
+        [f"/accompagnements/?territoire={territory}"] * requests,
+        warmup,
+        TARGET_INBOX_P95_MS,
+    )
+    pages = {}
+    for key in ("coordinateur", "admin_departemental", "admin_national"):
+        log(f"tableau de bord des délais ({key})…")
+        # The national view reads every record (about a second each): a quarter of the
+        # requests keeps the bench's duration reasonable; "requetes" says how many.
+        n = max(4, requests // 4) if key == "admin_national" else requests
+        paths = [dashboard + cycle[i % len(cycle)] for i in range(n)]
+        pages[key] = measure_page(
+            _client(app, users[key].id), paths, warmup, TARGET_DASHBOARD_P95_MS
+        )
+    report["tableau_de_bord"] = pages
+    report["taches"] = measure_tasks(runtime.settings, runtime.database.url, log)
+    return report

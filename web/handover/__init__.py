@@ -1,0 +1,1 @@
+"""The hand-over pages under ``/accompagnements/`` (issue 10)."""

@@ -1,0 +1,100 @@
+"""The délais dashboard ``/accompagnements/tableau-de-bord`` and its CSV export.
+
+``coordinateur`` (their territory), ``admin_departemental`` (their department) and
+``admin_national`` (every department); anyone else, or a department or territory outside the
+person's own, gets 403 (``handover.dashboard.scope_for``). Filters come from the query string
+(``du``, ``au``, ``departement``, ``territoire``, ``agence``, ``axe``, ``par``); a bad value
+gives the page again with a French message and status 400. The charts
+(``@gouvfr/dsfr-chart`` web components) read their figures from attributes; each has a table of
+the same figures beside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from accounts.scoping import AccessDenied
+from handover import dashboard
+from handover.models import REFUSAL_REASONS, HandOverError
+from web.auth.services import person
+from web.handover.charts import chart_data, csv_rows, days, percent
+from web.helpers import runtime
+from web.security import mark_private
+
+bp = Blueprint("handover_dashboard", __name__, url_prefix="/accompagnements")
+
+
+@bp.before_request
+def _private():
+    mark_private()
+
+
+def _actor():
+    actor = person()
+    if actor is None:
+        raise AccessDenied("Connectez-vous avec un compte actif.")
+    # The role check comes first: a conseiller gets 403 whatever the query string says.
+    dashboard.scope_for(actor, dashboard.Filters())
+    return actor
+
+
+def _query() -> dict:
+    return {k: v for k, v in request.args.items() if v}
+
+
+@bp.get("/tableau-de-bord")
+def show():
+    actor = _actor()
+    service = runtime().handover_dashboard
+    try:
+        filters = dashboard.read_filters(request.args, dashboard.default_grouping(actor))
+    except HandOverError as exc:
+        filters = dashboard.Filters(par=dashboard.default_grouping(actor))
+        board = service.show(actor, filters)
+        return _page(actor, board, error=exc), 400
+    return _page(actor, service.show(actor, filters))
+
+
+def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None) -> str:
+    # National view without a department: too many territories for one list.
+    names = board.territoires if (board.filters.departement or actor.departement) else {}
+    return render_template(
+        "handover/dashboard.html",
+        board=board,
+        charts=chart_data(board),
+        error=error,
+        args=request.args,
+        actor=actor,
+        territoires=sorted(names.items(), key=lambda item: item[1]),
+        groupings=dashboard.GROUPINGS,
+        steps=dashboard.STEPS,
+        reasons=REFUSAL_REASONS,
+        reference_days=dashboard.REFERENCE_ENTRY_DAYS,
+        reference_rate=dashboard.REFERENCE_ENTRY_RATE,
+        maturity_days=dashboard.MATURITY_DAYS,
+        csv_url=url_for("handover_dashboard.export", **_query()),
+        days=days,
+        percent=percent,
+    )
+
+
+@bp.get("/tableau-de-bord/export.csv")
+def export():
+    actor = _actor()
+    try:
+        filters = dashboard.read_filters(request.args, dashboard.default_grouping(actor))
+    except HandOverError as exc:
+        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    board = runtime().handover_dashboard.show(actor, filters)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerows(csv_rows(board))
+    name = f"delais-accompagnements-{board.today.isoformat()}.csv"
+    return Response(
+        "\ufeff" + buffer.getvalue(),  # the BOM: spreadsheets read UTF-8 then
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
