@@ -1,7 +1,7 @@
 """The adviser's web UI and the embeddable widget (server-rendered, DSFR).
 
 ``init_app(app)`` registers the feature blueprints (search, resources, orientation, widget,
-login, department console), sessions and CSRF protection, rate limits and security headers,
+login, department console, hand-over to axes 2 and 3), sessions and CSRF protection, rate limits and security headers,
 the DSFR assets served from ``node_modules`` (no CDN) and the template helpers. HTML error
 pages are in ``web.errors``, reached through ``relais.errors``. The app holds the runtime in
 ``app.extensions["relais"]`` and the settings in ``app.config``.
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from web.auth import services as auth_services
     from web.auth.routes import bp as auth_bp
     from web.console.routes import bp as console_bp
+    from web.handover.routes import bp as handover_bp
     from web.orientation.routes import bp as orientation_bp
     from web.resources.routes import bp as resources_bp
     from web.search.routes import bp as search_bp
@@ -49,3 +50,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(resources_bp)
     app.register_blueprint(orientation_bp)
     app.register_blueprint(widget_bp)
+    app.register_blueprint(handover_bp)

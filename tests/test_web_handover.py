@@ -1,0 +1,456 @@
+"""The hand-over pages ``/accompagnements/…`` through the Flask client, on SQLite and on a
+real PostgreSQL (the ``database`` fixture): every route, every role, the 403 outside scope,
+the 409 of the status table, the form that keeps its values after an error."""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+from datetime import date
+
+import pytest
+from conftest import csrf_token, sign_in
+from handover_support import CHALONS, REIMS, proposal, world
+
+from relais.runtime import Runtime
+
+
+@pytest.fixture
+def hand_runtime(settings, directory, database) -> Runtime:
+    rt = Runtime(settings)
+    rt.directory = directory
+    rt.database = database  # the parametrised store: SQLite, then PostgreSQL
+    return rt
+
+
+@pytest.fixture
+def people(hand_runtime):
+    return world(hand_runtime)
+
+
+@pytest.fixture
+def hand_app(hand_runtime):
+    from relais.app import create_app
+
+    return create_app({"TESTING": True, "RELAIS_RUNTIME": hand_runtime})
+
+
+@pytest.fixture
+def as_user(hand_app):
+    """``as_user(user)`` → a client whose session belongs to ``user`` (with ``.token``)."""
+
+    def make(user):
+        client = hand_app.test_client()
+        sign_in(client, user)
+        client.token = csrf_token(client)
+        return client
+
+    return make
+
+
+def post(client, path, data=None):
+    return client.post(path, data={**(data or {}), "csrf_token": client.token})
+
+
+def propose(hand_runtime, people, **changes):
+    return hand_runtime.handovers.propose(people.conseiller, proposal(**changes))
+
+
+def text_of(response) -> str:
+    """The page's text with its entities decoded (``n&#39;est`` → ``n'est``)."""
+    return html_module.unescape(response.get_data(as_text=True))
+
+
+# -- the proposal -----------------------------------------------------------------------------
+
+
+def test_proposal_form_is_prefilled_from_the_search(people, as_user):
+    page = as_user(people.conseiller).get(
+        "/accompagnements/nouvelle?thematiques=logement-hebergement--louer-un-logement"
+        f"&thematiques=sante&code_commune={REIMS}"
+    )
+    html = text_of(page)
+    assert page.status_code == 200
+    assert re.search(r'id="freins-logement-hebergement" value="logement-hebergement" checked', html)
+    assert re.search(r'id="freins-sante" value="sante" checked', html)
+    assert not re.search(r'id="freins-mobilite" value="mobilite" checked', html)
+    assert 'value="Reims (51100, Marne)"' in html
+    assert "Sera reçue par : <strong>MDS Reims, coordination du territoire" in html
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "<script>" not in html  # strict CSP: no inline script
+
+
+def test_checking_the_destination_creates_nothing(hand_runtime, people, as_user):
+    client = as_user(people.conseiller)
+    form = proposal(code_commune="", commune="Châlons-en-Champagne", etape="verifier")
+    page = post(client, "/accompagnements/nouvelle", form)
+    html = text_of(page)
+    assert page.status_code == 200
+    assert "Sera reçue par : <strong>MDS Châlons, coordination du territoire" in html
+    assert f'name="code_commune" value="{CHALONS}"' in html
+    assert 'value="Martin"' in html  # the rest of the form is kept
+    records, _ = hand_runtime.handovers.inbox(people.admin_51)
+    assert records == []
+
+
+def test_routing_preview_in_json(people, as_user):
+    client = as_user(people.conseiller)
+    ok = client.get(f"/accompagnements/destinataire?code_commune={CHALONS}")
+    assert ok.status_code == 200
+    assert ok.get_json() == {
+        "destinataire": "MDS Châlons, coordination du territoire (département 51)"
+    }
+    refused = client.get("/accompagnements/destinataire?code_commune=48095")  # Lozère
+    assert refused.status_code == 400
+    assert "ne reçoit pas encore les orientations" in refused.get_json()["erreur"]
+
+
+def test_a_bad_field_keeps_every_value_and_says_why_beside_it(hand_runtime, people, as_user):
+    client = as_user(people.conseiller)
+    form = proposal(identifiant_ft="123", appreciation_texte="Texte gardé")
+    page = post(client, "/accompagnements/nouvelle", form)
+    html = text_of(page)
+    assert page.status_code == 400
+    assert re.search(
+        r'id="identifiant_ft" name="identifiant_ft" value="123"[^>]*aria-invalid="true"', html
+    )
+    beside = re.search(r'id="identifiant_ft-messages"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert "7 à 11 chiffres ou lettres" in beside
+    assert 'value="Martin"' in html and "Texte gardé</textarea>" in html
+    assert re.search(
+        r'id="freins-difficultes-financieres" value="difficultes-financieres" checked', html
+    )
+    assert re.search(r'id="consentement_portees-entree" value="entree" checked', html)
+    assert hand_runtime.handovers.inbox(people.admin_51)[0] == []
+
+
+def test_too_long_a_text_is_refused_in_french(people, as_user):
+    page = post(
+        as_user(people.conseiller),
+        "/accompagnements/nouvelle",
+        proposal(appreciation_texte="x" * 1001),
+    )
+    assert page.status_code == 400
+    assert "1001 caractères, au plus 1000 sont acceptés" in text_of(page)
+
+
+def test_a_postal_code_of_several_communes_asks_which_one(people, as_user):
+    page = post(
+        as_user(people.conseiller),
+        "/accompagnements/nouvelle",
+        proposal(code_commune="", commune="51300"),
+    )
+    html = text_of(page)
+    assert page.status_code == 400
+    assert "ce code postal couvre plusieurs communes" in html
+    assert 'id="choix-commune"' in html and "Vitry-le-François" in html
+
+
+def test_a_proposal_is_sent_then_shown_in_the_file(hand_runtime, people, as_user):
+    client = as_user(people.conseiller)
+    sent = post(client, "/accompagnements/nouvelle", proposal(etape="envoyer"))
+    assert sent.status_code == 303
+    file_url = sent.headers["Location"]
+    assert re.fullmatch(r"/accompagnements/\d+", file_url)
+    page = client.get(file_url)
+    html = text_of(page)
+    assert page.status_code == 200
+    assert "transmise : MDS Reims" in html  # the flash message
+    assert "MARTIN Léa" in html and "1234567A" in html
+    assert "Loyers impayés depuis trois mois." in html
+    assert "Logement et hébergement" in html
+    assert "version 2026-11" in html
+    assert 'id="action-annuler"' in html  # the adviser may cancel
+    assert 'id="action-prendre_en_charge"' not in html  # not theirs
+    assert page.headers["Cache-Control"] == "private, no-store"
+    # The read is in the audit log.
+    entries = hand_runtime.accounts.store.list_audit("51")
+    assert any(e.action == "orientation_lecture" for e in entries)
+
+
+def test_a_second_open_proposal_is_a_conflict_naming_the_first(hand_runtime, people, as_user):
+    first = propose(hand_runtime, people)
+    page = post(as_user(people.conseiller), "/accompagnements/nouvelle", proposal())
+    html = text_of(page)
+    assert page.status_code == 409
+    assert f"dossier {first.reference}" in html and "MDS Reims" in html
+    assert 'value="Martin"' in html
+
+
+def test_only_france_travail_advisers_propose(people, as_user):
+    for user in (people.coordinateur_reims, people.travailleur_reims, people.admin_51):
+        client = as_user(user)
+        assert client.get("/accompagnements/nouvelle").status_code == 403
+        assert post(client, "/accompagnements/nouvelle", proposal()).status_code == 403
+
+
+def test_the_notice_is_printable(people, as_user):
+    page = as_user(people.conseiller).get("/accompagnements/notice")
+    html = text_of(page)
+    assert page.status_code == 200
+    assert "Notice d'information, version 2026-11" in html
+    assert "retirer votre consentement" in html and "data-relais-print" in html
+
+
+def test_the_search_and_resource_pages_lead_to_the_proposal(people, as_user):
+    client = as_user(people.conseiller)
+    search = text_of(client.get(f"/?code_commune={REIMS}&thematiques=sante"))
+    assert f'href="/accompagnements/nouvelle?thematiques=sante&code_commune={REIMS}"' in search
+    assert 'id="lien-accompagnements"' in search  # the header's entry
+    coordinator = text_of(as_user(people.coordinateur_reims).get(f"/?code_commune={REIMS}"))
+    assert "proposer-accompagnement" not in coordinator
+    assert 'id="lien-accompagnements"' in coordinator
+
+
+def test_anonymous_visitors_are_sent_to_the_login(hand_app):
+    anonymous = hand_app.test_client()
+    for path in ("/accompagnements/", "/accompagnements/nouvelle", "/accompagnements/1"):
+        response = anonymous.get(path)
+        assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+
+
+# -- the inbox ----------------------------------------------------------------------------------
+
+
+def test_a_coordinator_inbox_counts_claims_and_assigns(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    propose(hand_runtime, people, identifiant_ft="7654321B", code_commune=CHALONS)
+    client = as_user(people.coordinateur_reims)
+    html = text_of(client.get("/accompagnements/"))
+    assert "Boîte de réception : <strong>MDS Reims</strong>" in html
+    assert 'data-statut="transmise">Transmise : 1<' in html  # Châlons' is not counted here
+    assert record.reference in html
+    assert "Théo Social" in html  # the select of the department's social workers
+    assert "Tina Chaumont" not in html  # not of another department
+    claimed = post(
+        client,
+        f"/accompagnements/{record.id}/prendre_en_charge",
+        {"retour": "/accompagnements/"},
+    )
+    assert claimed.status_code == 303 and claimed.headers["Location"] == "/accompagnements/"
+    html = text_of(client.get("/accompagnements/?statut=prise_en_charge"))
+    assert 'data-statut="prise_en_charge">Prise en charge : 1<' in html
+    assert 'aria-current="page" data-statut="prise_en_charge"' in html
+    assigned = post(
+        client,
+        f"/accompagnements/{record.id}/attribuer",
+        {"travailleur_social_id": str(people.travailleur_reims.id)},
+    )
+    assert assigned.status_code == 303
+    stored = hand_runtime.handovers.store.get(record.id)
+    assert stored.referent_cd_id == people.travailleur_reims.id
+    assert [e.action for e in stored.events] == ["proposer", "prendre_en_charge", "attribuer"]
+
+
+def test_department_admins_choose_a_territory(hand_runtime, people, as_user):
+    propose(hand_runtime, people)
+    chalons = propose(hand_runtime, people, identifiant_ft="7654321B", code_commune=CHALONS)
+    client = as_user(people.admin_51)
+    every = text_of(client.get("/accompagnements/"))
+    assert 'id="territoire"' in every and "Tous : 2<" in every
+    only = text_of(client.get(f"/accompagnements/?territoire={people.chalons.id}"))
+    assert "Tous : 1<" in only and chalons.reference in only
+    assert "Boîte de réception : <strong>MDS Châlons</strong>" in only
+
+
+def test_france_travail_advisers_see_their_agence(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    mine = text_of(as_user(people.conseiller_ag).get("/accompagnements/"))
+    assert record.reference in mine and "Orientations de l'agence <strong>AG51</strong>" in mine
+    other = text_of(as_user(people.conseiller_autre).get("/accompagnements/"))
+    assert f'data-reference="{record.reference}"' not in other and "Aucune orientation" in other
+
+
+def test_the_inbox_pages(hand_runtime, people, as_user):
+    for n in range(23):
+        propose(hand_runtime, people, identifiant_ft=f"99000{n:02d}X")
+    client = as_user(people.coordinateur_reims)
+    first = text_of(client.get("/accompagnements/"))
+    assert first.count("<tr data-reference=") == 20
+    assert "Page suivante" in first and "(page 1 sur 2)" in first
+    second = text_of(client.get("/accompagnements/?page=2"))
+    assert second.count("<tr data-reference=") == 3
+    assert "Page précédente" in second
+
+
+# -- scope: 403 route by route -------------------------------------------------------------------
+
+
+def test_a_coordinator_cannot_open_another_territory(hand_runtime, people, as_user):
+    chalons = propose(hand_runtime, people, code_commune=CHALONS)
+    client = as_user(people.coordinateur_reims)
+    inbox = client.get(f"/accompagnements/?territoire={people.chalons.id}")
+    assert inbox.status_code == 403
+    assert "n'est pas celle de votre territoire" in text_of(inbox)
+    assert client.get(f"/accompagnements/{chalons.id}").status_code == 403
+    action = post(client, f"/accompagnements/{chalons.id}/prendre_en_charge")
+    assert action.status_code == 403
+    assert hand_runtime.handovers.store.get(chalons.id).status == "transmise"
+
+
+def test_another_department_cannot_read_a_file(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    for user in (people.coordinateur_52, people.travailleur_52):
+        client = as_user(user)
+        assert client.get(f"/accompagnements/{record.id}").status_code == 403
+        assert post(client, f"/accompagnements/{record.id}/diagnostic_cd").status_code == 403
+        assert client.get(f"/accompagnements/?territoire={people.reims.id}").status_code == 403
+
+
+def test_an_adviser_of_another_agence_cannot_read_a_file(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    client = as_user(people.conseiller_autre)
+    page = client.get(f"/accompagnements/{record.id}")
+    assert page.status_code == 403 and "pas dans votre périmètre" in text_of(page)
+    assert post(client, f"/accompagnements/{record.id}/annuler").status_code == 403
+
+
+def test_an_unknown_file_is_404(people, as_user):
+    client = as_user(people.admin_51)
+    assert client.get("/accompagnements/999999").status_code == 404
+    assert post(client, "/accompagnements/999999/prendre_en_charge").status_code == 404
+
+
+# -- the status table: 403 for the role, 409 for the status ---------------------------------------
+
+
+def test_an_action_not_for_the_role_is_403_and_one_not_for_the_status_409(
+    hand_runtime, people, as_user
+):
+    record = propose(hand_runtime, people)
+    adviser = as_user(people.conseiller)
+    refused = post(adviser, f"/accompagnements/{record.id}/prendre_en_charge")
+    assert refused.status_code == 403
+    assert "n'est pas ouvert au rôle" in text_of(refused)
+    coordinator = as_user(people.coordinateur_reims)
+    illegal = post(coordinator, f"/accompagnements/{record.id}/entrer", {"entree_le": "2026-01-01"})
+    assert illegal.status_code == 409
+    assert "n'est pas possible pour une orientation au statut « Transmise »" in text_of(illegal)
+    unknown = post(coordinator, f"/accompagnements/{record.id}/voler")
+    assert unknown.status_code == 409 and "Action inconnue" in text_of(unknown)
+
+
+def test_a_decision_before_the_diagnostics_is_409(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    client = as_user(people.coordinateur_reims)
+    post(client, f"/accompagnements/{record.id}/prendre_en_charge")
+    page = post(
+        client, f"/accompagnements/{record.id}/accepter", {"entree_prevue_le": "2030-01-01"}
+    )
+    assert page.status_code == 409
+    assert "une fois les deux diagnostics enregistrés" in text_of(page)
+
+
+def test_a_bad_action_field_keeps_the_values_beside_the_form(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    client = as_user(people.coordinateur_reims)
+    post(client, f"/accompagnements/{record.id}/prendre_en_charge")
+    today = date.today().isoformat()
+    page = post(
+        client,
+        f"/accompagnements/{record.id}/diagnostic_cd",
+        {"date": today, "tripartite": "oui", "synthese": ""},
+    )
+    html = text_of(page)
+    assert page.status_code == 400
+    assert "Rien n'a été enregistré" in html
+    beside = re.search(r'id="diagnostic_cd-synthese-messages"[^>]*>(.*?)</div>', html, re.S)
+    assert "Synthèse : obligatoire." in beside.group(1)
+    assert re.search(rf'id="diagnostic_cd-date" name="date" value="{today}"', html)
+    assert re.search(r'id="diagnostic_cd-tripartite-oui" value="oui" checked', html)
+    assert hand_runtime.handovers.store.get(record.id).diagnostics == ()
+
+
+# -- whole journeys through the pages --------------------------------------------------------------
+
+
+def test_an_axe_2_journey_with_four_roles(hand_runtime, people, as_user):
+    adviser = as_user(people.conseiller)
+    sent = post(adviser, "/accompagnements/nouvelle", proposal())
+    path = sent.headers["Location"]
+    coordinator = as_user(people.coordinateur_reims)
+    post(coordinator, f"{path}/attribuer", {"travailleur_social_id": people.travailleur_reims.id})
+    today = date.today().isoformat()
+    dedicated = as_user(people.conseiller_ag)
+    worker = as_user(people.travailleur_reims)
+    ft = post(
+        dedicated, f"{path}/diagnostic_ft", {"date": today, "synthese": "Côté emploi : prêt."}
+    )
+    cd = post(worker, f"{path}/diagnostic_cd", {"date": today, "synthese": "Côté social : dettes."})
+    assert ft.status_code == cd.status_code == 303
+    # Each side reads the other's summary.
+    for client in (dedicated, worker):
+        html = text_of(client.get(path))
+        assert "Côté emploi : prêt." in html and "Côté social : dettes." in html
+    assert post(dedicated, f"{path}/accepter", {"entree_prevue_le": today}).status_code == 303
+    assert post(worker, f"{path}/entrer", {"entree_le": today}).status_code == 303
+    html = text_of(adviser.get(path))
+    assert 'id="statut">Entrée en accompagnement<' in html
+    history = re.search(r'<table id="historique">(.*?)</table>', html, re.S).group(1)
+    for label in (
+        "Proposer",
+        "Attribuer à un travailleur social",
+        "Enregistrer le diagnostic France Travail",
+        "Enregistrer le diagnostic du Département",
+        "Décider l'entrée",
+        "Enregistrer l'entrée",
+    ):
+        assert label in history
+    assert "Agathe Dédiée" in history and "Théo Social" in history
+    # The dedicated adviser may now renew or end it.
+    dedicated_html = text_of(dedicated.get(path))
+    assert 'id="action-renouveler"' in dedicated_html and 'id="action-terminer"' in dedicated_html
+
+
+def test_a_redirect_leaves_the_inbox_and_keeps_the_date(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    reims = as_user(people.coordinateur_reims)
+    moved = post(
+        reims,
+        f"/accompagnements/{record.id}/rediriger",
+        {"territoire_id": people.chalons.id, "motif": "Domicile à Châlons"},
+    )
+    assert moved.status_code == 303 and moved.headers["Location"] == "/accompagnements/"
+    after = text_of(reims.get("/accompagnements/"))
+    assert f"(dossier {record.reference})" in after  # the flash message says it was done
+    assert f'data-reference="{record.reference}"' not in after
+    chalons = as_user(people.coordinateur_chalons)
+    html = text_of(chalons.get(f"/accompagnements/{record.id}"))
+    assert "Redirigée 1 fois" in html and "vers MDS Châlons : Domicile à Châlons" in html
+    assert hand_runtime.handovers.store.get(record.id).proposee_le == record.proposee_le
+
+
+def test_a_refusal_at_reception_is_shown_to_the_adviser(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    coordinator = as_user(people.coordinateur_reims)
+    missing = post(coordinator, f"/accompagnements/{record.id}/refuser_reception", {})
+    assert missing.status_code == 400 and "Motifs du refus : choisissez parmi" in text_of(missing)
+    refused = coordinator.post(
+        f"/accompagnements/{record.id}/refuser_reception",
+        data={
+            "csrf_token": coordinator.token,
+            "motifs_refus": ["non_eligible", "deja_accompagnee"],
+            "refus_communicable": "oui",
+        },
+    )
+    assert refused.status_code == 303
+    html = text_of(as_user(people.conseiller).get(f"/accompagnements/{record.id}"))
+    assert 'id="statut">Refusée<' in html
+    assert "Ne relève pas de cet accompagnement ; Déjà accompagnée par ailleurs" in html
+    assert "(communicables à la personne)" in html
+    assert 'id="action-annuler"' not in html  # closed: nothing left to do
+
+
+def test_withdrawn_consent_purges_the_texts(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    adviser = as_user(people.conseiller)
+    done = post(
+        adviser,
+        f"/accompagnements/{record.id}/annuler",
+        {"motif_annulation": "retrait_consentement"},
+    )
+    assert done.status_code == 303
+    html = text_of(adviser.get(f"/accompagnements/{record.id}"))
+    assert "Loyers impayés" not in html and "Textes libres effacés le" in html
+    assert "Retiré le" in html

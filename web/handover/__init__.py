@@ -1,0 +1,1 @@
+"""The hand-over to axes 2 and 3 (issue 10): list and inbox, proposal, the person's file."""
