@@ -425,7 +425,10 @@ def test_a_refusal_at_reception_is_shown_to_the_adviser(hand_runtime, people, as
     record = propose(hand_runtime, people)
     coordinator = as_user(people.coordinateur_reims)
     missing = post(coordinator, f"/accompagnements/{record.id}/refuser_reception", {})
-    assert missing.status_code == 400 and "Motifs du refus : choisissez parmi" in text_of(missing)
+    assert (
+        missing.status_code == 400
+        and "Motifs du refus : choisissez au moins un motif de la liste" in text_of(missing)
+    )
     refused = coordinator.post(
         f"/accompagnements/{record.id}/refuser_reception",
         data={

@@ -255,7 +255,7 @@ def act(handover_id: int, action: str):
             return _refused(again)
         return _file_page(current, action, exc, request.form, status=400)
     label = transitions.BY_ACTION[action].label
-    flash(f"{label} : c'est enregistré (dossier {record.reference}).", "success")
+    flash(f"« {label} » : enregistré (dossier {record.reference}).", "success")
     back = safe_return(request.form.get("retour"))
     if not access.sees(actor, record):
         # Redirected to another territory, for instance: the file has left this inbox.
