@@ -20,6 +20,8 @@ PRODUCT = (
     "web",
     "accounts",
     "persistence",
+    "handover",
+    "notifications",
 )
 LOCAL = {
     *PRODUCT,
@@ -30,6 +32,8 @@ LOCAL = {
     "marne",
     "database_support",
     "oidc_support",
+    "smtp_support",
+    "handover_support",
     "test_web",
 }
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -457,3 +457,30 @@ def test_withdrawn_consent_purges_the_texts(hand_runtime, people, as_user):
     html = text_of(adviser.get(f"/accompagnements/{record.id}"))
     assert "Loyers impayés" not in html and "Textes libres effacés le" in html
     assert "Retiré le" in html
+
+
+def test_a_resource_page_carries_the_search_to_the_proposal(hand_runtime, people, as_user):
+    from test_web import resources
+
+    items = resources()[:3]
+    hand_runtime.store.replace(
+        "departement", "51", items, {"fichiers": ["marne.py"]}, writers=hand_runtime.store_writers()
+    )
+    hand_runtime.after_store_change()
+    client = as_user(people.conseiller)
+    page = text_of(
+        client.get(
+            f"/ressources/{items[0].id}",
+            query_string={"retour": f"/?code_commune={REIMS}&thematiques=famille"},
+        )
+    )
+    assert f'href="/accompagnements/nouvelle?thematiques=famille&code_commune={REIMS}"' in page
+    # Opened without a search: the resource's own needs, as categories once in the form.
+    alone = text_of(client.get(f"/ressources/{items[0].id}"))
+    link = re.search(r'id="proposer-accompagnement" href="([^"]+)"', alone).group(1)
+    form = text_of(client.get(link))
+    category = items[0].thematiques[0].split("--")[0]
+    assert re.search(rf'id="freins-{category}" value="{category}" checked', form)
+    assert "proposer-accompagnement" not in text_of(
+        as_user(people.travailleur_reims).get(f"/ressources/{items[0].id}")
+    )
