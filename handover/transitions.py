@@ -206,3 +206,19 @@ def available(record: HandOver, role: str) -> list[Transition]:
         if allowed and transition.guard(record) is None:
             out.append(transition)
     return out
+
+
+def readme_table() -> str:
+    """The table as Markdown, for the README (``tests/test_handover_transitions.py`` checks
+    that the README shows this very table)."""
+    lines = [
+        "| action | de | vers | rôles |",
+        "| --- | --- | --- | --- |",
+    ]
+    for t in TABLE:
+        sources = ", ".join(STATUSES.get(s, "(création)") for s in sorted(t.sources))
+        who = ", ".join(
+            "le système (`relais taches`)" if r == SYSTEM else f"`{r}`" for r in sorted(t.roles)
+        )
+        lines.append(f"| {t.label} (`{t.action}`) | {sources} | {STATUSES[t.target]} | {who} |")
+    return "\n".join(lines)
