@@ -288,9 +288,10 @@ def test_the_development_server_log_never_holds_the_free_text(loaded):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{port}/widget?q=loyer-impaye-secret", timeout=2)
+                requests.get(f"http://127.0.0.1:{port}/widget?q=loyer-impaye-secret", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not up yet, or its first page (the communes are read) is slow on a busy machine.
                 time.sleep(0.2)
     finally:
         server.terminate()

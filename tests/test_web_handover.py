@@ -94,6 +94,12 @@ def test_checking_the_destination_creates_nothing(hand_runtime, people, as_user)
     assert records == []
 
 
+def test_a_department_that_does_not_receive_is_said_at_once(people, as_user):
+    page = text_of(as_user(people.conseiller).get("/accompagnements/nouvelle?code_commune=48095"))
+    destination = re.search(r'id="destinataire"[^>]*>(.*?)</p>', page, re.S).group(1)
+    assert "Le Conseil départemental 48 ne reçoit pas encore les orientations" in destination
+
+
 def test_routing_preview_in_json(people, as_user):
     client = as_user(people.conseiller)
     ok = client.get(f"/accompagnements/destinataire?code_commune={CHALONS}")

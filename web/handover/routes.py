@@ -154,15 +154,17 @@ def _proposal_page(form, actor, routing=None, error=None, status=200):
             403,
             "Seuls les conseillers France Travail proposent un accompagnement global ou social.",
         )
+    refusal = None  # a commune whose Département does not receive hand-overs, said at once
     if routing is None and form.get("code_commune") and error is None:
         try:
             routing = _service().routing(form.get("code_commune"))
-        except HandOverError:
-            routing = None
+        except HandOverError as exc:
+            refusal = str(exc)
     body = render_template(
         "handover/new.html",
         form=form,
         routing=routing,
+        routing_refusal=refusal,
         error=error,
         field=getattr(error, "field", None) or ("formulaire" if error else None),
         routing_url=url_for("handover.destination"),
