@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 from conftest import csrf_token, sign_in
-from handover_support import CHALONS, REIMS, proposal, world
+from handover_support import CHALONS, CHAUMONT, REIMS, proposal, world
 
 from relais.runtime import Runtime
 
@@ -302,6 +302,33 @@ def test_another_department_cannot_read_a_file(hand_runtime, people, as_user):
         assert client.get(f"/accompagnements/{record.id}").status_code == 403
         assert post(client, f"/accompagnements/{record.id}/diagnostic_cd").status_code == 403
         assert client.get(f"/accompagnements/?territoire={people.reims.id}").status_code == 403
+
+
+def test_a_cd_user_of_51_cannot_read_a_52_file(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people, code_commune=CHAUMONT)
+    assert record.departement == "52"
+    for user in (people.coordinateur_reims, people.travailleur_reims, people.admin_51):
+        client = as_user(user)
+        assert client.get(f"/accompagnements/{record.id}").status_code == 403
+        assert post(client, f"/accompagnements/{record.id}/prendre_en_charge").status_code == 403
+    admin = as_user(people.admin_51)
+    assert admin.get(f"/accompagnements/?territoire={people.chaumont.id}").status_code == 403
+    # Haute-Marne's own coordinator reads it.
+    assert as_user(people.coordinateur_52).get(f"/accompagnements/{record.id}").status_code == 200
+
+
+def test_the_national_admin_sees_every_department(hand_runtime, people, as_user):
+    marne = propose(hand_runtime, people)
+    haute_marne = propose(hand_runtime, people, identifiant_ft="5555555F", code_commune=CHAUMONT)
+    national = hand_runtime.accounts.create_user(
+        None, "national@relais.example.fr", "admin_national", None
+    )
+    client = as_user(national)
+    page = text_of(client.get("/accompagnements/"))
+    assert "Orientations de tous les départements" in page and "Tous : 2<" in page
+    for record in (marne, haute_marne):
+        assert f'data-reference="{record.reference}"' in page
+        assert client.get(f"/accompagnements/{record.id}").status_code == 200
 
 
 def test_an_adviser_of_another_agence_cannot_read_a_file(hand_runtime, people, as_user):

@@ -199,7 +199,7 @@ def test_a_redirect_to_another_territory(session_of, people, browser_runtime):
 
     chalons = session_of(people.coordinateur_chalons)
     chalons.goto("/accompagnements/")
-    chalons.get_by_role("link", name=record.reference).click()
+    chalons.get_by_role("link", name=record.reference, exact=True).click()
     expect(chalons.locator("main")).to_contain_text("Redirigée 1 fois")
     expect(chalons.locator("#territoire")).to_contain_text("MDS Châlons")
     expect(chalons.locator("#historique")).to_contain_text("vers MDS Châlons : La personne vit")
