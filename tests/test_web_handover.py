@@ -517,3 +517,51 @@ def test_a_resource_page_carries_the_search_to_the_proposal(hand_runtime, people
     assert "proposer-accompagnement" not in text_of(
         as_user(people.travailleur_reims).get(f"/ressources/{items[0].id}")
     )
+
+
+def test_reorientation_decided_refusal_renewal_and_end_through_the_pages(
+    hand_runtime, people, as_user
+):
+    today = date.today().isoformat()
+    worker = as_user(people.travailleur_reims)
+    # Re-oriented from axe 2 to axe 3, then refused after the social worker's diagnostic.
+    first = propose(hand_runtime, people)
+    path = f"/accompagnements/{first.id}"
+    assert post(worker, f"{path}/prendre_en_charge").status_code == 303
+    missing = post(worker, f"{path}/reorienter", {"motif": ""})
+    assert missing.status_code == 400 and "Motif de la réorientation : obligatoire." in text_of(
+        missing
+    )
+    assert post(worker, f"{path}/reorienter", {"motif": "Dettes d'abord"}).status_code == 303
+    html = text_of(worker.get(path))
+    assert "Accompagnement social exclusif (axe 3)" in html
+    assert 'id="diagnostic-france_travail"' not in html  # axe 3: the social worker's alone
+    post(worker, f"{path}/diagnostic_cd", {"date": today, "synthese": "Situation à stabiliser."})
+    refused = worker.post(
+        f"{path}/refuser",
+        data={"csrf_token": worker.token, "motifs_refus": ["capacite"], "commentaire": "Liste"},
+    )
+    assert refused.status_code == 303
+    html = text_of(as_user(people.conseiller).get(path))
+    assert 'id="statut">Refusée<' in html and "(non communicables à la personne)" in html
+
+    # Entered, renewed once, then ended.
+    second = propose(hand_runtime, people, identifiant_ft="8888888G")
+    path = f"/accompagnements/{second.id}"
+    dedicated = as_user(people.conseiller_ag)
+    post(worker, f"{path}/prendre_en_charge")
+    post(worker, f"{path}/diagnostic_cd", {"date": today, "synthese": "CD."})
+    post(dedicated, f"{path}/diagnostic_ft", {"date": today, "synthese": "FT."})
+    post(worker, f"{path}/accepter", {"entree_prevue_le": today})
+    post(worker, f"{path}/entrer", {"entree_le": today})
+    assert post(dedicated, f"{path}/renouveler").status_code == 303
+    again = post(dedicated, f"{path}/renouveler")
+    assert again.status_code == 409  # once only: « Renouvelée » has no renewal
+    no_reason = post(dedicated, f"{path}/terminer", {"terminee_le": today})
+    assert no_reason.status_code == 400 and "Motif de fin" in text_of(no_reason)
+    ended = post(dedicated, f"{path}/terminer", {"terminee_le": today, "motif_fin": "emploi"})
+    assert ended.status_code == 303
+    html = text_of(dedicated.get(path))
+    assert 'id="statut">Terminée<' in html and "(Emploi)" in html
+    assert "Renouvelée le" in html
+    assert 'id="titre-actions"' not in html  # nothing left to do
