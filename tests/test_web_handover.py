@@ -360,6 +360,7 @@ def test_an_action_not_for_the_role_is_403_and_one_not_for_the_status_409(
     illegal = post(coordinator, f"/accompagnements/{record.id}/entrer", {"entree_le": "2026-01-01"})
     assert illegal.status_code == 409
     assert "n'est pas possible pour une orientation au statut « Transmise »" in text_of(illegal)
+    assert f'href="/accompagnements/{record.id}">Revenir au dossier' in text_of(illegal)
     unknown = post(coordinator, f"/accompagnements/{record.id}/voler")
     assert unknown.status_code == 409 and "Action inconnue" in text_of(unknown)
 

@@ -227,6 +227,9 @@ def test_a_refusal_with_reasons_reaches_the_adviser(session_of, people, browser_
     expect(adviser.locator("#motifs-refus")).to_contain_text("Déjà accompagnée par ailleurs")
     expect(adviser.locator("#motifs-refus")).to_contain_text("communicables à la personne")
     audit(adviser, "dossier refusé")
+    adviser.set_viewport_size({"width": 375, "height": 812})
+    expect(adviser.locator("#motifs-refus")).to_be_visible()
+    screenshot(adviser, "48-dossier-refuse-mobile")
 
 
 def test_the_proposal_works_without_javascript(session_of, people, browser_runtime):

@@ -69,12 +69,20 @@ def _proposal_link(thematiques=(), code_commune: str = "") -> str:
     return url_for("handover.new", **values)
 
 
-def _refused(exc: Exception):
-    """The French page for a refusal of the service: 403, 404 or 409."""
+def _refused(exc: Exception, handover_id: int | None = None):
+    """The French page for a refusal of the service: 403, 404, or 409 with a way back to the
+    file (someone else acted meanwhile, or the status does not allow it)."""
     if isinstance(exc, AccessDenied):
         return error_page(403, str(exc))
     if isinstance(exc, IllegalTransition | HandOverConflict):
-        return error_page(409, str(exc), title="Action impossible")
+        body = render_template(
+            "handover/refused.html",
+            code=409,
+            title="Action impossible",
+            description=str(exc),
+            dossier=handover_id,
+        )
+        return body, 409
     return error_page(404, str(exc), title="Orientation introuvable")
 
 
@@ -247,7 +255,7 @@ def act(handover_id: int, action: str):
     try:
         record = service.act(actor, handover_id, action, request.form)
     except (AccessDenied, IllegalTransition, HandOverConflict) as exc:
-        return _refused(exc)
+        return _refused(exc, handover_id)
     except HandOverError as exc:
         if exc.field == "id":
             return _refused(exc)
