@@ -209,6 +209,24 @@ def test_the_search_and_resource_pages_lead_to_the_proposal(people, as_user):
     assert 'id="lien-accompagnements"' in coordinator
 
 
+def test_every_page_is_private_and_without_inline_script_or_style(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    client = as_user(people.conseiller)
+    for path in (
+        "/accompagnements/",
+        "/accompagnements/nouvelle",
+        "/accompagnements/notice",
+        f"/accompagnements/{record.id}",
+        f"/accompagnements/destinataire?code_commune={REIMS}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "private, no-store", path
+        page = text_of(response)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page), path  # strict CSP
+        assert " style=" not in page and " onclick=" not in page, path
+
+
 def test_anonymous_visitors_are_sent_to_the_login(hand_app):
     anonymous = hand_app.test_client()
     for path in ("/accompagnements/", "/accompagnements/nouvelle", "/accompagnements/1"):
