@@ -584,3 +584,34 @@ def test_reorientation_decided_refusal_renewal_and_end_through_the_pages(
     assert 'id="statut">Terminée<' in html and "(Emploi)" in html
     assert "Renouvelée le" in html
     assert 'id="titre-actions"' not in html  # nothing left to do
+
+
+def test_a_department_without_coordinators_receives_as_one_team(hand_runtime, people, as_user):
+    from handover.models import Delais
+
+    hand_runtime.handovers.store.save_delais(Delais("52", avec_coordinateurs=False))
+    adviser = as_user(people.conseiller)
+    check = post(
+        adviser, "/accompagnements/nouvelle", proposal(code_commune=CHAUMONT, etape="verifier")
+    )
+    assert "Conseil départemental 52, équipe départementale (à router)" in text_of(check)
+    record = propose(hand_runtime, people, code_commune=CHAUMONT)
+    team_member = hand_runtime.accounts.create_user(
+        None, "equipe@cd52.example.fr", "travailleur_social", "52", nom="Eve Équipe"
+    )
+    client = as_user(team_member)
+    inbox = text_of(client.get("/accompagnements/"))
+    assert f'data-reference="{record.reference}"' in inbox and "Équipe départementale" in inbox
+    assert post(client, f"/accompagnements/{record.id}/prendre_en_charge").status_code == 303
+    assert "Eve Équipe" in text_of(client.get(f"/accompagnements/{record.id}"))
+
+
+def test_an_expired_file_says_who_closed_it(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    hand_runtime.handovers.act(None, record.id, "expirer")  # what `relais taches` does
+    html = text_of(as_user(people.coordinateur_reims).get(f"/accompagnements/{record.id}"))
+    assert 'id="statut">Expirée<' in html
+    history = re.search(r'<table id="historique">(.*?)</table>', html, re.S).group(1)
+    assert "Relais (tâche programmée)" in history
+    assert "sans décision dans le délai du département" in history
+    assert 'id="titre-actions"' not in html
