@@ -2,11 +2,13 @@
 with one, and one account of each role (local passwords, for the browser tests).
 
 ``world(runtime)`` builds them in the runtime's relational store; ``proposal(**changes)`` is
-a valid proposal form for a person living in Reims.
+a valid proposal form for a person living in Reims. ``post``, ``propose`` and ``text_of``
+help the route tests (their fixtures are in ``tests/handover_web/conftest.py``).
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import date
 
@@ -133,3 +135,16 @@ def proposal(**changes) -> dict:
     }
     form.update(changes)
     return form
+
+
+def post(client, path, data=None):
+    return client.post(path, data={**(data or {}), "csrf_token": client.token})
+
+
+def propose(hand_runtime, people, **changes):
+    return hand_runtime.handovers.propose(people.conseiller, proposal(**changes))
+
+
+def text_of(response) -> str:
+    """The page's text with its entities decoded (``n&#39;est`` → ``n'est``)."""
+    return html.unescape(response.get_data(as_text=True))
