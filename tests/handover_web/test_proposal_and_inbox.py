@@ -157,7 +157,18 @@ def test_the_notice_is_printable(people, as_user):
 def test_the_search_and_resource_pages_lead_to_the_proposal(people, as_user):
     client = as_user(people.conseiller)
     search = text_of(client.get(f"/?code_commune={REIMS}&thematiques=sante"))
-    assert f'href="/accompagnements/nouvelle?thematiques=sante&code_commune={REIMS}"' in search
+    link = re.search(
+        r'href="(/accompagnements/nouvelle\?[^"]+)">Proposer un accompagnement', search
+    )
+    assert link.group(1) == (
+        f"/accompagnements/nouvelle?thematiques=sante&code_commune={REIMS}"
+        f"&retour=/?code_commune%3D{REIMS}%26thematiques%3Dsante"
+    )
+    form = text_of(client.get(link.group(1)))
+    back = f'href="/?code_commune={REIMS}&thematiques=sante">Revenir sans transmettre'
+    assert (
+        back in form and f'name="retour" value="/?code_commune={REIMS}&thematiques=sante"' in form
+    )
     assert 'id="lien-accompagnements"' in search  # the header's entry
     coordinator = text_of(as_user(people.coordinateur_reims).get(f"/?code_commune={REIMS}"))
     assert "proposer-accompagnement" not in coordinator
@@ -333,7 +344,9 @@ def test_a_resource_page_carries_the_search_to_the_proposal(hand_runtime, people
             query_string={"retour": f"/?code_commune={REIMS}&thematiques=famille"},
         )
     )
-    assert f'href="/accompagnements/nouvelle?thematiques=famille&code_commune={REIMS}"' in page
+    assert (
+        f'href="/accompagnements/nouvelle?thematiques=famille&code_commune={REIMS}&retour=' in page
+    )
     # Opened without a search: the resource's own needs, as categories once in the form.
     alone = text_of(client.get(f"/ressources/{items[0].id}"))
     link = re.search(r'id="proposer-accompagnement" href="([^"]+)"', alone).group(1)

@@ -34,7 +34,7 @@ from handover.models import HandOverConflict, HandOverError, IllegalTransition
 from web.auth.services import person
 from web.errors import error_page
 from web.handover import services as views
-from web.helpers import runtime, safe_return
+from web.helpers import runtime, safe_return, without_text
 from web.security import limiter, mark_private, ui_limit
 
 bp = Blueprint("handover", __name__, url_prefix="/accompagnements")
@@ -61,11 +61,15 @@ def _may_propose() -> bool:
     return actor is not None and actor.role in views.PROPOSERS and bool(actor.agence)
 
 
-def _proposal_link(thematiques=(), code_commune: str = "") -> str:
-    """``/accompagnements/nouvelle?thematiques=…&code_commune=…`` from a search or a resource."""
+def _proposal_link(thematiques=(), code_commune: str = "", retour: str | None = None) -> str:
+    """``/accompagnements/nouvelle?thematiques=…&code_commune=…&retour=…`` from a search or a
+    resource page (``retour``: the page to go back to without sending, never the free text)."""
     values = {"thematiques": list(thematiques)}
     if code_commune:
         values["code_commune"] = code_commune
+    back = safe_return(retour)
+    if back:
+        values["retour"] = without_text(back)
     return url_for("handover.new", **values)
 
 
