@@ -347,6 +347,9 @@ def test_a_resource_page_carries_the_search_to_the_proposal(hand_runtime, people
     assert (
         f'href="/accompagnements/nouvelle?thematiques=famille&code_commune={REIMS}&retour=' in page
     )
+    # The way back is this resource page with its own (checked) way back, never another site.
+    evil = text_of(client.get(f"/ressources/{items[0].id}?retour=https://evil.example/"))
+    assert "evil.example" not in evil
     # Opened without a search: the resource's own needs, as categories once in the form.
     alone = text_of(client.get(f"/ressources/{items[0].id}"))
     link = re.search(r'id="proposer-accompagnement" href="([^"]+)"', alone).group(1)
