@@ -37,18 +37,28 @@ MANAGE_MEMBERS = "gerer_membres"
 MANAGE_TERRITORIES = "gerer_territoires"
 IMPORT_RESOURCES = "importer_ressources"
 READ_AUDIT = "lire_journal"
+MANAGE_WIDGETS = "gerer_widgets"
+READ_NEEDS = "lire_besoins_non_couverts"  # the unmet-needs page (issue 13)
 MANAGE_ALL = "administrer_tout"
 
 # Every role searches, sees professionals-only resources and orients; admins add management,
 # and the national admin acts in every department.
 _EVERY_ROLE = frozenset({SEARCH, SEE_PROFESSIONALS, ORIENT})
-_DEPARTMENT_ADMIN = _EVERY_ROLE | {MANAGE_MEMBERS, MANAGE_TERRITORIES, IMPORT_RESOURCES, READ_AUDIT}
+# Issue 13: coordinators and admins see the unmet needs of their department.
+_DEPARTMENT_ADMIN = _EVERY_ROLE | {
+    MANAGE_MEMBERS,
+    MANAGE_TERRITORIES,
+    IMPORT_RESOURCES,
+    READ_AUDIT,
+    MANAGE_WIDGETS,
+    READ_NEEDS,
+}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     CONSEILLER: _EVERY_ROLE,
     CONSEILLER_AG: _EVERY_ROLE,
     TRAVAILLEUR_SOCIAL: _EVERY_ROLE,
-    COORDINATEUR: _EVERY_ROLE,
+    COORDINATEUR: _EVERY_ROLE | {READ_NEEDS},
     ADMIN_DEPARTEMENTAL: _DEPARTMENT_ADMIN,
     ADMIN_NATIONAL: _DEPARTMENT_ADMIN | {MANAGE_ALL},
 }
@@ -61,6 +71,8 @@ ACTION_LABELS: dict[str, str] = {
     MANAGE_TERRITORIES: "gérer les territoires d'action sociale",
     IMPORT_RESOURCES: "importer les ressources du département",
     READ_AUDIT: "lire le journal d'audit du département",
+    MANAGE_WIDGETS: "gérer les widgets des intranets du département",
+    READ_NEEDS: "voir les besoins non couverts du département",
     MANAGE_ALL: "agir sur tous les départements",
 }
 

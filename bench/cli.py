@@ -68,6 +68,12 @@ def parser() -> argparse.ArgumentParser:
         default=1_000_000,
         help="lignes du gros fichier dont l'import est mesuré en mémoire (1000000 ; 0 : sans)",
     )
+    p.add_argument(
+        "--needs-events",
+        type=int,
+        default=10_000_000,
+        help="événements de recherche du cas « besoins non couverts » (10000000 ; 0 : sans)",
+    )
     p.add_argument("--cache-dir", type=Path, help="cache des données (.cache/bench)")
     return p
 
@@ -100,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         http_max_requests=args.http_max_requests,
         http_client=args.http_client,
         import_rows=args.import_rows,
+        needs_events=args.needs_events,
     )
     if args.cache_dir:
         options.cache_dir = args.cache_dir

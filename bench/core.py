@@ -43,6 +43,8 @@ class Options:
     http_max_requests: int = 100_000
     http_client: str = "auto"  # auto (wrk, else Python), wrk, python
     import_rows: int = 1_000_000  # one file of this many rows, for the import's memory; 0: skip
+    needs_events: int = 10_000_000  # search events of the unmet-needs case (issue 13); 0: skip
+    needs_requests: int = 30  # timed requests per unmet-needs page
     cache_dir: Path = ROOT / ".cache" / "bench"
     work_dir: Path | None = None  # default: a fresh folder under cache_dir/travail
 
@@ -103,6 +105,13 @@ def _targets(report: dict) -> list[dict]:
         f"import d'un fichier de {big.get('lignes')} lignes, RSS pic (Mo)",
         big.get("rss_pic_total_mo"),
     )
+    for name, part in (report.get("besoins_non_couverts") or {}).items():
+        if isinstance(part, dict) and "latence_ms" in part:
+            events = report["besoins_non_couverts"]["mise_en_place"]["evenements"]
+            add(
+                f"besoins non couverts {name} ({events} événements) p95 (ms)",
+                part["latence_ms"]["p95"],
+            )
     for engine, part in (report.get("pertinence") or {}).items():
         add(f"pertinence {engine} part dans les 3 premiers", part.get("top3"))
     for engine, part in (report.get("http") or {}).items():
@@ -134,6 +143,7 @@ def run_benchmark(
             "graine_donnees": options.seed,
             "graine_requetes": options.query_seed,
             "lignes_gros_fichier": options.import_rows,
+            "evenements_besoins": options.needs_events,
         },
         "tailles": {},
     }
@@ -241,6 +251,19 @@ def run_benchmark(
 
             report["import_gros_fichier"] = _measured(
                 measure_big_import, largest_csv_files, options.import_rows, work_dir / "gros", log
+            )
+
+        if options.needs_events:
+            from bench.needs import measure_needs
+
+            report["besoins_non_couverts"] = _measured(
+                measure_needs,
+                directory,
+                work_dir / "besoins",
+                options.needs_events,
+                options.seed,
+                options.needs_requests,
+                log,
             )
 
         if options.http:

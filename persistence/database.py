@@ -52,14 +52,22 @@ _ENGINES_LOCK = threading.Lock()
 
 
 class Database:
-    def __init__(self, url: str, data_dir: str | Path | None = None):
+    def __init__(
+        self,
+        url: str,
+        data_dir: str | Path | None = None,
+        decoupage_dir: str | Path | None = None,
+    ):
+        """``decoupage_dir``: the reference geography, read by the migration that holds
+        existing orientation events to the anonymity rules (revision 0004)."""
         self.url = url
         self.data_dir = Path(data_dir) if data_dir else None
+        self.decoupage_dir = Path(decoupage_dir) if decoupage_dir else None
 
     @classmethod
     def from_settings(cls, settings: dict) -> Database:
         url = settings.get("DATABASE_URL") or default_url(settings["DATA_DIR"])
-        return cls(url, settings["DATA_DIR"])
+        return cls(url, settings["DATA_DIR"], settings.get("DECOUPAGE_DIR"))
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,6 +110,7 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
         config.attributes["legacy_data_dir"] = self.data_dir
+        config.attributes["decoupage_dir"] = self.decoupage_dir
         return config
 
     def head_revision(self) -> str:

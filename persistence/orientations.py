@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select
 
 from persistence.database import Database
-from persistence.tables import orientations
+from persistence.needs import upsert
+from persistence.tables import orientation_needs, orientations
+from resource_base.needs_events import split_sensitive
 from resource_base.orientation import MAX_RESOURCES, OrientationEvent
 
 
@@ -16,21 +18,45 @@ class SqlOrientationLog:
         self.database = database
 
     def record(self, event: OrientationEvent, now: datetime | None = None) -> int:
-        """Store one event and return its id (``ValueError`` if it names no resource)."""
+        """Store one event and return its id (``ValueError`` if it names no resource).
+
+        The date is kept to the day; the sensitive needs leave the row and, like every need,
+        are counted in ``orientation_needs`` (department, month, need) in the same
+        transaction."""
         if not event.ressources:
             raise ValueError("an orientation names at least one resource")
-        moment = event.date or (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        day = (event.date or (now or datetime.now(UTC)).strftime("%Y-%m-%d"))[:10]
+        kept, sensitive = split_sensitive(event.thematiques)
         with self.database.engine.begin() as conn:
             result = conn.execute(
                 insert(orientations).values(
-                    date=moment,
+                    date=day,
                     departement=event.departement,
                     code_commune=event.code_commune,
+                    epci=event.epci,
                     agence=event.agence,
-                    thematiques=list(event.thematiques),
+                    thematiques=list(kept),
                     ressources=list(event.ressources[:MAX_RESOURCES]),
                 )
             )
+            if kept or sensitive:
+                conn.execute(
+                    upsert(
+                        self.database,
+                        orientation_needs,
+                        [
+                            {
+                                "departement": event.departement or "",
+                                "mois": day[:7],
+                                "thematique": need,
+                                "orientations": 1,
+                            }
+                            for need in (*kept, *sensitive)
+                        ],
+                        ["departement", "mois", "thematique"],
+                        ["orientations"],
+                    )
+                )
             return int(result.inserted_primary_key[0])
 
     def events(self, departement: str | None = None, limit: int = 1000) -> list[OrientationEvent]:
@@ -47,6 +73,7 @@ class SqlOrientationLog:
                     ressources=tuple(row.ressources),
                     date=row.date,
                     agence=row.agence,
+                    epci=row.epci,
                 )
                 for row in conn.execute(query)
             ]

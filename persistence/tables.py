@@ -53,6 +53,8 @@ orientations = Table(
     Column("agence", String(20)),
     Column("thematiques", JSON, nullable=False),
     Column("ressources", JSON, nullable=False),
+    # The commune's EPCI (always; the commune itself only when it is not small): revision 0004.
+    Column("epci", String(9)),
     Index("orientations_departement", "departement", "date"),
 )
 
@@ -131,6 +133,70 @@ audit_log = Table(
     Column("departement", String(3)),
     Column("details", Text, nullable=False),
     Index("audit_log_departement", "departement", "id"),
+)
+
+widgets = Table(
+    "widgets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("departement", String(3), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("origins", JSON, nullable=False),
+    Column("code_commune", String(5)),
+    Column("thematiques", JSON, nullable=False),
+    Column("intranet_france_travail", Boolean, nullable=False),
+    Column("professionnels", Boolean, nullable=False),
+    Column("titre", String(120), nullable=False),
+    Column("taille", Integer, nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("created_at", String(20), nullable=False),
+    Column("created_by", String(254), nullable=False),
+    Column("revoked_at", String(20)),
+    Index("widgets_departement", "departement", "id"),
+)
+
+# Unmet needs (issue 13, revision 0004): one anonymous row per search, and monthly counts per
+# department, territory and need that the unmet-needs page reads (resource_base.needs_events).
+search_events = Table(
+    "search_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("jour", String(10), nullable=False),
+    Column("departement", String(3)),
+    Column("territoire_id", Integer),
+    Column("epci", String(9)),
+    Column("thematiques", JSON, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("par_besoin", JSON, nullable=False),
+    Column("moteur", String(20), nullable=False),
+    Column("organisation", String(30), nullable=False),
+    Index("search_events_departement", "departement", "jour"),
+)
+
+needs_monthly = Table(
+    "needs_monthly",
+    metadata,
+    # Besides the rows per territory and need, each search adds to rows that sum them up, so
+    # that every view reads a few thousand rows (persistence.needs): territoire_id -1 for all
+    # territories of the department, departement "*" for every department, thematique "*"
+    # for every need. territoire_id 0: the commune has no territory; thematique "": no need.
+    Column("departement", String(3), primary_key=True),
+    Column("mois", String(7), primary_key=True),
+    Column("territoire_id", Integer, primary_key=True, autoincrement=False),
+    Column("thematique", String(120), primary_key=True),
+    Column("recherches", Integer, nullable=False),
+    Column("sans_reponse", Integer, nullable=False),
+    Column("moins_de_3", Integer, nullable=False),
+    Index("needs_monthly_level", "territoire_id", "thematique", "mois"),
+)
+
+orientation_needs = Table(
+    "orientation_needs",
+    metadata,
+    Column("departement", String(3), primary_key=True),
+    Column("mois", String(7), primary_key=True),
+    Column("thematique", String(120), primary_key=True),
+    Column("orientations", Integer, nullable=False),
 )
 
 # Hand-overs to axes 2 and 3 (issue 10) ---------------------------------------------------

@@ -64,6 +64,20 @@ class Runtime:
         return KeyService(SqlKeyStore(self.database))
 
     @cached_property
+    def widgets(self):
+        """Widget configurations for intranets (issue 13), tokens signed with SECRET_KEY."""
+        from accounts.widgets import WidgetService
+        from persistence.widgets import SqlWidgetStore
+        from resource_base import vocabulary
+
+        return WidgetService(
+            SqlWidgetStore(self.database),
+            str(self.settings["SECRET_KEY"]),
+            self.accounts.audit,
+            vocabulary.is_thematique,
+        )
+
+    @cached_property
     def handovers(self):
         """The hand-overs to axes 2 and 3 (``handover.services.HandOverService``)."""
         import hashlib
@@ -94,6 +108,25 @@ class Runtime:
         from persistence.orientations import SqlOrientationLog
 
         return SqlOrientationLog(self.database)
+
+    @cached_property
+    def needs_log(self):
+        """Search events and the monthly counts of the unmet-needs page (issue 13)."""
+        from persistence.needs import SqlNeedsLog
+
+        return SqlNeedsLog(self.database)
+
+    @cached_property
+    def needs_recorder(self):
+        """Records one anonymous event per search (``resource_base.needs_events``)."""
+        from resource_base.needs_events import NeedsRecorder
+
+        def territory_id(code_insee: str) -> int | None:
+            territory = self.accounts.store.territory_of(code_insee)
+            return territory.id if territory else None
+
+        # The search service's clock: the day of the event is the day of the search.
+        return NeedsRecorder(self.needs_log, territory_id, lambda: self.search_service.clock())
 
     @cached_property
     def directory(self) -> CommuneDirectory:

@@ -1,8 +1,10 @@
 """Anonymous orientation events (axe 1): which needs came up where, and which resources answered.
 
-An adviser who prints an orientation sheet records one event: the department and commune of
-the search, the thématiques searched, the resources chosen and the time. Nothing else, and
-nothing about the person: departments later see needs per territory and where answers miss.
+A logged-in adviser who prints an orientation sheet records one event: the department, the
+commune's EPCI and the commune itself only when it is not small
+(``resource_base.needs_events.anonymous_place``), the thématiques searched except the
+sensitive ones (counted only in monthly aggregates), the resources chosen and the day.
+Nothing else, and nothing about the person (issue 13).
 Stored by an ``OrientationLog`` (``persistence.orientations``: the relational store). The
 adviser's agence code is kept so that an agence sees its own records (``accounts.scoping``).
 """
@@ -24,14 +26,20 @@ class OrientationEvent:
     code_commune: str | None
     thematiques: tuple[str, ...]
     ressources: tuple[str, ...]
-    date: str = ""  # UTC, ISO 8601 to the second; set by ``record`` when empty
+    date: str = ""  # UTC day, YYYY-MM-DD; set by ``record`` when empty
     agence: str | None = None  # France Travail agency code of the adviser, if any
+    epci: str | None = None  # SIREN code of the commune's EPCI
+
+    @property
+    def mois(self) -> str:
+        return self.date[:7]
 
     def to_dict(self) -> dict:
         return {
             "date": self.date,
             "departement": self.departement,
             "code_commune": self.code_commune,
+            "epci": self.epci,
             "agence": self.agence,
             "thematiques": list(self.thematiques),
             "ressources": list(self.ressources),

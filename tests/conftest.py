@@ -165,6 +165,13 @@ def client(app, runtime, adviser):
 
 
 @pytest.fixture
+def widget_path(runtime) -> str:
+    """The address of a public widget of the Marne (allowed origin https://intranet.example.fr)."""
+    _config, token = make_widget(runtime)
+    return f"/widget/{token}"
+
+
+@pytest.fixture
 def anonymous_client(app):
     return app.test_client()
 
@@ -234,6 +241,22 @@ def loaded_runtime(overrides: dict, directory: CommuneDirectory) -> Runtime:
     )
     rt.after_store_change()
     return rt
+
+
+def make_widget(runtime, origins=("https://intranet.example.fr",), departement="51", **fields):
+    """A widget configuration created by a national admin (through the service, audited):
+    returns (configuration, token)."""
+    from accounts.widgets import WidgetConfig
+
+    email = "admin-widgets@relais.example.fr"
+    admin = runtime.accounts.store.find_user_by_email(email) or make_user(
+        runtime, email, role="admin_national", departement=None
+    )
+    fields.setdefault("name", "Intranet de test")
+    config = runtime.widgets.create(
+        admin, WidgetConfig(id=None, departement=departement, origins=tuple(origins), **fields)
+    )
+    return config, runtime.widgets.token(config)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

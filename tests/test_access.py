@@ -127,7 +127,9 @@ def test_login_attempts_are_throttled(runtime):
 # --- login required, visibility -------------------------------------------------------------
 
 
-def test_the_adviser_ui_requires_login_and_the_redirect_drops_the_free_text(anonymous_client):
+def test_the_adviser_ui_requires_login_and_the_redirect_drops_the_free_text(
+    anonymous_client, widget_path
+):
     response = anonymous_client.get("/?code_commune=51108&q=dettes+loyer")
     assert response.status_code == 302
     assert response.headers["Location"] == "/connexion?suivant=/"
@@ -135,14 +137,17 @@ def test_the_adviser_ui_requires_login_and_the_redirect_drops_the_free_text(anon
     for path in ("/orientation?ids=web--budget", "/console/51/", "/communes/suggestions?q=reims"):
         assert anonymous_client.get(path).status_code == 302, path
     assert anonymous_client.get("/connexion").status_code == 200
-    assert anonymous_client.get("/widget").status_code == 200
+    assert anonymous_client.get(widget_path).status_code == 200  # the widget checks its token
+    assert anonymous_client.get("/widget").status_code == 404
 
 
-def test_anonymous_visitors_never_see_a_professionals_only_resource(loaded, anonymous_client):
+def test_anonymous_visitors_never_see_a_professionals_only_resource(
+    loaded, anonymous_client, widget_path
+):
     assert anonymous_client.get(f"/ressources/{PRO}").status_code == 404
     assert "Commission logement" not in text(anonymous_client.get(f"/ressources/{PRO}"))
     assert anonymous_client.get(f"/ressources/{PUBLIC}").status_code == 200
-    widget = text(anonymous_client.get("/widget?commune=51000"))
+    widget = text(anonymous_client.get(f"{widget_path}?commune=51000"))
     assert "Point conseil budget" in widget and "Commission logement" not in widget
     assert anonymous_client.get(f"/orientation?ids={PRO}").status_code == 302
     api = anonymous_client.get(f"/api/v1/resources/{PRO}")
@@ -200,7 +205,7 @@ def test_return_links_of_the_sheet_never_carry_the_free_text(loaded, client):
 # --- headers and links ----------------------------------------------------------------------
 
 
-def test_security_headers_on_pages(client, anonymous_client):
+def test_security_headers_on_pages(client, anonymous_client, widget_path):
     page = client.get("/")
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
@@ -208,7 +213,12 @@ def test_security_headers_on_pages(client, anonymous_client):
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert page.headers["Referrer-Policy"] == "same-origin"
     assert page.headers["Cache-Control"] == "private, no-store"
-    assert "frame-ancestors *" in anonymous_client.get("/widget").headers["Content-Security-Policy"]
+    widget = anonymous_client.get(widget_path).headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://intranet.example.fr" in widget
+    assert (
+        "frame-ancestors 'none'"
+        in anonymous_client.get("/widget").headers["Content-Security-Policy"]
+    )
     assert "<script>" not in text(page)  # no inline script anywhere in the layout
 
 

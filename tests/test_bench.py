@@ -7,6 +7,7 @@ targets themselves are only reported, never asserted (this machine is shared wit
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -41,6 +42,8 @@ def report(tmp_path_factory, directory) -> dict:
         warmup=5,
         lookups=200,
         import_rows=300,
+        needs_events=20_000,
+        needs_requests=3,
         cache_dir=base / "cache",
         work_dir=base / "travail",
     )
@@ -120,8 +123,22 @@ def test_summary_lists_every_target(report):
         f"page de recherche connectée {SIZE} p95 (ms)",
         f"api avec clé / sans clé {SIZE} (rapport des p95)",
         "import d'un fichier de 300 lignes, RSS pic (Mo)",
+        "besoins non couverts page_departement (20000 événements) p95 (ms)",
+        "besoins non couverts page_nationale (20000 événements) p95 (ms)",
+        "besoins non couverts csv_departement (20000 événements) p95 (ms)",
         "pertinence embedded part dans les 3 premiers",
     ]
+
+
+def test_unmet_needs_case(report):
+    needs = report["besoins_non_couverts"]
+    assert "erreur" not in needs, needs
+    setup = needs["mise_en_place"]
+    assert setup["evenements"] == 20_000 and _positive(setup["evenements_par_s"])
+    assert setup["lignes_mensuelles"] > 0
+    assert _positive(needs["enregistrement_ms"]["p95"])
+    for name in ("page_departement", "page_nationale", "csv_departement"):
+        assert _positive(_figure(needs[name]["latence_ms"]["p95"])), name
 
 
 def test_relevance_test_set_is_reported(report):
@@ -138,6 +155,7 @@ def test_second_run_reads_the_cache(tmp_path, directory):
         warmup=1,
         lookups=10,
         import_rows=0,
+        needs_events=0,
         cache_dir=tmp_path / "cache",
         work_dir=tmp_path / "w1",
     )
@@ -167,3 +185,45 @@ def test_mix_is_deterministic_and_valid(directory):
     requests = mix.http_requests(directory, 100, seed=3)
     assert {kind for kind, _ in requests} == {"recherche", "communes"}
     assert all(path.startswith("/api/v1/") for _, path in requests)
+
+
+def test_unmet_needs_setup_builds_the_monthly_counts_the_real_writes_would(tmp_path, directory):
+    """The bench writes ``needs_monthly`` directly: it must equal what ``SqlNeedsLog.record``
+    would have summed for the same events."""
+    from collections import Counter
+
+    from bench.needs import build
+    from persistence import Database
+    from persistence.needs import rollup_rows
+    from resource_base.needs_events import SearchEvent
+
+    db = Database(f"sqlite:///{tmp_path / 'besoins.db'}")
+    db.upgrade()
+    setup = build(tmp_path / "besoins.db", directory, 3000, 7, lambda message: None)
+    expected: Counter = Counter()
+    with sqlite3.connect(tmp_path / "besoins.db") as conn:
+        events = conn.execute(
+            "SELECT jour, departement, territoire_id, thematiques, total, par_besoin "
+            "FROM search_events"
+        ).fetchall()
+        monthly = conn.execute("SELECT * FROM needs_monthly").fetchall()
+    conn.close()
+    assert len(events) == 3000
+    for jour, dep, territory, needs, total, per_need in events:
+        event = SearchEvent(
+            jour, dep, territory, None, tuple(json.loads(needs)), total, json.loads(per_need)
+        )
+        for row in rollup_rows(event):
+            key = (row["departement"], row["mois"], row["territoire_id"], row["thematique"])
+            expected[key] += 0  # present even when every count is 0
+            for name in ("recherches", "sans_reponse", "moins_de_3"):
+                expected[(*key, name)] += row[name]
+    found = {(r[0], r[1], r[2], r[3]): r[4:] for r in monthly}
+    assert setup["lignes_mensuelles"] == len(found) == sum(1 for k in expected if len(k) == 4)
+    for key, (searches, none, few) in found.items():
+        assert (searches, none, few) == (
+            expected[(*key, "recherches")],
+            expected[(*key, "sans_reponse")],
+            expected[(*key, "moins_de_3")],
+        ), key
+    db.dispose()

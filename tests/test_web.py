@@ -227,7 +227,7 @@ def test_commune_forms_and_typos_on_the_page(client, loaded, typed, code, label)
     assert "nombre-resultats" in html
 
 
-def test_a_postal_code_of_several_communes_lists_them_to_choose(client, loaded):
+def test_a_postal_code_of_several_communes_lists_them_to_choose(client, loaded, widget_path):
     response = client.get("/?commune=52200&thematiques=sante")
     assert response.status_code == 200
     html = page_text(response)
@@ -245,7 +245,7 @@ def test_a_postal_code_of_several_communes_lists_them_to_choose(client, loaded):
     assert "pour Langres, Haute-Marne (52)" in html
     assert 'value="Langres (52200, Haute-Marne)"' in html
     # The widget lists them too.
-    html = page_text(client.get("/widget?commune=48100"))
+    html = page_text(client.get(f"{widget_path}?commune=48100"))
     assert "Choisissez la commune de la personne" in html and ">Marvejols</a>" in html
 
 
@@ -427,7 +427,7 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
     assert location.path == "/orientation"
     assert parse_qs(location.query)["ids"] == ["web--budget", "web--epicerie"]
 
-    # The event: department, commune, needs searched, resources chosen, time. Nothing else.
+    # The event: department, commune, EPCI, needs searched, resources chosen, day. Nothing else.
     assert orientation_columns(loaded) == [
         "id",
         "date",
@@ -436,6 +436,7 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
         "agence",
         "thematiques",
         "ressources",
+        "epci",
     ]
     events = loaded.orientation_log.events()
     assert len(events) == 1
@@ -444,15 +445,18 @@ def test_orientation_records_an_anonymous_event_then_shows_the_sheet(client, loa
         "date",
         "departement",
         "code_commune",
+        "epci",
         "agence",
         "thematiques",
         "ressources",
     }
+    # Châlons-en-Champagne (44,000 inhabitants) is not small: the commune is kept.
     assert event["departement"] == "51" and event["code_commune"] == "51108"
+    assert event["epci"] == "200066876"
     assert event["agence"] == "AG51"  # the adviser's agence, never the adviser
     assert event["thematiques"] == [DETTE]
     assert event["ressources"] == ["web--budget", "web--epicerie"]
-    assert datetime.strptime(event["date"], "%Y-%m-%dT%H:%M:%SZ")
+    assert datetime.strptime(event["date"], "%Y-%m-%d")  # the day, not the second
     with sqlite3.connect(loaded.store.path) as conn:
         dump = "\n".join(conn.iterdump())
     conn.close()
@@ -561,8 +565,8 @@ def test_dsfr_folder_is_a_setting(runtime, tmp_path):
 # --- Widget --------------------------------------------------------------------------------
 
 
-def test_widget_is_minimal_public_and_embeddable(client, loaded):
-    response = client.get("/widget?commune=51000")
+def test_widget_is_minimal_public_and_embeddable(client, loaded, widget_path):
+    response = client.get(f"{widget_path}?commune=51000")
     assert response.status_code == 200
     html = page_text(response)
     assert "fr-header" not in html and "fr-footer" not in html
@@ -571,7 +575,8 @@ def test_widget_is_minimal_public_and_embeddable(client, loaded):
     assert 'target="_blank"' in html
     assert "X-Frame-Options" not in response.headers
     policy = response.headers["Content-Security-Policy"]
-    assert "frame-ancestors *" in policy and "script-src 'self'" in policy
+    assert "frame-ancestors 'self' https://intranet.example.fr" in policy
+    assert "script-src 'self'" in policy
 
 
 # --- Opening hours in French -----------------------------------------------------------------

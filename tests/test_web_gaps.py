@@ -123,14 +123,14 @@ def test_no_gap_when_every_need_has_an_answer(client, loaded):
     assert "Relais petite enfance en ligne" in html and "aucun-resultat" not in html
 
 
-def test_the_widget_says_it_without_the_resources_outside_the_zone(client, loaded):
-    html = text_of(client.get(f"/widget?{ISPAGNAC}&thematiques=sante"))
+def test_the_widget_says_it_without_the_resources_outside_the_zone(client, loaded, widget_path):
+    html = text_of(client.get(f"{widget_path}?{ISPAGNAC}&thematiques=sante"))
     assert "Aucune ressource « Santé » éligible pour Ispagnac" in html
     html = text_of(
         client.get(
-            f"/widget?{ISPAGNAC}&thematiques={GARDE}&rayon_km=10&modes_accueil=en-presentiel"
+            f"{widget_path}?{ISPAGNAC}&thematiques={GARDE}&rayon_km=10&modes_accueil=en-presentiel"
         )
     )
     block = gap_block(html)
     assert "Crèche municipale de Mende" not in block  # the public does not see it
-    assert all(href.startswith("/widget?") for href in links(block).values())
+    assert all(href.startswith(f"{widget_path}?") for href in links(block).values())

@@ -110,9 +110,10 @@ def card(html: str, name: str) -> str:
 # --- robustness -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/", "/widget"])
+@pytest.mark.parametrize("page", ["search", "widget"])
 @pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "nan"])
-def test_infinite_radius_is_a_field_error(client, loaded, path, value):
+def test_infinite_radius_is_a_field_error(client, loaded, page, value, request):
+    path = request.getfixturevalue("widget_path") if page == "widget" else "/"
     response = client.get(f"{path}?commune=51000&rayon_km={value}")
     assert response.status_code == 400
     html = text_of(response)

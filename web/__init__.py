@@ -22,9 +22,11 @@ def init_app(app: Flask) -> None:
     from web.auth.routes import bp as auth_bp
     from web.console.routes import bp as console_bp
     from web.handover.routes import bp as handover_bp
+    from web.needs.routes import bp as needs_bp
     from web.orientation.routes import bp as orientation_bp
     from web.resources.routes import bp as resources_bp
     from web.search.routes import bp as search_bp
+    from web.widget.console import bp as widget_console_bp
     from web.widget.routes import bp as widget_bp
 
     # Templates and our own CSS/JS; the feature blueprints hold the routes.
@@ -46,8 +48,10 @@ def init_app(app: Flask) -> None:
     proconnect.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(needs_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(resources_bp)
     app.register_blueprint(orientation_bp)
     app.register_blueprint(widget_bp)
     app.register_blueprint(handover_bp)
+    app.register_blueprint(widget_console_bp)

@@ -3,7 +3,8 @@
 Limits are counted per logged-in person, else per IP address, in the storage
 ``RATELIMIT_STORAGE_URI`` names (``memory://`` for one process; ``redis://…`` shares counters
 between gunicorn workers). Headers: a strict Content-Security-Policy (the UI has no inline
-script), ``frame-ancestors 'none'`` except the widget, ``nosniff``, ``Referrer-Policy:
+script), ``frame-ancestors 'none'`` except a widget page with a valid token (its allowed
+origins, ``allow_framing``), ``nosniff``, ``Referrer-Policy:
 same-origin`` and ``Cache-Control: private, no-store`` on every page shown to a logged-in
 person or holding professionals-only data.
 """
@@ -20,7 +21,6 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "frame-ancestors 'none'"
 )
-WIDGET_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 
 
 def rate_key() -> str:
@@ -57,14 +57,25 @@ def _headers(response):
     is_asset = request.endpoint in ("web.static", "dsfr", "static")
     if is_asset:
         return response
-    if request.endpoint == "widget.index":
-        response.headers["Content-Security-Policy"] = WIDGET_CSP
+    ancestors = getattr(request, "relais_frame_ancestors", None)
+    if ancestors:
+        # A widget page with a valid token: framable by its configuration's origins only.
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "frame-ancestors 'none'", ancestors
+        )
+        response.headers.pop("X-Frame-Options", None)
     else:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Frame-Options"] = "DENY"
     if current_user.is_authenticated or getattr(request, "relais_private", False):
         response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def allow_framing(directive: str) -> None:
+    """Let the page being built be framed as ``directive`` says
+    (``"frame-ancestors 'self' https://intranet.example.fr"``: a widget's allowed origins)."""
+    request.relais_frame_ancestors = directive
 
 
 def mark_private() -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 
 from api.errors import api_abort
+from resource_base import needs_events
 from resource_base.audience import Audience
 from resource_base.search import SearchError, SearchQuery, UnknownLocation
 
@@ -34,4 +35,19 @@ def search(args: dict, *, audience: Audience) -> dict:
         else:
             message = f"Paramètre(s) invalide(s) : {', '.join(sorted(exc.errors))}."
         api_abort(400, code=exc.code, message=message, errors=exc.errors)
+    if query.page == 1:
+        _record(runtime, query, result)
     return result.to_dict()
+
+
+def _record(runtime, query: SearchQuery, result) -> None:
+    """The search's anonymous event (issue 13): the commune searched (the first one of a
+    postal code), the needs, the eligible results; a key or nobody as the organisation."""
+    communes = result.lieu.communes
+    runtime.needs_recorder.record_search(
+        runtime.search_service,
+        query,
+        result,
+        communes[0] if communes else None,
+        needs_events.organisation_type(None, None, api_key=g.get("api_key") is not None),
+    )

@@ -9,7 +9,7 @@ import io
 import re
 from pathlib import Path
 
-from conftest import make_user
+from conftest import make_user, make_widget
 from oidc_support import set_identity
 from playwright.sync_api import expect
 
@@ -139,7 +139,9 @@ def test_an_anonymous_visitor_cannot_see_a_professionals_only_resource(
     expect(page.locator("main")).not_to_contain_text("réservée aux professionnels")
     page.goto(f"/orientation?ids={PRO_RESOURCE}")
     expect(page).to_have_url(re.compile(r"/connexion"))
-    page.goto("/widget?commune=51000")
+    _config, token = make_widget(browser_runtime)
+    page.goto(f"/widget/{token}?commune=51000")
+    expect(page.locator(".relais-widget__item").first).to_be_visible()
     expect(page.locator("main, body").first).not_to_contain_text("Cellule d'appui")
     api = page.request.get(f"{live_server}/api/v1/resources/{PRO_RESOURCE}")
     assert api.status == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from conftest import make_widget
 from playwright.sync_api import expect
 
 from .conftest import SCREENSHOTS, audit, screenshot
@@ -170,8 +171,9 @@ def test_narrow_screen(narrow_page):
     page.locator("#resultats").screenshot(path=str(SCREENSHOTS / "08-mobile-resultats.png"))
 
 
-def test_widget(page):
-    page.goto("/widget?commune=Reims&thematiques=numerique")
+def test_widget(page, browser_runtime):
+    _config, token = make_widget(browser_runtime)
+    page.goto(f"/widget/{token}?commune=Reims&thematiques=numerique")
     expect(page.locator(".relais-widget__item").first).to_be_visible()
     expect(page.locator("header.fr-header")).to_have_count(0)
     screenshot(page, "09-widget")

@@ -16,7 +16,7 @@ from accounts import roles
 from accounts.models import User
 from resource_base.audience import Audience
 
-# Endpoints anyone may reach (issue 9: by default the login pages and the public widget; the
+# Endpoints anyone may reach (issue 9: by default the login pages and the widget, which checks its own token; the
 # resource page shows public resources to everyone, since QR codes and the widget link there).
 OPEN_ENDPOINTS = frozenset(
     {
@@ -25,12 +25,16 @@ OPEN_ENDPOINTS = frozenset(
         "auth.proconnect_callback",
         "auth.logged_out",
         "auth.pending",
-        "widget.index",
+        "widget.missing",
+        "widget.show",
+        "widget.communes",
+        "widget.sheet",
         "resources.show",
         "search.accessibilite",
         "search.donnees",
         "web.static",
         "dsfr",
+        "dsfr_chart",
         "static",
     }
 )

@@ -59,8 +59,9 @@ def _visible_records(rt, ids: list[str]) -> tuple[list[dict], list[str]]:
 @bp.post("/orientation")
 @limiter.limit(orientation_limit)
 def create():
-    """Login required (``web.auth.services``), CSRF token checked (Flask-WTF), rate-limited."""
-    if not _same_origin():
+    """Login required (``web.auth.services``, and checked again here: only logged-in people
+    record orientation events, issue 13), CSRF token checked (Flask-WTF), rate-limited."""
+    if not _same_origin() or person() is None:
         abort(403)
     retour = _return_path(request.form.get("retour"))
     ids = parse_ids(request.form.getlist("ids"))

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from resource_base import vocabulary
 from resource_base.audience import Audience
+from resource_base.needs_events import anonymous_place
 from resource_base.orientation import MAX_RESOURCES, OrientationEvent
 from web.helpers import Runtime, phone_text
 from web.orientation import sms
@@ -123,12 +124,15 @@ def event_for(
     ids: list[str],
     agence: str | None = None,
 ) -> OrientationEvent:
-    """The anonymous event: the commune's department, the needs searched, the resources, and
-    the adviser's agence code (never the adviser nor the person)."""
+    """The anonymous event: the commune's department and EPCI (the commune itself only when
+    it is not small: ``anonymous_place``), the needs searched, the resources, and the
+    adviser's agence code (never the adviser nor the person)."""
     commune = runtime.directory.get(code_commune) if code_commune else None
+    place = anonymous_place(commune)
     return OrientationEvent(
-        departement=commune.departement if commune else None,
-        code_commune=commune.code_insee if commune else None,
+        departement=place.departement,
+        code_commune=place.code_commune,
+        epci=place.epci,
         thematiques=tuple(t for t in dict.fromkeys(thematiques) if vocabulary.is_thematique(t)),
         ressources=tuple(ids),
         agence=agence,

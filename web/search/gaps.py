@@ -59,10 +59,13 @@ def need_gaps(
     *,
     adviser: bool,
     path: str = "/",
+    counts: dict[str, int] | None = None,
 ) -> list[NeedGap]:
     """The needs of ``query`` with no eligible result, each with suggestions that were checked
     by running the wider search. ``form`` builds the links (``form.url(**changes)``); only an
-    ``adviser`` sees the resources outside the person's zone; links go to ``path``."""
+    ``adviser`` sees the resources outside the person's zone; links go to ``path``;
+    ``counts``: eligible results per need when already known (no search run again)."""
+    counts = counts or {}
     link = _Links(form, path)
     needs = list(query.thematiques)
     if not needs:
@@ -74,6 +77,8 @@ def need_gaps(
         alone = replace(query, thematiques=(need,), page=1, size=1)
         if len(needs) == 1:
             empty = result.total == 0
+        elif need in counts:
+            empty = counts[need] == 0
         else:
             found = _total(runtime, alone)
             empty = found is not None and found.total == 0

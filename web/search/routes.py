@@ -5,23 +5,45 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from resource_base.audience import Audience
+from resource_base.needs_events import organisation_type
 from resource_base.search import EngineUnavailable
 from web.auth.services import audience as current_audience
+from web.auth.services import person
 from web.helpers import now, runtime, without_text
 from web.resources.services import ResourceView
-from web.search.services import SearchForm, category_groups, run_search
+from web.search.services import PAGE_SIZE, SearchForm, category_groups, run_search
 from web.security import limiter, mark_private, ui_limit
 
 bp = Blueprint("search", __name__)
 
 
-def render_search(template: str, *, audience: Audience, **context):
-    """Run the form's search and render it: the adviser page and the widget share this."""
-    form = SearchForm.from_args(request.args)
+def render_search(
+    template: str,
+    *,
+    audience: Audience,
+    form: SearchForm | None = None,
+    size: int = PAGE_SIZE,
+    suggest_url: str | None = None,
+    **context,
+):
+    """Run the form's search and render it: the adviser page and the widget share this.
+    ``form``: already read (the widget applies its presets); ``size``: results per page."""
+    form = form or SearchForm.from_args(request.args)
     if audience is Audience.PROFESSIONAL:
         mark_private()
+    user = person()
+    organisation = organisation_type(
+        user.role if user else None, user.agence if user else None, api_key=False
+    )
     try:
-        outcome = run_search(runtime(), form, audience=audience, path=request.path)
+        outcome = run_search(
+            runtime(),
+            form,
+            audience=audience,
+            path=request.path,
+            size=size,
+            organisation=organisation,
+        )
     except EngineUnavailable:
         return render_template("errors/unavailable.html"), 503
     moment = now()
@@ -35,7 +57,7 @@ def render_search(template: str, *, audience: Audience, **context):
         result=outcome.result,
         items=items,
         groups=category_groups(),
-        suggest_url=url_for("search.commune_suggestions"),
+        suggest_url=suggest_url or url_for("search.commune_suggestions"),
         **context,
     )
     return html, (400 if form.errors else 200)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from resource_base import opening, vocabulary
+from resource_base import needs_events, opening, vocabulary
 from resource_base.audience import Audience
 from resource_base.geo import Commune, name_key
 from resource_base.search import SearchError, SearchQuery, SearchResult
@@ -202,10 +202,19 @@ def _same_commune(text: str, commune: Commune) -> bool:
 
 
 def run_search(
-    runtime: Runtime, form: SearchForm, *, audience: Audience, path: str = "/"
+    runtime: Runtime,
+    form: SearchForm,
+    *,
+    audience: Audience,
+    path: str = "/",
+    size: int = PAGE_SIZE,
+    organisation: str | None = None,
 ) -> SearchOutcome:
-    """Resolve the commune and search; errors land in ``form.errors`` by form field. A need
-    without answer gets checked suggestions (``web.search.gaps``), whose links go to ``path``."""
+    """Resolve the commune and search ``size`` results a page; errors land in ``form.errors``
+    by form field. A need without answer gets checked suggestions (``web.search.gaps``),
+    whose links go to ``path``. With an ``organisation`` type (``resource_base.needs_events``),
+    the first page of a search records its anonymous event (a failed write is logged, the page
+    answers)."""
     outcome = SearchOutcome(form)
     if not form.submitted:
         return outcome
@@ -241,11 +250,16 @@ def run_search(
         ouvert=form.ouvert or None,
         rayon_km=float(form.rayon_km),
         page=form.page,
-        size=PAGE_SIZE,
+        size=size,
         audience=audience,
     )
     try:
         outcome.result = runtime.search_service.search(query)
+        counts = needs_events.per_need_counts(
+            query.thematiques,
+            outcome.result.total,
+            needs_events.search_counts(runtime.search_service, query),
+        )
         outcome.gaps = need_gaps(
             runtime,
             form,
@@ -253,7 +267,12 @@ def run_search(
             outcome.result,
             adviser=audience is Audience.PROFESSIONAL,
             path=path,
+            counts=counts,
         )
+        if organisation is not None and form.page == 1:
+            runtime.needs_recorder.record_search(
+                runtime.search_service, query, outcome.result, commune, organisation, counts
+            )
     except SearchError as exc:
         for name, messages in exc.errors.items():
             for message in messages:

@@ -101,6 +101,10 @@
       if (communes.length) {
         list.hidden = false;
         input.setAttribute("aria-expanded", "true");
+        // In a widget whose host does not grow the frame, the frame scrolls to show them.
+        if (document.body.classList.contains("relais-widget") && list.scrollIntoView) {
+          list.scrollIntoView({ block: "nearest" });
+        }
         status.textContent =
           communes.length + (communes.length > 1 ? " communes proposées" : " commune proposée") +
           " : flèche bas pour choisir.";
@@ -181,6 +185,52 @@
   }
 
   document.querySelectorAll("[data-relais-commune]").forEach(setupCombobox);
+
+  /* --- Widget in an iframe: post its height to the host page (README, « Widget ») ------
+     {type: "relais:hauteur", hauteur: N} in CSS pixels, to each allowed origin (a message
+     for another origin than the parent's is dropped by the browser) and to Relais itself
+     (the console's preview). The host grows the frame: the suggestions are never cut. */
+  var widgetBody = document.body;
+  var parentOrigins = (widgetBody.getAttribute("data-relais-parent-origins") || "")
+    .split(" ")
+    .filter(Boolean)
+    .concat([window.location.origin]);
+  if (widgetBody.hasAttribute("data-relais-parent-origins") && window.parent !== window) {
+    // Where the browser names the parent's origin (Chromium, Safari), post to it alone.
+    var ancestors = window.location.ancestorOrigins;
+    if (ancestors && ancestors.length) {
+      parentOrigins = parentOrigins.filter(function (origin) {
+        return origin === ancestors[0];
+      });
+    }
+    var lastHeight = 0;
+    var postHeight = function () {
+      var bottom = 0;
+      document.querySelectorAll("main, .relais-listbox:not([hidden])").forEach(function (el) {
+        bottom = Math.max(bottom, el.getBoundingClientRect().bottom + window.scrollY);
+      });
+      var height = Math.ceil(bottom) + 2;
+      if (height === lastHeight) return;
+      lastHeight = height;
+      parentOrigins.forEach(function (origin) {
+        window.parent.postMessage({ type: "relais:hauteur", hauteur: height }, origin);
+      });
+    };
+    if (window.ResizeObserver) new ResizeObserver(postHeight).observe(widgetBody);
+    window.addEventListener("load", postHeight);
+    document.addEventListener("toggle", postHeight, true);
+    postHeight();
+  }
+
+  /* --- The console's live preview: the host side of the same message ----------------- */
+  document.querySelectorAll("iframe[data-relais-preview]").forEach(function (frame) {
+    window.addEventListener("message", function (event) {
+      if (event.origin !== window.location.origin || event.source !== frame.contentWindow) return;
+      if (event.data && event.data.type === "relais:hauteur") {
+        frame.style.height = Math.min(Math.max(event.data.hauteur, 200), 3000) + "px";
+      }
+    });
+  });
 
   /* --- Focus: the results heading after a search, the commune field on an empty page ---- */
   var errorSummary = document.getElementById("erreurs");
