@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from accounts.key_organisations import Binding
+
 SCOPE_PROFESSIONNELS = "professionnels"
-SCOPES = (SCOPE_PROFESSIONNELS,)
+# Hand-overs to axes 2 and 3 (issue 10): only with an organisation binding (``Binding``).
+SCOPE_ACCOMPAGNEMENTS = "accompagnements"
+SCOPES = (SCOPE_PROFESSIONNELS, SCOPE_ACCOMPAGNEMENTS)
 DEFAULT_RATE_LIMIT = 600  # requests per minute
 TOKEN_PREFIX = "rl_"
 LEGACY_KEYS_FILE = "api.sqlite3"  # in DATA_DIR, before the relational store took over
@@ -34,6 +38,7 @@ class ApiKey:
     created_at: str = ""
     revoked_at: str | None = None
     token_hint: str = ""
+    binding: Binding | None = None  # the organisation a hand-over key acts for
 
     @property
     def active(self) -> bool:
@@ -59,6 +64,7 @@ class ApiKey:
             "creee_le": self.created_at,
             "revoquee_le": self.revoked_at,
             "active": self.active,
+            "organisation": self.binding.to_dict() if self.binding else None,
         }
 
 
@@ -108,9 +114,11 @@ class KeyService:
         origins: list[str] | tuple[str, ...] = (),
         rate_limit: int = DEFAULT_RATE_LIMIT,
         scopes: list[str] | tuple[str, ...] = (),
+        binding: Binding | None = None,
     ) -> tuple[ApiKey, str]:
         """Create a key; return it with the token, which is not stored and cannot be shown
-        again."""
+        again. A ``binding`` (``accounts.key_organisations.bind``) gives the key the
+        ``accompagnements`` scope, which needs one."""
         name = name.strip()
         if not name:
             raise KeyStoreError("Le nom de la clé ne peut pas être vide.")
@@ -119,6 +127,12 @@ class KeyService:
         unknown = sorted(set(scopes) - set(SCOPES))
         if unknown:
             raise KeyStoreError(f"Portée inconnue : {', '.join(unknown)}.")
+        if binding is not None:
+            scopes = (*scopes, SCOPE_ACCOMPAGNEMENTS)
+        elif SCOPE_ACCOMPAGNEMENTS in scopes:
+            raise KeyStoreError(
+                "La portée « accompagnements » demande une organisation (--organisation)."
+            )
         normalized = tuple(dict.fromkeys(normalize_origin(o) for o in origins))
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         key = ApiKey(
@@ -128,6 +142,7 @@ class KeyService:
             scopes=frozenset(scopes),
             created_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
             token_hint=token[: len(TOKEN_PREFIX) + 6],
+            binding=binding,
         )
         self.store.insert(key, hash_token(token))
         return key, token

@@ -17,6 +17,7 @@ from api import access, docs
 from api import logging as api_logging
 from api.communes.routes import blp as communes_blp
 from api.errors import API_PREFIX, ErrorSchema
+from api.handover.routes import blp as handover_blp
 from api.health.routes import blp as health_blp
 from api.keys import KeyService
 from api.ratelimit import RateLimiter
@@ -24,7 +25,14 @@ from api.resources.routes import blp as resources_blp
 from api.search.routes import blp as search_blp
 from api.thematiques.routes import blp as thematiques_blp
 
-BLUEPRINTS = (search_blp, resources_blp, communes_blp, thematiques_blp, health_blp)
+BLUEPRINTS = (
+    search_blp,
+    resources_blp,
+    communes_blp,
+    thematiques_blp,
+    health_blp,
+    handover_blp,
+)
 
 API_DESCRIPTION = """\
 Recherche dans la base de ressources sociales (axe 1 du protocole national France Travail – \
@@ -34,7 +42,10 @@ départements – DGEFP) : les acteurs locaux vers qui orienter une personne, pa
 Accès : une clé d'API dans l'en-tête X-Api-Key (ou Authorization: Bearer). Selon la \
 configuration du service, l'accès sans clé est permis (ressources publiques seulement). Chaque \
 clé a ses origines autorisées (CORS), sa limite de requêtes par minute et ses portées ; la \
-portée « professionnels » montre les ressources réservées aux professionnels.
+portée « professionnels » montre les ressources réservées aux professionnels ; la portée \
+« accompagnements » (une clé liée à une agence France Travail, un Conseil départemental ou un \
+territoire d'action sociale) ouvre les orientations vers les axes 2 et 3, avec les droits des \
+personnes de cette organisation.
 
 Erreurs : toutes les erreurs ont la même forme JSON — status, code (stable, à tester), message \
 (en français), errors (messages par paramètre), request_id (à citer). Une requête mal formée \

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from accounts.key_organisations import AGENCE_ROLES, BindingError, bind
 from api.keys import (
     DEFAULT_RATE_LIMIT,
     SCOPE_PROFESSIONNELS,
@@ -60,18 +61,40 @@ def keys_group() -> None:
     is_flag=True,
     help="Donne accès aux ressources réservées aux professionnels.",
 )
+@click.option(
+    "--organisation",
+    metavar="TYPE:CODE",
+    help="Organisation pour qui la clé agit sur les orientations (portée « accompagnements ») : "
+    "agence:FT51001 (comme un conseiller de l'agence), departement:51 (comme l'administrateur "
+    "du Conseil départemental) ou territoire:ID, territoire:51:NOM (comme le coordinateur du "
+    "territoire).",
+)
+@click.option(
+    "--role",
+    type=click.Choice(AGENCE_ROLES),
+    help="Pour une clé d'agence : conseiller (par défaut) ou conseiller_ag.",
+)
 @click.pass_context
-def keys_create(ctx, name, origins, rate_limit, professionnels):
+def keys_create(ctx, name, origins, rate_limit, professionnels, organisation, role):
     """Crée une clé d'API et l'affiche, une seule fois.
 
     Exemple : relais keys create intranet-51 --origine https://intranet.example.fr --limite 300
+
+    Exemple : relais keys create si-ft-51 --organisation agence:FT51001 --professionnels
     """
     scopes = [SCOPE_PROFESSIONNELS] if professionnels else []
+    if role and not organisation:
+        raise click.ClickException("--role s'emploie avec --organisation agence:CODE.")
     try:
-        key, token = _store(ctx).create(name, origins, rate_limit, scopes)
-    except KeyStoreError as exc:
+        binding = None
+        if organisation:
+            binding = bind(organisation, ctx.find_object(dict)["accounts"](), role)
+        key, token = _store(ctx).create(name, origins, rate_limit, scopes, binding)
+    except (KeyStoreError, BindingError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(token)
+    if key.binding:
+        click.echo(f"Organisation : {key.binding.label}.", err=True)
     click.echo(
         f"Clé « {key.name} » créée. Conservez-la : elle ne sera plus affichée "
         "(seule son empreinte est enregistrée).",
@@ -98,8 +121,9 @@ def keys_list(ctx, as_json):
         limit = f"{key.rate_limit}/min" if key.rate_limit else "sans limite"
         origins = ", ".join(key.origins) or "aucune origine web"
         scopes = f" · portées : {', '.join(sorted(key.scopes))}" if key.scopes else ""
+        bound = f" · pour : {key.binding.label}" if key.binding else ""
         click.echo(
-            f"{key.name} ({key.token_hint}…) — {state} — {limit} — {origins}{scopes} "
+            f"{key.name} ({key.token_hint}…) — {state} — {limit} — {origins}{scopes}{bound} "
             f"— créée le {key.created_at}"
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import flask_smorest
 import marshmallow as ma
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, abort
 
 VALIDATION_STATUS = 400
 
@@ -23,6 +23,11 @@ _COMMON = {
 
 class Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = VALIDATION_STATUS
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        # webargs' own message is English.
+        abort(400, exc=error, messages={"json": ["Corps JSON illisible."]})
+
     # None: each schema's own Meta.unknown decides (webargs ignores unknown query parameters
     # by default).
     DEFAULT_UNKNOWN_BY_LOCATION = {

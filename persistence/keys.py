@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from accounts.key_organisations import Binding
 from accounts.keys import ApiKey, KeyStoreError
 from persistence.database import Database
 from persistence.tables import api_keys
@@ -19,6 +20,9 @@ def _key(row) -> ApiKey:
         created_at=row.created_at,
         revoked_at=row.revoked_at,
         token_hint=row.token_hint,
+        binding=Binding(row.role, row.departement, row.agence, row.territoire_id)
+        if row.role
+        else None,
     )
 
 
@@ -38,6 +42,10 @@ class SqlKeyStore:
                         rate_limit=key.rate_limit,
                         scopes=sorted(key.scopes),
                         created_at=key.created_at,
+                        role=key.binding.role if key.binding else None,
+                        departement=key.binding.departement if key.binding else None,
+                        agence=key.binding.agence if key.binding else None,
+                        territoire_id=key.binding.territoire_id if key.binding else None,
                     )
                 )
         except IntegrityError as exc:

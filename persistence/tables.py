@@ -33,6 +33,12 @@ api_keys = Table(
     Column("scopes", JSON, nullable=False),
     Column("created_at", String(20), nullable=False),
     Column("revoked_at", String(20)),
+    # The organisation a hand-over key acts for (migration 0007; None for other keys): the
+    # role it acts with, and its department, agence or territory (``accounts.keys.Binding``).
+    Column("role", String(30)),
+    Column("departement", String(3)),
+    Column("agence", String(20)),
+    Column("territoire_id", Integer),
     # A name designates one active key; a revoked key's name may be given again.
     Index(
         "api_keys_active_name",
@@ -333,4 +339,22 @@ handover_stats = Table(
     Column("jours_decision", Integer),
     Column("jours_entree", Integer),
     Index("handover_stats_departement", "departement", "mois"),
+)
+
+# The hand-over's e-mails, kept until sent (issue 10: a failed send is retried, nothing is lost).
+# No personal data in them (notifications.handover).
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", String(20), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("handover_id", Integer),
+    Column("recipients", JSON, nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", String(300), nullable=False),
+    Column("sent_at", String(20)),
+    Index("mail_outbox_pending", "sent_at", "id"),
 )

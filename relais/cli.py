@@ -12,6 +12,8 @@ from werkzeug.serving import WSGIRequestHandler
 
 from accounts.commands import departements_group, users_group
 from api.commands import keys_group, openapi_command
+from handover.commands import taches_command
+from handover.demo.command import demo_command
 from indexer.import_command import import_command
 from persistence.commands import db_group
 from persistence.database import DatabaseError
@@ -71,6 +73,7 @@ def main(ctx: click.Context) -> None:
     state.setdefault("app", app)
     state.setdefault("keys", checked("keys"))
     state.setdefault("accounts", checked("accounts"))
+    state.setdefault("handovers", checked("handovers"))
 
 
 @click.command("serve")
@@ -116,3 +119,5 @@ main.add_command(openapi_command)
 main.add_command(db_group)
 main.add_command(users_group)
 main.add_command(departements_group)
+main.add_command(taches_command)
+main.add_command(demo_command)

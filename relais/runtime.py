@@ -101,7 +101,29 @@ class Runtime:
             self.accounts,
             commune_departement,
             person_key,
+            notify=self.handover_notifier,
         )
+
+    @cached_property
+    def handover_notifier(self):
+        """The hand-over's e-mails (``notifications.handover``), without personal data."""
+        from notifications.handover import HandOverNotifier
+        from notifications.mailer import Mailer
+        from persistence.outbox import SqlOutbox
+
+        return HandOverNotifier(
+            Mailer.from_settings(self.settings),
+            self.accounts.store,
+            SqlOutbox(self.database),
+            self.settings["PUBLIC_URL"],
+        )
+
+    @cached_property
+    def handover_tasks(self):
+        """The queries of ``relais taches`` (``persistence.handover_tasks``)."""
+        from persistence.handover_tasks import SqlHandOverTaskStore
+
+        return SqlHandOverTaskStore(self.database)
 
     @cached_property
     def orientation_log(self):

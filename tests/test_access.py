@@ -234,7 +234,7 @@ def test_links_never_come_from_a_forged_host_header(loaded, client):
 
 # --- the department console: 403 outside scope, route by route ------------------------------
 
-CONSOLE_GETS = ["/", "/membres", "/territoires", "/ressources", "/journal"]
+CONSOLE_GETS = ["/", "/membres", "/territoires", "/ressources", "/journal", "/delais"]
 CONSOLE_POSTS = [
     "/membres",
     "/membres/1",
@@ -243,6 +243,7 @@ CONSOLE_POSTS = [
     "/territoires",
     "/territoires/1",
     "/ressources",
+    "/delais",
 ]
 
 
@@ -301,7 +302,8 @@ def test_the_development_server_log_never_holds_the_free_text(loaded):
                 requests.get(f"http://127.0.0.1:{port}/widget?q=loyer-impaye-secret", timeout=10)
                 break
             except (requests.ConnectionError, requests.Timeout):
-                # Not up yet, or its first page (the communes are read) is slow on a busy machine.
+                # Not up yet, or its first page (communes, engine) slower than 2 s on a loaded
+                # machine: ask again.
                 time.sleep(0.2)
     finally:
         server.terminate()

@@ -48,6 +48,7 @@ def test_keys_create_list_revoke(runner, runtime):
             "creee_le": listed[0]["creee_le"],
             "revoquee_le": None,
             "active": True,
+            "organisation": None,
         }
     ]
     assert token not in runner(["keys", "list"]).output

@@ -24,6 +24,12 @@ def test_document_is_valid_openapi(client):
         "/api/v1/communes",
         "/api/v1/thematiques",
         "/api/v1/health",
+        "/api/v1/accompagnements",
+        "/api/v1/accompagnements/destinataire",
+        "/api/v1/accompagnements/vocabulaire",
+        "/api/v1/accompagnements/equipe",
+        "/api/v1/accompagnements/{handover_id}",
+        "/api/v1/accompagnements/{handover_id}/{action}",
     }
 
 

@@ -189,3 +189,181 @@ def test_committed_files_are_the_generator_output(directory, tmp_path, monkeypat
         write_csv(resources, path)
         committed = (DEMO / f"ressources_{code}.csv").read_bytes()
         assert path.read_bytes() == committed, f"régénérer fixtures/demo ({code})"
+
+
+# --- the hand-over's demonstration (issue 10): territories, accounts, hand-overs ---------------
+
+DEMO_PASSWORD = "demo-relais-2026"
+
+
+@pytest.fixture
+def demo_runtime(runtime, database):
+    """A runtime on this test's relational store (SQLite, then a real PostgreSQL)."""
+    runtime.database = database  # cached_property
+    return runtime
+
+
+def _load(rt, today=None):
+    from handover.demo.loader import load
+
+    return load(rt.accounts, rt.handovers, rt.directory, DEMO, DEMO_PASSWORD, today)
+
+
+def test_demo_territories_partition_each_department(demo_runtime, directory):
+    from handover.demo.territories import read
+
+    report = _load(demo_runtime)
+    assert report.territories == {"51": 6, "52": 4, "48": 6}
+    store = demo_runtime.accounts.store
+    for code in DEPARTEMENTS:
+        territories = {t.id: t for t in store.list_territories(code)}
+        assignments = store.territory_assignments(code)
+        communes = {c.code_insee for c in directory.communes.values() if c.departement == code}
+        assert set(assignments) == communes, code  # every commune, exactly one territory
+        assert set(assignments.values()) == set(territories), code  # none is empty
+        expected = "CMS" if code == "48" else "MDS"
+        assert {t.kind for t in territories.values()} == {expected}
+    # Each territory is the zone of the demonstration's own unit: its seat is in it.
+    for demo in read(DEMO, "51", directory):
+        assert store.territory_of(demo.siege).nom == demo.nom
+    assert store.territory_of("51454").nom == (
+        "Circonscription de la solidarité départementale de Reims"
+    )
+    assert store.territory_of("48095").nom == "Centre médico-social de Mende"
+
+
+def test_demo_accounts_cover_the_new_roles(demo_runtime):
+    report = _load(demo_runtime)
+    store = demo_runtime.accounts.store
+    users = {u.email: u for u in store.list_users()}
+    adviser = users["conseiller@demo.relais.fr"]
+    assert (adviser.role, adviser.agence) == ("conseiller", "FT51001")
+    ag = users["conseiller-ag@demo.relais.fr"]
+    assert (ag.role, ag.agence, ag.departement) == ("conseiller_ag", "FT51001", "51")
+    assert users["travailleur-social-48@demo.relais.fr"].role == "travailleur_social"
+    for code in ("51", "48"):
+        coordinators = {
+            u.territoire_id
+            for u in users.values()
+            if u.role == "coordinateur" and u.departement == code
+        }
+        assert coordinators == {t.id for t in store.list_territories(code)}, code
+    assert not [u for u in users.values() if u.departement == "52"]  # the CD 52 does not share
+    assert {email for email, _ in report.accounts} == set(users)
+    logged = demo_runtime.accounts.authenticate("coordination-reims@demo.relais.fr", DEMO_PASSWORD)
+    assert logged.role == "coordinateur"
+    assert demo_runtime.accounts.store.get_departement("52").partage is False
+
+
+def test_demo_handovers_in_every_status_with_their_events(demo_runtime):
+    from accounts.scoping import AccessDenied
+    from handover.access import Scope
+    from handover.models import STATUSES
+
+    today = date.today()
+    told = []
+    demo_runtime.handovers.notify = lambda kind, record: told.append(kind)
+    report = _load(demo_runtime, today)
+    assert told == []  # a replayed past: no e-mail
+    service = demo_runtime.handovers
+    counts = service.store.counts(Scope(everything=True))
+    assert set(counts) == set(STATUSES) and counts == report.handovers
+    records = service.store.list(Scope(everything=True), limit=100)
+    assert {r.departement for r in records} == {"51", "48"}
+    for summary in records:
+        record = service.store.get(summary.id)
+        events = record.events
+        assert events[0].action == "proposer" and events[-1].to_status == record.status
+        assert all(e.from_status == p.to_status for p, e in zip(events, events[1:], strict=False))
+        assert record.proposee_le <= today and record.consent.date == record.proposee_le
+        person = record.person  # fictional: ARCEP fiction ranges, DEMO identifiants
+        assert re.fullmatch(r"\+33(353019|465719)\d{3}", person.telephone), person.telephone
+        assert person.identifiant_ft.startswith("DEMO") and person.nom in {
+            "Fictif",
+            "Exemple",
+            "Démo",
+        }
+        if record.status in ("transmise", "prise_en_charge"):
+            # Still waiting: recent enough not to expire at the next scheduled task.
+            assert (today - record.proposee_le).days < 45
+    by_status = {r.status: service.store.get(r.id) for r in records}
+    renewed = by_status["renouvelee"]
+    assert renewed.fin_prevue_le > today and renewed.entree_le < today
+    assert by_status["expiree"].events[-1].actor_id is None
+    assert any(r.redirections == 1 for r in records)
+    assert any(e.action == "reorienter" for r in records for e in service.store.get(r.id).events)
+
+    # The demonstration's people see what their role and territory allow.
+    store = demo_runtime.accounts.store
+    reims = store.find_user_by_email("coordination-reims@demo.relais.fr")
+    inbox, inbox_counts = service.inbox(reims, reims.territoire_id)
+    assert inbox and all(r.territoire_id == reims.territoire_id for r in inbox)
+    assert inbox_counts.get("transmise", 0) >= 1
+    mende = store.find_user_by_email("coordination-mende@demo.relais.fr")
+    with pytest.raises(AccessDenied):
+        service.read(mende, inbox[0].id)
+
+
+def test_demo_load_is_idempotent_and_keeps_changes(demo_runtime):
+    from accounts.models import Territory
+    from handover.access import Scope
+
+    _load(demo_runtime)
+    store = demo_runtime.accounts.store
+    users = len(store.list_users())
+    events = sum(
+        len(store_record.events)
+        for store_record in (
+            demo_runtime.handovers.store.get(r.id)
+            for r in demo_runtime.handovers.store.list(Scope(everything=True), limit=100)
+        )
+    )
+    store.replace_territories(
+        "48",
+        [Territory(None, "48", "Lozère entière")],
+        {c: "Lozère entière" for c in store.territory_assignments("48")},
+    )
+    demo_runtime.accounts.set_departement(None, "52", True)  # an administrator's choice
+    report = _load(demo_runtime)
+    assert report.handovers == {} and report.skipped == "des orientations existent déjà"
+    assert [t.nom for t in store.list_territories("48")] == ["Lozère entière"]
+    assert store.get_departement("52").partage is True
+    assert len(store.list_users()) == users == 20
+    # The coordinators of the replaced territories are not listed as such any more.
+    assert len(report.accounts) == 20 - 6
+    assert events == sum(
+        len(demo_runtime.handovers.store.get(r.id).events)
+        for r in demo_runtime.handovers.store.list(Scope(everything=True), limit=100)
+    )
+
+
+def test_relais_demo_command(runner):
+    result = runner(
+        ["demo", "--mot-de-passe-stdin", "--dossier", str(DEMO)], input="pw-1234567890\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "coordination-reims@demo.relais.fr" in result.output
+    assert "Orientations créées — transmise 3" in result.output
+    again = runner(["demo", "--mot-de-passe-stdin", "--dossier", str(DEMO)], input="x\n")
+    assert again.exit_code == 0 and "Orientations créées" not in again.output
+    missing = runner(
+        ["demo", "--mot-de-passe-stdin", "--dossier", str(DEMO / "absent")], input="x\n"
+    )
+    assert missing.exit_code == 2 and "absent" in missing.output
+
+
+def test_demo_creates_no_handover_on_territories_of_its_own(demo_runtime):
+    from accounts.models import Territory
+
+    accounts = demo_runtime.accounts
+    accounts.set_departement(None, "48", True)
+    communes = {
+        c.code_insee for c in demo_runtime.directory.communes.values() if c.departement == "48"
+    }
+    accounts.store.replace_territories(
+        "48", [Territory(None, "48", "Lozère entière")], dict.fromkeys(communes, "Lozère entière")
+    )
+    report = _load(demo_runtime)
+    assert report.handovers == {} and "ne sont plus ceux" in report.skipped
+    assert [t.nom for t in accounts.store.list_territories("48")] == ["Lozère entière"]
+    assert report.territories["51"] == 6  # the rest of the demonstration is there

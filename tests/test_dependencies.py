@@ -34,6 +34,7 @@ LOCAL = {
     "oidc_support",
     "smtp_support",
     "handover_support",
+    "handover_world",
     "test_web",
 }
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -21,6 +21,8 @@ from flask import (
 
 from accounts import roles, scoping
 from accounts.models import TERRITORY_KINDS, AccountError
+from handover.models import HandOverError
+from handover.schedule import DELAIS_FIELDS, read_delais
 from web.auth.services import person
 from web.console.services import (
     communes_of,
@@ -270,3 +272,38 @@ def audit(departement: str):
         departement=departement,
         entries=runtime().accounts.audit_log(actor, departement),
     )
+
+
+@bp.route("/delais", methods=["GET", "POST"])
+def delais(departement: str):
+    """The department's timers and retention (``handover.schedule.DELAIS_FIELDS``)."""
+    actor = _actor(departement, roles.MANAGE_TERRITORIES)
+    rt = runtime()
+    store = rt.handovers.store
+    current, error, status = store.get_delais(departement), None, 200
+    if request.method == "POST":
+        try:
+            current = store.save_delais(read_delais(request.form, departement))
+        except HandOverError as exc:
+            error, status = exc, 400
+        else:
+            rt.accounts.audit(
+                actor,
+                "delais_orientations",
+                f"departement:{departement}",
+                departement,
+                ", ".join(f"{name}={getattr(current, name)}" for name in DELAIS_FIELDS),
+            )
+            flash(
+                "Délais enregistrés : ils s'appliquent dès le prochain passage des tâches.",
+                "success",
+            )
+            return redirect(url_for("console.delais", departement=departement), 303)
+    return render_template(
+        "console/delais.html",
+        departement=departement,
+        delais=current,
+        fields=DELAIS_FIELDS,
+        form=request.form if error else None,
+        error=error,
+    ), status
