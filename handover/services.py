@@ -439,6 +439,8 @@ def _codes(form, name, allowed: dict, label: str, single: bool = False) -> tuple
     values = [v.strip() for v in values if v and v.strip()]
     bad = [v for v in values if v not in allowed]
     if bad or not values or (single and len(values) != 1):
-        choices = ", ".join(allowed)
-        raise HandOverError(f"{label} : choisissez parmi {choices}.", name)
+        # The person reads the labels; an API caller finds the codes in parentheses.
+        how = "un motif" if single else "au moins un motif"
+        codes = ", ".join(allowed)
+        raise HandOverError(f"{label} : choisissez {how} de la liste (codes : {codes}).", name)
     return tuple(dict.fromkeys(values))

@@ -34,6 +34,7 @@ LOCAL = {
     "oidc_support",
     "smtp_support",
     "dashboard_data",
+    "handover_support",
     "handover_world",
     "test_web",
 }

@@ -1,8 +1,8 @@
 """The adviser's web UI and the embeddable widget (server-rendered, DSFR).
 
 ``init_app(app)`` registers the feature blueprints (search, resources, orientation, widget,
-login, department console, an agence's orientation records), sessions and CSRF protection,
-rate limits and security headers,
+login, department console, an agence's orientation records, hand-over to axes 2 and 3
+and its délais dashboard), sessions and CSRF protection, rate limits and security headers,
 the DSFR assets served from ``node_modules`` (no CDN) and the template helpers. HTML error
 pages are in ``web.errors``, reached through ``relais.errors``. The app holds the runtime in
 ``app.extensions["relais"]`` and the settings in ``app.config``.
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from web.auth.routes import bp as auth_bp
     from web.console.routes import bp as console_bp
     from web.handover.dashboard import bp as handover_dashboard_bp
+    from web.handover.routes import bp as handover_bp
     from web.invitations.routes import bp as invitations_bp
     from web.needs.routes import bp as needs_bp
     from web.orientation.routes import bp as orientation_bp
@@ -58,5 +59,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(widget_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(handover_bp)
     app.register_blueprint(widget_console_bp)
     app.register_blueprint(handover_dashboard_bp)

@@ -1,0 +1,254 @@
+"""The hand-over to axes 2 and 3 in a real Chromium, each role in its own browser session:
+a whole axe-2 journey with four roles, an axe-3 journey typed at the keyboard, a redirect, a
+refusal, and the proposal form without JavaScript. axe-core audits each kind of page;
+screenshots go to test-artifacts/screenshots/ (``4x-…``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from handover_support import PASSWORD, REIMS, world
+from playwright.sync_api import expect
+
+from .conftest import _context, audit, log_in, screenshot
+
+
+@pytest.fixture
+def people(browser_runtime):
+    return world(browser_runtime, PASSWORD)
+
+
+@pytest.fixture
+def session_of(browser, live_server):
+    """``session_of(user, js=True)`` → a page logged in as ``user`` in its own context."""
+    opened = []
+
+    def open_page(user, js: bool = True):
+        context = _context(browser, base_url=live_server, java_script_enabled=js)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        opened.append((context, errors))
+        log_in(page, user.email, PASSWORD)
+        return page
+
+    yield open_page
+    for context, errors in opened:
+        context.close()
+        assert not errors, f"Erreurs JavaScript : {errors}"
+
+
+def fill_person(page, identifiant: str, nom: str) -> None:
+    page.locator("#identifiant_ft").fill(identifiant)
+    page.locator("#nom").fill(nom)
+    page.locator("#prenom").fill("Léa")
+    page.locator("#date_naissance").fill("1985-04-12")
+    page.locator("#telephone").fill("06 12 34 56 78")
+
+
+def consent(page) -> None:
+    for scope in ("transmission", "diagnostic", "entree"):
+        page.locator(f"label[for=consentement_portees-{scope}]").click()
+
+
+def action(page, name: str):
+    return page.locator(f"#action-{name}")
+
+
+def test_an_axe_2_journey_with_four_roles(session_of, people):
+    adviser = session_of(people.conseiller)
+    adviser.goto(f"/?code_commune={REIMS}&thematiques=logement-hebergement&thematiques=sante")
+    adviser.get_by_role("link", name="Proposer un accompagnement global ou social").click()
+    expect(adviser.get_by_role("heading", level=1)).to_have_text(
+        "Proposer un accompagnement global ou social"
+    )
+    # Carried from the search: the needs as freins, the commune and where it will go.
+    expect(adviser.locator("#freins-logement-hebergement")).to_be_checked()
+    expect(adviser.locator("#freins-sante")).to_be_checked()
+    expect(adviser.locator("#commune")).to_have_value("Reims (51100, Marne)")
+    expect(adviser.locator("#destinataire")).to_contain_text("Sera reçue par : MDS Reims")
+    fill_person(adviser, "1234567A", "Martin")
+    adviser.locator("label[for=appreciations-freins_multiples]").click()
+    adviser.get_by_label("En quelques mots").fill("Loyers impayés depuis trois mois.")
+    expect(adviser.locator("#appreciation_texte-compteur")).to_have_text("33 / 1000 caractères")
+    consent(adviser)
+    audit(adviser, "proposition")
+    screenshot(adviser, "40-proposition")
+    adviser.get_by_role("button", name="Transmettre la proposition").click()
+    expect(adviser.locator("#statut")).to_have_text("Transmise")
+    expect(adviser.locator("main")).to_contain_text("transmise : MDS Reims")
+    file_url = adviser.url
+    screenshot(adviser, "41-dossier-transmis")
+
+    coordinator = session_of(people.coordinateur_reims)
+    coordinator.get_by_role("link", name="Accompagnements").click()
+    expect(coordinator.locator("#compteurs [data-statut=transmise]")).to_have_text("Transmise : 1")
+    reference = coordinator.locator("tr[data-reference] td a").first.inner_text()
+    coordinator.get_by_label(f"Travailleur social pour le dossier {reference}").select_option(
+        label="Théo Social"
+    )
+    audit(coordinator, "boîte de réception")
+    screenshot(coordinator, "42-boite-de-reception")
+    coordinator.get_by_role("button", name=f"Attribuer le dossier {reference}").click()
+    expect(coordinator.locator("#compteurs [data-statut=prise_en_charge]")).to_have_text(
+        "Prise en charge : 1"
+    )
+
+    dedicated = session_of(people.conseiller_ag)
+    dedicated.goto(file_url)
+    form = action(dedicated, "diagnostic_ft")
+    form.get_by_label("Synthèse").fill("Côté emploi : projet d'aide-soignante, prête à chercher.")
+    form.get_by_role("button", name="Enregistrer le diagnostic France Travail").click()
+    expect(dedicated.locator("#diagnostic-france_travail")).to_contain_text("aide-soignante")
+
+    worker = session_of(people.travailleur_reims)
+    worker.goto(file_url)
+    expect(worker.locator("#referent-cd")).to_have_text("Théo Social")
+    form = action(worker, "diagnostic_cd")
+    form.get_by_label("Synthèse").fill("Côté social : plan d'apurement des dettes à monter.")
+    form.get_by_role("button", name="Enregistrer le diagnostic du Département").click()
+    # Each side reads the other's summary.
+    expect(worker.locator("#diagnostic-france_travail")).to_contain_text("aide-soignante")
+    expect(worker.locator("#diagnostic-departement")).to_contain_text("apurement")
+
+    dedicated.reload()
+    expect(dedicated.locator("#diagnostic-departement")).to_contain_text("apurement")
+    decision = action(dedicated, "accepter")
+    decision.get_by_label("Date d'entrée prévue").fill(date.today().isoformat())
+    decision.get_by_role("button", name="Décider l'entrée").click()
+    expect(dedicated.locator("#statut")).to_have_text("Acceptée")
+
+    worker.reload()
+    action(worker, "entrer").get_by_role("button", name="Enregistrer l'entrée").click()
+    expect(worker.locator("#statut")).to_have_text("Entrée en accompagnement")
+    audit(worker, "dossier de la personne")
+    screenshot(worker, "43-dossier-entree")
+
+    adviser.reload()
+    expect(adviser.locator("#statut")).to_have_text("Entrée en accompagnement")
+    history = adviser.locator("#historique tbody tr")
+    expect(history).to_have_count(6)
+    expect(history.nth(1)).to_contain_text("Colette Reims")
+    expect(history.nth(1)).to_contain_text("attribuée à Théo Social")
+
+
+def test_an_axe_3_journey_at_the_keyboard(session_of, people):
+    adviser = session_of(people.conseiller)
+    adviser.goto("/accompagnements/nouvelle")
+    adviser.locator("label[for=axe-3]").click()
+    fill_person(adviser, "7654321B", "Durand")
+    commune = adviser.locator("#commune")
+    commune.fill("Chalons en champ")
+    expect(adviser.get_by_role("option").first).to_contain_text("Châlons-en-Champagne")
+    commune.press("ArrowDown")
+    commune.press("Enter")
+    # The script asks the server where it will go, without sending anything.
+    expect(adviser.locator("#destinataire")).to_contain_text("Sera reçue par : MDS Châlons")
+    adviser.locator("label[for=freins-logement-hebergement]").click()
+    consent(adviser)
+    adviser.get_by_role("button", name="Transmettre la proposition").click()
+    expect(adviser.locator("#statut")).to_have_text("Transmise")
+    file_url = adviser.url
+
+    coordinator = session_of(people.coordinateur_chalons)
+    coordinator.goto("/accompagnements/")
+    claim = coordinator.get_by_role("button", name=re.compile("^Prendre en charge"))
+    claim.focus()
+    coordinator.keyboard.press("Enter")
+    expect(coordinator.locator("#compteurs [data-statut=prise_en_charge]")).to_have_text(
+        "Prise en charge : 1"
+    )
+    coordinator.goto(file_url)
+    expect(coordinator.locator("#diagnostic-france_travail")).to_have_count(0)  # axe 3
+    form = action(coordinator, "diagnostic_cd")
+    form.get_by_label("Synthèse").fill("Hébergement d'urgence à trouver avant tout.")
+    form.get_by_role("button", name="Enregistrer le diagnostic du Département").click()
+    decision = action(coordinator, "accepter")
+    decision.get_by_label("Date d'entrée prévue").fill(date.today().isoformat())
+    decision.get_by_role("button", name="Décider l'entrée").click()
+    action(coordinator, "entrer").get_by_role("button", name="Enregistrer l'entrée").click()
+    expect(coordinator.locator("#statut")).to_have_text("Entrée en accompagnement")
+    # Axe 3 is not renewed; it ends.
+    expect(action(coordinator, "renouveler")).to_have_count(0)
+    expect(action(coordinator, "terminer")).to_be_visible()
+    screenshot(coordinator, "44-axe-3-entree")
+
+
+def propose_through_the_service(browser_runtime, people, identifiant: str):
+    from handover_support import proposal
+
+    return browser_runtime.handovers.propose(
+        people.conseiller, proposal(identifiant_ft=identifiant)
+    )
+
+
+def test_a_redirect_to_another_territory(session_of, people, browser_runtime):
+    record = propose_through_the_service(browser_runtime, people, "1111111C")
+    reims = session_of(people.coordinateur_reims)
+    reims.goto(f"/accompagnements/{record.id}")
+    form = action(reims, "rediriger")
+    form.get_by_label("Territoire d'action sociale").select_option(label="MDS Châlons")
+    form.get_by_label("Motif de la redirection").fill("La personne vit à Châlons")
+    form.get_by_role("button", name="Rediriger vers un autre territoire").click()
+    expect(reims).to_have_url(re.compile(r"/accompagnements/$"))
+    expect(reims.locator("main")).to_contain_text(f"dossier {record.reference}")
+    expect(reims.locator(f"tr[data-reference='{record.reference}']")).to_have_count(0)
+
+    chalons = session_of(people.coordinateur_chalons)
+    chalons.goto("/accompagnements/")
+    chalons.get_by_role("link", name=record.reference, exact=True).click()
+    expect(chalons.locator("main")).to_contain_text("Redirigée 1 fois")
+    expect(chalons.locator("#territoire")).to_contain_text("MDS Châlons")
+    expect(chalons.locator("#historique")).to_contain_text("vers MDS Châlons : La personne vit")
+    screenshot(chalons, "45-redirigee")
+
+
+def test_a_refusal_with_reasons_reaches_the_adviser(session_of, people, browser_runtime):
+    record = propose_through_the_service(browser_runtime, people, "2222222D")
+    coordinator = session_of(people.coordinateur_reims)
+    coordinator.goto(f"/accompagnements/{record.id}")
+    form = action(coordinator, "refuser_reception")
+    form.get_by_role("button", name="Refuser").click()  # no reason: refused, nothing lost
+    expect(coordinator.locator("#erreurs")).to_contain_text("Motifs du refus")
+    form = action(coordinator, "refuser_reception")
+    expect(form).to_have_class(re.compile("relais-action--error"))
+    form.locator("label[for=refuser_reception-motifs_refus-deja_accompagnee]").click()
+    form.locator("label[for=refuser_reception-refus_communicable]").click()
+    form.get_by_label("Commentaire").fill("Suivie par le CCAS de Reims.")
+    screenshot(coordinator, "46-refus-erreur")
+    form.get_by_role("button", name="Refuser").click()
+    expect(coordinator.locator("#statut")).to_have_text("Refusée")
+
+    adviser = session_of(people.conseiller)
+    adviser.goto(f"/accompagnements/{record.id}")
+    expect(adviser.locator("#motifs-refus")).to_contain_text("Déjà accompagnée par ailleurs")
+    expect(adviser.locator("#motifs-refus")).to_contain_text("communicables à la personne")
+    audit(adviser, "dossier refusé")
+    adviser.set_viewport_size({"width": 375, "height": 812})
+    expect(adviser.locator("#motifs-refus")).to_be_visible()
+    screenshot(adviser, "48-dossier-refuse-mobile")
+
+
+def test_the_proposal_works_without_javascript(session_of, people, browser_runtime):
+    adviser = session_of(people.conseiller, js=False)
+    adviser.goto("/accompagnements/nouvelle")
+    adviser.locator("#commune").fill("Châlons-en-Champagne")
+    adviser.get_by_role("button", name="Vérifier le destinataire").click()
+    expect(adviser.locator("#destinataire")).to_contain_text("Sera reçue par : MDS Châlons")
+    fill_person(adviser, "3333333E", "Petit")
+    adviser.locator("label[for=freins-mobilite]").click()
+    adviser.locator("label[for=consentement_portees-transmission]").click()
+    # The diagnostic's consent is missing: the form comes back with every value.
+    adviser.get_by_role("button", name="Transmettre la proposition").click()
+    expect(adviser.locator("#consentement_portees-messages")).to_contain_text("diagnostic partagé")
+    expect(adviser.locator("#nom")).to_have_value("Petit")
+    expect(adviser.locator("#freins-mobilite")).to_be_checked()
+    adviser.locator("label[for=consentement_portees-diagnostic]").click()
+    adviser.get_by_role("button", name="Transmettre la proposition").click()
+    expect(adviser.locator("#statut")).to_have_text("Transmise")
+    adviser.goto("/accompagnements/notice")
+    expect(adviser.get_by_role("heading", level=1)).to_contain_text("Votre accompagnement")
+    screenshot(adviser, "47-notice")
