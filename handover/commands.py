@@ -7,6 +7,7 @@ from datetime import date
 
 import click
 
+from handover.dates import today_in_france
 from handover.tasks import run_tasks
 
 
@@ -27,7 +28,7 @@ def taches_command(ctx, day, as_json):
     Exemple : relais taches   (cron : */10 * * * * relais taches)
     """
     try:
-        today = date.fromisoformat(day) if day else date.today()
+        today = date.fromisoformat(day) if day else today_in_france()
     except ValueError:
         click.echo(
             f"Erreur (--date) : « {day} » n'est pas une date (attendu : AAAA-MM-JJ).", err=True

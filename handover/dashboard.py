@@ -34,6 +34,7 @@ from accounts import roles
 from accounts.models import User
 from accounts.scoping import AccessDenied
 from handover.access import Scope
+from handover.dates import today_in_france
 from handover.models import AXES, EXPIREE, REFUSAL_REASONS, REFUSEE, HandOverError
 
 MATURITY_DAYS = 60  # issue 10: "mature cohorts (proposals older than 60 days)"
@@ -461,7 +462,7 @@ class StatsSource(Protocol):
 class DashboardService:
     """``show(actor, filters)`` → ``Dashboard``: the scope check, the rows, the figures."""
 
-    def __init__(self, source: StatsSource, today: Callable[[], date] = date.today):
+    def __init__(self, source: StatsSource, today: Callable[[], date] = today_in_france):
         self.source = source
         self.today = today
 

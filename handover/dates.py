@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def today_in_france(now: datetime | None = None) -> date:
+    """The calendar day in metropolitan France (``now``: an aware moment, default the clock):
+    the day the people of the hand-over live in. The server's clock runs in UTC, and between
+    midnight and 1 or 2 a.m. in Paris the two days disagree."""
+    return (now or datetime.now(PARIS)).astimezone(PARIS).date()
 
 
 def add_months(day: date, months: int) -> date:

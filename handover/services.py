@@ -18,7 +18,7 @@ from accounts.models import Territory, User
 from accounts.scoping import AccessDenied
 from accounts.services import AccountService
 from handover import access, transitions
-from handover.dates import add_months
+from handover.dates import add_months, today_in_france
 from handover.models import (
     AXE_GLOBAL,
     AXE_SOCIAL,
@@ -72,7 +72,7 @@ class HandOverService:
         accounts: AccountService,
         commune_departement: Callable[[str], str | None],
         person_key: Callable[[str], str],
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = today_in_france,
         notify: Notify | None = None,
     ):
         self.store = store

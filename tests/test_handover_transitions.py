@@ -172,3 +172,13 @@ def test_the_readme_shows_the_table_of_the_code():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     shown = readme.split("<!-- transitions:start -->\n")[1].split("\n<!-- transitions:end -->")[0]
     assert shown == transitions.readme_table()
+
+
+def test_the_hand_over_day_is_the_day_in_france_not_in_utc():
+    from datetime import UTC, datetime
+
+    from handover.dates import today_in_france
+
+    late_evening_utc = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # 0 h 30 in Paris
+    assert today_in_france(late_evening_utc) == date(2026, 12, 1)
+    assert today_in_france(datetime(2026, 7, 1, 21, 59, tzinfo=UTC)) == date(2026, 7, 1)

@@ -18,6 +18,7 @@ from accounts.models import Territory, User
 from accounts.services import AccountService
 from accounts.territories import default_name
 from handover.access import Scope
+from handover.dates import today_in_france
 from handover.demo import scenarios as sc
 from handover.demo.territories import DEPARTEMENTS, DemoTerritory, read
 from handover.services import HandOverService
@@ -67,7 +68,7 @@ def load(
     ``handover.demo.scenarios`` through ``handovers``' store and rules, dated before
     ``today``. Raises ``FileNotFoundError`` without the demonstration files in ``folder``."""
     report = Report()
-    today = today or date.today()
+    today = today or today_in_france()
     territories: dict[str, list[DemoTerritory]] = {}
     for code in DEPARTEMENTS:
         if accounts.store.get_departement(code) is None:
