@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import date
 
 from accounts.models import Territory, User
+from handover.dates import today_in_france
 
 PASSWORD = "mot-de-passe-accompagnement"
 REIMS, CHALONS, CHAUMONT = "51454", "51108", "52121"
@@ -130,7 +130,7 @@ def proposal(**changes) -> dict:
         "appreciation_texte": "Loyers impayés depuis trois mois.",
         "modalite": "entretiens_separes",
         "consentement_portees": ["transmission", "diagnostic", "entree"],
-        "consentement_date": date.today().isoformat(),
+        "consentement_date": today_in_france().isoformat(),
         "consentement_methode": "oral",
     }
     form.update(changes)

@@ -8,16 +8,16 @@ agences, two departments and two territories, and the audit log naming the key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 
 from accounts.models import Territory
+from handover.dates import today_in_france
 from relais.app import create_app
 
 API = "/api/v1/accompagnements"
 REIMS, CHALONS, MENDE, CHAUMONT = "51454", "51108", "48095", "52121"
-TODAY = date.today().isoformat()
+TODAY = today_in_france().isoformat()
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic import write_csv
+from handover.dates import today_in_france
 from indexer.validation import TEMPLATE_COLUMNS, RowValidator
 from resource_base import vocabulary
 from resource_base.geo import haversine_km
@@ -260,7 +261,7 @@ def test_demo_handovers_in_every_status_with_their_events(demo_runtime):
     from handover.access import Scope
     from handover.models import STATUSES
 
-    today = date.today()
+    today = today_in_france()
     told = []
     demo_runtime.handovers.notify = lambda kind, record: told.append(kind)
     report = _load(demo_runtime, today)

@@ -14,7 +14,7 @@ from handover_world import MAILBOX, PERSONAL, PUBLIC_URL, TERRITORY, World
 from sqlalchemy import select, text
 
 from accounts.models import Territory
-from handover.dates import add_months
+from handover.dates import add_months, today_in_france
 from handover.models import HandOverConflict
 from notifications.outbox import MAX_ATTEMPTS
 from persistence import Database
@@ -26,7 +26,7 @@ from persistence.tables import (
     mail_outbox,
 )
 
-START = date.today()
+START = today_in_france()
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ department console's page of timers (``/console/<département>/delais``)."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from html import unescape
 
 from conftest import csrf_token, make_user, sign_in
 from handover_world import PERSON, PERSONAL
 
 from accounts.models import Territory
+from handover.dates import today_in_france
 
 
 def _proposal(runtime) -> object:
@@ -39,7 +40,7 @@ def test_relais_taches_reminds_once_and_says_what_it_did(runtime, runner, smtp):
     )
     record = _proposal(runtime)
     assert len(smtp.messages) == 1  # the new proposal, through the runtime's notify hook
-    day = (date.today() + timedelta(days=5)).isoformat()
+    day = (today_in_france() + timedelta(days=5)).isoformat()
 
     result = runner(["taches", "--date", day])
     assert result.exit_code == 0, result.output
@@ -57,14 +58,14 @@ def test_relais_taches_reminds_once_and_says_what_it_did(runtime, runner, smtp):
         for value in PERSONAL:
             assert value.lower() not in text.lower(), value
 
-    expired = runner(["taches", "--date", (date.today() + timedelta(days=45)).isoformat()])
+    expired = runner(["taches", "--date", (today_in_france() + timedelta(days=45)).isoformat()])
     assert "propositions expirées sans décision : 1" in expired.output
     assert runtime.handovers.store.get(record.id).status == "expiree"
 
 
 def test_relais_taches_without_mail_and_with_a_bad_date(runtime, runner):
     _proposal(runtime)
-    result = runner(["taches", "--date", (date.today() + timedelta(days=5)).isoformat()])
+    result = runner(["taches", "--date", (today_in_france() + timedelta(days=5)).isoformat()])
     assert result.exit_code == 0, result.output
     assert "Courriel désactivé" in result.output
     bad = runner(["taches", "--date", "31/02/2026"])

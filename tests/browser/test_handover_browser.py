@@ -6,11 +6,12 @@ screenshots go to test-artifacts/screenshots/ (``4x-…``)."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from handover_support import PASSWORD, REIMS, world
 from playwright.sync_api import expect
+
+from handover.dates import today_in_france
 
 from .conftest import _context, audit, log_in, screenshot
 
@@ -117,7 +118,7 @@ def test_an_axe_2_journey_with_four_roles(session_of, people):
     dedicated.reload()
     expect(dedicated.locator("#diagnostic-departement")).to_contain_text("apurement")
     decision = action(dedicated, "accepter")
-    decision.get_by_label("Date d'entrée prévue").fill(date.today().isoformat())
+    decision.get_by_label("Date d'entrée prévue").fill(today_in_france().isoformat())
     decision.get_by_role("button", name="Décider l'entrée").click()
     expect(dedicated.locator("#statut")).to_have_text("Acceptée")
 
@@ -167,7 +168,7 @@ def test_an_axe_3_journey_at_the_keyboard(session_of, people):
     form.get_by_label("Synthèse").fill("Hébergement d'urgence à trouver avant tout.")
     form.get_by_role("button", name="Enregistrer le diagnostic du Département").click()
     decision = action(coordinator, "accepter")
-    decision.get_by_label("Date d'entrée prévue").fill(date.today().isoformat())
+    decision.get_by_label("Date d'entrée prévue").fill(today_in_france().isoformat())
     decision.get_by_role("button", name="Décider l'entrée").click()
     action(coordinator, "entrer").get_by_role("button", name="Enregistrer l'entrée").click()
     expect(coordinator.locator("#statut")).to_have_text("Entrée en accompagnement")

@@ -6,7 +6,6 @@ end, withdrawal, expiry)."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from handover_support import (
     post,
@@ -14,6 +13,8 @@ from handover_support import (
     propose,
     text_of,
 )
+
+from handover.dates import today_in_france
 
 # -- the status table: 403 for the role, 409 for the status ---------------------------------------
 
@@ -50,7 +51,7 @@ def test_a_bad_action_field_keeps_the_values_beside_the_form(hand_runtime, peopl
     record = propose(hand_runtime, people)
     client = as_user(people.coordinateur_reims)
     post(client, f"/accompagnements/{record.id}/prendre_en_charge")
-    today = date.today().isoformat()
+    today = today_in_france().isoformat()
     page = post(
         client,
         f"/accompagnements/{record.id}/diagnostic_cd",
@@ -75,7 +76,7 @@ def test_an_axe_2_journey_with_four_roles(hand_runtime, people, as_user):
     path = sent.headers["Location"]
     coordinator = as_user(people.coordinateur_reims)
     post(coordinator, f"{path}/attribuer", {"travailleur_social_id": people.travailleur_reims.id})
-    today = date.today().isoformat()
+    today = today_in_france().isoformat()
     dedicated = as_user(people.conseiller_ag)
     worker = as_user(people.travailleur_reims)
     ft = post(
@@ -166,7 +167,7 @@ def test_withdrawn_consent_purges_the_texts(hand_runtime, people, as_user):
 def test_reorientation_decided_refusal_renewal_and_end_through_the_pages(
     hand_runtime, people, as_user
 ):
-    today = date.today().isoformat()
+    today = today_in_france().isoformat()
     worker = as_user(people.travailleur_reims)
     # Re-oriented from axe 2 to axe 3, then refused after the social worker's diagnostic.
     first = propose(hand_runtime, people)
