@@ -36,6 +36,7 @@ from accounts.scoping import AccessDenied
 from handover.access import Scope
 from handover.dates import today_in_france
 from handover.models import AXES, EXPIREE, REFUSAL_REASONS, REFUSEE, HandOverError
+from resource_base.months import month_label
 
 MATURITY_DAYS = 60  # issue 10: "mature cohorts (proposals older than 60 days)"
 # DOMAIN.md, from the national evaluation (seeds/004): entry 17–32 days after the proposal;
@@ -422,27 +423,6 @@ def _label(key: str, par: str, territory_name: Callable[[int], str]) -> str:
     if par == "departement":
         return f"Département {key}"
     return month_label(key)
-
-
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def month_label(mois: str) -> str:
-    """``"2026-03"`` → ``"mars 2026"``."""
-    return f"{MOIS[int(mois[5:7]) - 1]} {mois[:4]}"
 
 
 def reason_label(code: str) -> str:

@@ -13,24 +13,11 @@ from flask import Flask, abort, current_app, request, url_for
 from resource_base import vocabulary
 from resource_base.geo import CommuneDirectory
 from resource_base.models import PRECISIONS_GEO, STATUTS, VISIBILITES
+from resource_base.months import MOIS
 from resource_base.search import SearchEngine, SearchService
 from resource_base.store import Store
 
 PARIS = ZoneInfo("Europe/Paris")  # the time people read (overseas departments: later)
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 class Runtime(Protocol):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from resource_base import vocabulary
+from resource_base.months import month_label
 from resource_base.needs_events import (
     FEW_ANSWERS,
     MASK_BELOW,
@@ -46,27 +47,6 @@ class Period:
     @property
     def label(self) -> str:
         return f"de {month_label(self.debut)} à {month_label(self.fin)}"
-
-
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def month_label(month: str) -> str:
-    """``"2026-03"`` → ``"mars 2026"``."""
-    return f"{MONTHS_FR[int(month[5:]) - 1]} {month[:4]}"
 
 
 def _shift(month: str, delta: int) -> str:
