@@ -15,7 +15,6 @@ file.
 from __future__ import annotations
 
 import atexit
-import json
 import multiprocessing
 import os
 from collections import deque
@@ -27,6 +26,7 @@ from indexer.formats import ROW_ERROR
 from indexer.validation import RowValidator, data_inclusion_row
 from indexer.validation.notices import Notices
 from resource_base.models import Resource
+from resource_base.quality import QUALITY_KEY, keep_quality_code
 from resource_base.store import keep_serialised
 
 CHUNK_ROWS = 500
@@ -84,6 +84,7 @@ def prepare(resource: Resource, departement: str | None) -> None:
     )
     if resource.latitude is not None or not resource.code_insee:
         keep_serialised(resource)  # otherwise geocoding will change it
+        keep_quality_code(resource)
 
 
 def validate_chunk(
@@ -123,8 +124,9 @@ def _worker_chunk(task: tuple[Context, list]) -> tuple[list[Outcome], Notices]:
     validator.notices = Notices()
     outcomes = validate_chunk(validator, context, rows)
     # Raw rows stay in the importing process: only outcomes travel back, and a resource
-    # already serialised travels as its JSON (unpickling ~40 objects a row costs the
-    # importing process three times what json.loads does).
+    # already prepared travels as the tuple of its values with what was computed ahead
+    # (unpickling a Resource, or json.loads + from_dict, costs the importing process
+    # several times what rebuilding it from a tuple does).
     return [_pack(outcome) for outcome in outcomes], validator.notices
 
 
@@ -132,17 +134,20 @@ def _pack(outcome: Outcome) -> tuple:
     line, resource, errors, source = outcome
     if resource is None or "_serialised" not in resource.__dict__:
         return outcome
-    fingerprint, payload = resource.__dict__["_serialised"]
-    return line, (fingerprint, payload, resource.__dict__["_search_text"]), errors, source
+    kept = resource.__dict__
+    packed = (resource.values(), kept["_serialised"], kept["_search_text"], kept[QUALITY_KEY])
+    return line, packed, errors, source
 
 
 def _unpack(outcome: tuple) -> Outcome:
     line, resource, errors, source = outcome
     if isinstance(resource, tuple):
-        fingerprint, payload, search_text = resource
-        resource = Resource.from_dict(json.loads(payload))
-        resource.__dict__["_serialised"] = (fingerprint, payload)
-        resource.__dict__["_search_text"] = search_text
+        values, serialised, search_text, quality = resource
+        resource = Resource.from_values(values)
+        kept = resource.__dict__
+        kept["_serialised"] = serialised
+        kept["_search_text"] = search_text
+        kept[QUALITY_KEY] = quality
     return line, resource, errors, source
 
 

@@ -64,12 +64,27 @@ def quality_code(resource: Resource) -> str:
     '|0:0'
     """
     values = _static_values(_features(resource))
-    position = official.CRITERES.index(official.date_maj_recente)
-    if official.date_maj_recente(_undated(resource.source)) is None:
+    position = _FRESHNESS_POSITION
+    if _skips_freshness(resource.source):
         return f"|0:{_score(values)}"  # a source the criterion skips
     if resource.date_maj is None:
         return f"|0:{_score(_with(values, position, 0.0))}"
     return resource.date_maj + "|" + _relative_code(values, position)
+
+
+QUALITY_KEY = "_quality_code"
+
+
+def keep_quality_code(resource: Resource) -> None:
+    """Compute ``quality_code(resource)`` now and keep it on the object (an import worker
+    does it); a later change to one of its fields must drop it (``store.forget_serialised``)."""
+    resource.__dict__[QUALITY_KEY] = quality_code(resource)
+
+
+def stored_quality_code(resource: Resource) -> str:
+    """The code kept by ``keep_quality_code``, else ``quality_code(resource)``."""
+    kept = resource.__dict__.get(QUALITY_KEY)
+    return kept if kept is not None else quality_code(resource)
 
 
 @lru_cache(maxsize=65_536)
@@ -203,9 +218,14 @@ def _description_value(length: int) -> float:
         return 0.0
 
 
-@lru_cache(maxsize=64)
-def _undated(source: str) -> Service:
-    return Service.model_construct(source=source, date_maj=None)
+@lru_cache(maxsize=1024)
+def _skips_freshness(source: str) -> bool:
+    """Whether the official freshness criterion skips this source's records (it depends on
+    the source only when ``date_maj`` is None): asked once per source, not per record."""
+    return official.date_maj_recente(Service.model_construct(source=source, date_maj=None)) is None
+
+
+_FRESHNESS_POSITION = official.CRITERES.index(official.date_maj_recente)
 
 
 def _score(values: tuple[float | None, ...] | list[float | None]) -> int:

@@ -77,7 +77,9 @@ def keep_serialised(resource: Resource) -> None:
 
 
 def forget_serialised(resource: Resource) -> None:
+    """Drop what was computed ahead from the fields (JSON, quality code), after a change."""
     resource.__dict__.pop("_serialised", None)
+    resource.__dict__.pop("_quality_code", None)  # resource_base.quality.QUALITY_KEY
 
 
 @dataclass

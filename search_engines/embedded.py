@@ -30,13 +30,14 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
 from resource_base import opening, urgency, vocabulary
 from resource_base.lexicon import Lexicon
 from resource_base.models import Resource
-from resource_base.quality import quality_code
+from resource_base.quality import stored_quality_code
 from resource_base.search import Retrieval, SearchPlan, empty_facets
 from resource_base.store import Store
 from search_engines.columnar import (
@@ -81,6 +82,12 @@ SCHEMA = (
 _OLD_TABLES = ("moteur_vocab", "moteur_docs", "moteur_texte", "moteur_geo", "moteur_zone")
 # Default byte budget of the token masks of one process (RELAIS_EMBEDDED_TOKEN_CACHE_MB).
 DEFAULT_TOKEN_CACHE_BYTES = 64 * 1024 * 1024
+
+
+@lru_cache(maxsize=8192)
+def _opening_column(horaires: str | None) -> str:
+    """The ``ouverture`` column of opening hours (few distinct values: computed once each)."""
+    return ranges_text(opening.weekly_intervals(horaires))
 
 
 class EmbeddedEngine:
@@ -152,7 +159,7 @@ class EmbeddedEngine:
                     int(resource.sur_place),
                     resource.statut,
                     resource.visibilite,
-                    quality_code(resource),
+                    stored_quality_code(resource),
                     resource.frais,
                     SEP.join(resource.publics),
                     SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),
@@ -162,7 +169,7 @@ class EmbeddedEngine:
                     mots_forts,
                     mots,
                     opening.time_zone(resource.departement),
-                    ranges_text(opening.weekly_intervals(resource.horaires_accueil)),
+                    _opening_column(resource.horaires_accueil),
                     urgency.emergency_number(resource.telephone),
                 )
             )
