@@ -148,6 +148,7 @@ class Resource:
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Resource))
+FIELD_NAMES = _FIELD_NAMES  # the order of ``Resource.values()`` and of the stored JSON
 _FIELDS_GETTER = operator.attrgetter(*_FIELD_NAMES)
 _LIST_FIELDS = tuple(
     f.name

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from resource_base.models import Resource
+from resource_base.models import FIELD_NAMES, Resource
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -56,6 +56,7 @@ SCOPES = ("departement", "source")
 # resources; ``removed_ids=None`` (``Store.feed``) means "empty your tables first".
 Writer = Callable[[sqlite3.Connection, list[str], list[Resource]], None]
 REPLACE_BATCH = 2000
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def serialise(resource: Resource) -> tuple[str, str]:
@@ -64,8 +65,10 @@ def serialise(resource: Resource) -> tuple[str, str]:
     kept = resource.__dict__.get("_serialised")
     if kept is not None:
         return kept
-    # Field order is fixed by the dataclass, so the JSON is canonical without sort_keys.
-    payload = json.dumps(resource.to_dict(), ensure_ascii=False)
+    # Field order is fixed by the dataclass, so the JSON is canonical without sort_keys;
+    # json.dumps(resource.to_dict(), ensure_ascii=False) writes the same text, but builds an
+    # encoder and copies the lists at every call.
+    payload = _ENCODER.encode(dict(zip(FIELD_NAMES, resource.values(), strict=True)))
     return hashlib.sha256(payload.encode()).hexdigest()[:32], payload
 
 
