@@ -80,9 +80,12 @@ def keep_serialised(resource: Resource) -> None:
 
 
 def forget_serialised(resource: Resource) -> None:
-    """Drop what was computed ahead from the fields (JSON, quality code), after a change."""
-    resource.__dict__.pop("_serialised", None)
-    resource.__dict__.pop("_quality_code", None)  # resource_base.quality.QUALITY_KEY
+    """Drop what was computed ahead from the fields (JSON, quality code, the embedded
+    engine's columns), after a change."""
+    kept = resource.__dict__
+    kept.pop("_serialised", None)
+    kept.pop("_quality_code", None)  # resource_base.quality.QUALITY_KEY
+    kept.pop("_moteur_doc", None)  # search_engines.embedded.DOCUMENT_KEY
 
 
 @dataclass
