@@ -136,12 +136,14 @@ def steps_to_json(steps: tuple[Step, ...]) -> list[dict]:
 
 def _features(resource: Resource) -> tuple:
     """What the official criteria read of a record, as a hashable key with few distinct
-    values: the source, the description criterion's value (it reads the length), the frais,
-    the modes d'accueil and de mobilisation (membership tests), and only whether each other
-    field is filled (the criteria test those for presence). ``()`` stands for an empty list,
-    which the schema writes None. ``test_quality`` holds it to the official score."""
+    values: the description criterion's value (it reads the length), the frais, the modes
+    d'accueil and de mobilisation (membership tests), and only whether each other field is
+    filled (the criteria test those for presence). ``()`` stands for an empty list, which the
+    schema writes None. Not the source: only the freshness criterion reads it, and that one
+    is evaluated apart (``_skips_freshness``, ``_relative_code``), so that the departments'
+    sources (``cd51``…) share one cache entry per combination. ``test_quality`` holds it to
+    the official score."""
     return (
-        resource.source,
         _description_value(len(resource.description or "")),
         *(
             bool(value)
@@ -167,7 +169,6 @@ def _static_values(features: tuple) -> tuple[float | None, ...]:
     """Each official criterion's value for records with these ``features``; None in the
     freshness position (evaluated per day) and for criteria that do not apply."""
     (
-        source,
         description,
         adresse,
         telephone,
@@ -182,7 +183,7 @@ def _static_values(features: tuple) -> tuple[float | None, ...]:
         modes_mobilisation,
     ) = features
     service = Service.model_construct(
-        source=source,
+        source="",  # read by the freshness criterion only, which is not evaluated here
         description="",  # scored by _description_value
         adresse="x" if adresse else None,
         telephone="x" if telephone else None,
