@@ -157,7 +157,7 @@ _LIST_FIELDS = tuple(
 )
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=8192)
 def _field_tokens(value: str | None) -> frozenset[str]:
     """Tokens of a short field that repeats across records (name, structure, commune…)."""
     return frozenset(text.tokens(value))

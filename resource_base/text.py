@@ -139,7 +139,7 @@ class _Stems(dict):
         return found
 
 
-_STEMS_MAX = 200_000
+_STEMS_MAX = 100_000
 _STEMS = _Stems()
 
 
