@@ -81,7 +81,9 @@ def test_a_saved_diagnostic_comes_back_to_its_author_ready_to_edit(hand_runtime,
     form = re.search(r'id="action-diagnostic_cd"(.*?)</details>', html, re.S).group(1)
     # The saved half (modality, date, text), then its form pre-filled behind "Modifier".
     shown = re.search(r'id="diagnostic_cd-enregistre">(.*?)</div>', form, re.S).group(1)
-    assert f"Entretien à trois du {french_date(today)}" in shown and "Côté social : dettes." in shown
+    assert (
+        f"Entretien à trois du {french_date(today)}" in shown and "Côté social : dettes." in shown
+    )
     assert "<summary" in form and "Modifier mon diagnostic" in form
     assert f'id="diagnostic_cd-date" name="date" value="{today.isoformat()}"' in form
     assert re.search(r'id="diagnostic_cd-tripartite-oui" value="oui" checked', form)
