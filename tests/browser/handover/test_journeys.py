@@ -97,7 +97,9 @@ def test_an_axe_2_journey_with_four_roles(session_of, people, mails, shot):
     expect(form.locator("#diagnostic_ft-enregistre")).to_contain_text("Entretien séparé du")
     expect(form.locator("#diagnostic_ft-enregistre")).to_contain_text("aide-soignante")
     expect(form.get_by_label("Synthèse")).to_be_hidden()
+    audit(dedicated, "diagnostic enregistré")
     form.get_by_text("Modifier mon diagnostic").click()
+    shot(dedicated, "42b-diagnostic-a-modifier")
     expect(form.get_by_label("Synthèse")).to_have_value(
         "Côté emploi : projet d'aide-soignante, prête à chercher."
     )
