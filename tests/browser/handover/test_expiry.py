@@ -63,6 +63,7 @@ def test_reminder_then_expiry_with_the_clock_moved_forward(
     received = mails()
     assert addressed(received[2:]) == [(people.conseiller.email, "Proposition expirée")]
     assert link_in(received[2]) == file_url
+    assert "faute de décision dans le délai du département" in received[2].get_body().get_content()
     assert hand_server.runtime.handovers.store.get(record_id).status == "expiree"
     assert_no_personal_data(received, personal_values("5555555F", "Lefèvre", courriel=courriel))
 
