@@ -24,10 +24,12 @@ proposal in two leads to an entry).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from itertools import accumulate
 from typing import Protocol
 
 from accounts import roles
@@ -277,6 +279,18 @@ class Tally:
     histograms: dict[str, Counter] = field(default_factory=lambda: {s: Counter() for s in STEPS})
     motifs_refus: Counter = field(default_factory=Counter)
 
+    def add(self, other: Tally) -> None:
+        """Add ``other`` to this tally, in place (the total of many groups, in linear time)."""
+        self.propositions += other.propositions
+        self.recentes += other.recentes
+        self.entrees += other.entrees
+        self.refus += other.refus
+        self.expirations += other.expirations
+        self.redirigees += other.redirigees
+        for step in STEPS:
+            self.histograms[step].update(other.histograms[step])
+        self.motifs_refus.update(other.motifs_refus)
+
     def merge(self, other: Tally) -> Tally:
         """A new tally adding ``other`` to this one (the total of several groups)."""
         merged = Tally(
@@ -296,21 +310,28 @@ class Tally:
 def histogram_percentile(histogram: dict[int, int], p: float) -> float:
     """``percentile`` of the values a histogram (value → count) stands for, without expanding
     it: ``histogram_percentile({10: 1, 20: 2}, 50)`` = ``percentile([10, 20, 20], 50)`` = 20."""
-    total = sum(histogram.values())
+    return histogram_percentiles(histogram, (p,))[0]
+
+
+def histogram_percentiles(histogram: dict[int, int], ps: Sequence[float]) -> list[float]:
+    """``histogram_percentile`` for each of ``ps``, sorting the histogram once (cumulative
+    counts, then a binary search per rank). Raises ``ValueError`` on an empty histogram."""
+    values = sorted(histogram)
+    cumulative = list(accumulate(map(histogram.__getitem__, values)))
+    total = cumulative[-1] if cumulative else 0
     if not total:
         raise ValueError("aucune valeur")
-    rank = (total - 1) * p / 100.0
-    low = int(rank)
-    wanted = (low, min(low + 1, total - 1))
-    found: list[float] = []
-    seen = 0
-    for value, count in sorted(histogram.items()):
-        seen += count
-        while len(found) < 2 and wanted[len(found)] < seen:
-            found.append(value)
-        if len(found) == 2:
-            break
-    return float(found[0] + (found[1] - found[0]) * (rank - low))
+
+    def at(position: int) -> int:  # the value at 0-based ``position`` of the expanded list
+        return values[bisect_right(cumulative, position)]
+
+    found = []
+    for p in ps:
+        rank = (total - 1) * p / 100.0
+        low = int(rank)
+        below, above = at(low), at(min(low + 1, total - 1))
+        found.append(float(below + (above - below) * (rank - low)))
+    return found
 
 
 def figures(tally: Tally) -> Figures:
@@ -320,7 +341,7 @@ def figures(tally: Tally) -> Figures:
         histogram = tally.histograms[step]
         n = sum(histogram.values())
         if n:
-            p50, p75, p90 = (histogram_percentile(histogram, p) for p in PERCENTILES)
+            p50, p75, p90 = histogram_percentiles(histogram, PERCENTILES)
             delais[step] = Delay(n, p50, p75, p90)
         else:
             delais[step] = Delay(0, None, None, None)
@@ -389,6 +410,8 @@ class Dashboard:
     total: Figures
     groups: list[Group]
     territoires: dict[int, str] = field(default_factory=dict)  # id → name, in scope
+    # When the figures were computed (aware, UTC) if read from a snapshot; None when live.
+    arretes_le: datetime | None = None
 
     @property
     def grouping_label(self) -> str:
@@ -405,7 +428,7 @@ def build(
     key (months in order), and the total."""
     total = Tally()
     for tally in tallies.values():
-        total = total.merge(tally)
+        total.add(tally)
     groups = [
         Group(key, _label(key, filters.par, territory_name), figures(tally))
         for key, tally in sorted(tallies.items())
@@ -439,6 +462,15 @@ class StatsSource(Protocol):
     def territory_names(self, departement: str | None = None) -> dict[int, str]: ...
 
 
+class SnapshotSource(StatsSource, Protocol):
+    """A source that reads a snapshot (``persistence.dashboard_cells``) also says when it was
+    computed."""
+
+    def tallies_as_of(
+        self, scope: Scope, filters: Filters, today: date
+    ) -> tuple[dict[str, Tally], datetime]: ...
+
+
 class DashboardService:
     """``show(actor, filters)`` → ``Dashboard``: the scope check, the rows, the figures."""
 
@@ -451,10 +483,15 @@ class DashboardService:
         scope = scope_for(actor, filters)
         names = self.source.territory_names(None if scope.everything else scope.departement)
         today = self.today()
+        as_of = getattr(self.source, "tallies_as_of", None)
+        if as_of is not None:
+            tallies, computed_at = as_of(scope, filters, today)
+        else:
+            tallies, computed_at = self.source.tallies(scope, filters, today), None
         board = build(
-            self.source.tallies(scope, filters, today),
+            tallies,
             filters,
             today,
             lambda territoire_id: names.get(territoire_id, f"Territoire {territoire_id}"),
         )
-        return replace(board, territoires=names)
+        return replace(board, territoires=names, arretes_le=computed_at)

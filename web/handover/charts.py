@@ -3,12 +3,21 @@ CSV export: one place, so that a chart, its table and the CSV always say the sam
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from handover.dashboard import STEPS, Dashboard, Figures, reason_label
+from handover.dates import PARIS
 
 
 def days(value: float | None) -> str:
     """``12.25`` → ``"12,3"``; None → ``"–"`` (no hand-over reached the step)."""
     return "–" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def moment(value: datetime) -> str:
+    """An aware moment in French, Paris time: ``"30/11/2026 à 23 h 50"``."""
+    local = value.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local.hour} h {local:%M}"
 
 
 def percent(value: float | None) -> str:

@@ -20,7 +20,7 @@ from accounts.scoping import AccessDenied
 from handover import dashboard
 from handover.models import REFUSAL_REASONS, HandOverError
 from web.auth.services import person
-from web.handover.charts import chart_data, csv_rows, days, percent
+from web.handover.charts import chart_data, csv_rows, days, moment, percent
 from web.helpers import runtime
 from web.security import mark_private
 
@@ -78,6 +78,7 @@ def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None)
         csv_url=url_for("handover_dashboard.export", **_query()),
         days=days,
         percent=percent,
+        moment=moment,
     )
 
 

@@ -1,0 +1,359 @@
+"""The délais dashboard read fast: a snapshot of cohort cells, merged with numpy per view.
+
+Counting every hand-over on each display costs about a second of processor per 100,000 records
+(``persistence.handover_stats``: read, join, group), far above issue 10's target (the dashboard
+page p95 ≤ 200 ms at 100,000 hand-overs). So the same SQL counts them once, grouped by *cell*
+(departement, territoire, agence, axe, mois of the proposal, and whether the cohort is mature on
+the snapshot's day): per cell the counts, the délais histograms of the five steps and the
+refusal reasons. The cells are stored, as columnar numpy arrays in one row of
+``handover_dashboard_snapshots``; every view (any scope, filter and grouping: the dimensions of
+the cells are those of the filters and groupings) is then a few vectorised sums over them, in
+milliseconds, and gives the same tallies as the live computation of that day (tests compare
+them on SQLite and PostgreSQL).
+
+A snapshot is computed by ``relais taches`` (every 10 minutes), or by a request that finds none,
+one of another day (maturity moves with the day) or one older than ``MAX_AGE``; the page says
+when ("Chiffres arrêtés le … à …").
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+
+from handover.access import Scope
+from handover.dashboard import STEPS, Filters, Tally
+from persistence.database import Database
+from persistence.handover_stats import SqlHandOverStats
+from persistence.tables import handover_dashboard_snapshots as snapshots
+
+# Older than this, a request computes a new snapshot: ``relais taches`` runs every 10 minutes,
+# so with cron no request waits; without it, the figures are at most this old.
+MAX_AGE = timedelta(minutes=15)
+CELL_KEYS = ["departement", "territoire_id", "agence", "axe", "mois"]
+COUNTS = ("n", "entrees", "refus", "expirations", "redirigees")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The cells of one day: ``arrays`` (see ``build_cells``), when they were computed (aware,
+    UTC) and for which day's maturity rule, how many hand-overs and cells."""
+
+    id: int | None
+    calcule_le: datetime
+    jour: date
+    dossiers: int
+    cellules: int
+    arrays: dict[str, np.ndarray]
+
+
+def build_cells(rows: list) -> dict[str, np.ndarray]:
+    """Columnar cells from ``SqlHandOverStats.grouped`` rows grouped by ``CELL_KEYS``.
+
+    Dictionaries (sorted): ``departements``, ``agences`` ("" for none), ``mois``, ``motifs``.
+    Per cell: ``c_dep``, ``c_age``, ``c_mois`` (indexes), ``c_ter`` (−1 for none), ``c_axe``,
+    ``c_mature`` (0/1) and the counts ``c_n``, ``c_entrees``, ``c_refus``, ``c_expirations``,
+    ``c_redirigees``. Histogram entries: ``h_cell``, ``h_step`` (index in ``STEPS``),
+    ``h_days``, ``h_n``. Refusal reasons: ``m_cell``, ``m_code`` (index), ``m_n``."""
+    cells: dict[tuple, int] = {}
+    counts: list[list[int]] = []
+    hist: list[tuple[int, int, int, int]] = []
+    reasons: dict[tuple[int, str], int] = {}
+
+    def cell(dep, ter, age, axe, mois, mature) -> int:
+        key = (dep, -1 if ter is None else int(ter), age or "", int(axe), mois, int(mature))
+        index = cells.get(key)
+        if index is None:
+            index = cells[key] = len(counts)
+            counts.append([0, 0, 0, 0, 0])
+        return index
+
+    for kind, dep, ter, age, axe, mois, a, b, n, entrees, refus, expirations, redirigees in rows:
+        if kind == 0:
+            total = counts[cell(dep, ter, age, axe, mois, a)]
+            for i, value in enumerate((n, entrees, refus, expirations, redirigees)):
+                total[i] += int(value or 0)
+        elif kind == 1:
+            hist.append((cell(dep, ter, age, axe, mois, 1), int(a), int(b), int(n)))
+        else:
+            index = cell(dep, ter, age, axe, mois, 1)
+            for code in set(json.loads(b or "[]")):
+                reasons[(index, code)] = reasons.get((index, code), 0) + int(n)
+    keys = list(cells)
+    departements = sorted({k[0] for k in keys})
+    agences = sorted({k[2] for k in keys})
+    months = sorted({k[4] for k in keys})
+    codes = sorted({code for _, code in reasons})
+
+    def indexes(values: list, dictionary: list) -> np.ndarray:
+        where = {v: i for i, v in enumerate(dictionary)}
+        return np.array([where[v] for v in values], dtype=np.int32)
+
+    table = np.array(counts, dtype=np.int64).reshape(-1, len(COUNTS))
+    hist_array = np.array(hist, dtype=np.int64).reshape(-1, 4)
+    reason_items = list(reasons.items())
+    return {
+        "departements": np.array(departements, dtype=str),
+        "agences": np.array(agences, dtype=str),
+        "mois": np.array(months, dtype=str),
+        "motifs": np.array(codes, dtype=str),
+        "c_dep": indexes([k[0] for k in keys], departements),
+        "c_ter": np.array([k[1] for k in keys], dtype=np.int64),
+        "c_age": indexes([k[2] for k in keys], agences),
+        "c_axe": np.array([k[3] for k in keys], dtype=np.int16),
+        "c_mois": indexes([k[4] for k in keys], months),
+        "c_mature": np.array([k[5] for k in keys], dtype=np.int8),
+        **{f"c_{name}": table[:, i] for i, name in enumerate(COUNTS)},
+        "h_cell": hist_array[:, 0],
+        "h_step": hist_array[:, 1],
+        "h_days": hist_array[:, 2],
+        "h_n": hist_array[:, 3],
+        "m_cell": np.array([cell_ for (cell_, _), _n in reason_items], dtype=np.int64),
+        "m_code": indexes([code for (_, code), _n in reason_items], codes),
+        "m_n": np.array([n for _, n in reason_items], dtype=np.int64),
+    }
+
+
+def _position(dictionary: np.ndarray, value: str) -> int | None:
+    found = int(np.searchsorted(dictionary, value))
+    if found < len(dictionary) and dictionary[found] == value:
+        return found
+    return None
+
+
+def tally_cells(arrays: dict[str, np.ndarray], scope: Scope, filters: Filters) -> dict[str, Tally]:
+    """Per group of ``filters.par``, the tallies of the cells within ``scope`` and ``filters``:
+    what ``SqlHandOverStats.tallies`` counts on the snapshot's day."""
+    a = arrays
+    selected = np.ones(len(a["c_n"]), dtype=bool)
+    if not scope.everything:
+        selected &= a["c_dep"] == _index_or_missing(a["departements"], scope.departement)
+    if scope.territoire_id is not None:
+        selected &= a["c_ter"] == scope.territoire_id
+    if filters.agence:
+        selected &= a["c_age"] == _index_or_missing(a["agences"], filters.agence)
+    if filters.axe is not None:
+        selected &= a["c_axe"] == filters.axe
+    if filters.du:
+        selected &= a["c_mois"] >= int(np.searchsorted(a["mois"], filters.du, side="left"))
+    if filters.au:
+        selected &= a["c_mois"] < int(np.searchsorted(a["mois"], filters.au, side="right"))
+    values, labels = {
+        "departement": (a["c_dep"], a["departements"].tolist()),
+        "territoire": (a["c_ter"], None),
+        "agence": (a["c_age"], a["agences"].tolist()),
+        "axe": (a["c_axe"], None),
+        "mois": (a["c_mois"], a["mois"].tolist()),
+    }[filters.par]
+    present, inverse = _factorize(values[selected])
+    if labels is not None:
+        keys = [labels[v] for v in present.tolist()]
+    elif filters.par == "territoire":
+        keys = ["" if v < 0 else str(v) for v in present.tolist()]
+    else:
+        keys = [str(v) for v in present.tolist()]
+    groups = len(keys)
+    group_of = np.full(len(selected), -1, dtype=np.int64)  # cell → group, −1: not selected
+    group_of[selected] = inverse
+    tallies = {key: Tally() for key in keys}
+
+    mature = a["c_mature"] == 1
+    sums = {}
+    for name in COUNTS:
+        column = a[f"c_{name}"]
+        for state, label in ((True, name), (False, f"young_{name}")):
+            chosen = selected & (mature if state else ~mature)
+            sums[label] = np.bincount(
+                group_of[chosen], weights=column[chosen], minlength=groups
+            ).astype(np.int64)
+    for g, key in enumerate(keys):
+        t = tallies[key]
+        t.propositions = int(sums["n"][g])
+        t.recentes = int(sums["young_n"][g])
+        t.entrees = int(sums["entrees"][g])
+        t.refus = int(sums["refus"][g])
+        t.expirations = int(sums["expirations"][g])
+        t.redirigees = int(sums["redirigees"][g])
+
+    steps = list(STEPS)
+    group = group_of[a["h_cell"]]
+    keep = group >= 0
+    if keep.any():
+        days = a["h_days"][keep]
+        low = int(days.min())
+        span = int(days.max()) - low + 1
+        code = (group[keep] * len(steps) + a["h_step"][keep]) * span + (days - low)
+        unique, totals = _sums(code, a["h_n"][keep], groups * len(steps) * span)
+        # ``unique`` is sorted: each (group, step) is one run of days, made a Counter at once.
+        runs, day = np.divmod(unique, span)
+        starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]]).tolist()
+        day_list, total_list = (day + low).tolist(), totals.tolist()
+        for start, end, run in zip(
+            starts, starts[1:] + [len(day_list)], runs[starts].tolist(), strict=True
+        ):
+            g, step = divmod(run, len(steps))
+            tallies[keys[g]].histograms[steps[step]] = Counter(
+                dict(zip(day_list[start:end], total_list[start:end], strict=True))
+            )
+
+    group = group_of[a["m_cell"]]
+    keep = group >= 0
+    if keep.any():
+        motifs = a["motifs"].tolist()
+        code = group[keep] * len(motifs) + a["m_code"][keep]
+        unique, totals = _sums(code, a["m_n"][keep], groups * len(motifs))
+        for value, n in zip(unique.tolist(), totals.tolist(), strict=True):
+            g, reason = divmod(value, len(motifs))
+            tallies[keys[g]].motifs_refus[motifs[reason]] = n
+    return tallies
+
+
+DENSE_LIMIT = 8_000_000  # above this many possible codes, sort rather than count densely
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for small integers (≥ −1), without sorting:
+    ``(sorted distinct values, index of each value among them)``."""
+    if not len(values):
+        return values[:0], np.zeros(0, dtype=np.int64)
+    shifted = values.astype(np.int64) + 1
+    top = int(shifted.max()) + 1
+    if top > DENSE_LIMIT:
+        present, inverse = np.unique(values, return_inverse=True)
+        return present, inverse.reshape(-1)
+    seen = np.bincount(shifted, minlength=top)
+    present = np.flatnonzero(seen)
+    lookup = np.zeros(top, dtype=np.int64)
+    lookup[present] = np.arange(len(present))
+    return present - 1, lookup[shifted]
+
+
+def _sums(code: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(sorted distinct codes, sum of weights per code)``, codes in ``0..size-1``: a dense
+    count when ``size`` is small enough, else a sort."""
+    if size <= DENSE_LIMIT:
+        totals = np.bincount(code, weights=weights, minlength=size)
+        unique = np.flatnonzero(totals)
+        return unique, totals[unique].astype(np.int64)
+    unique, where = np.unique(code, return_inverse=True)
+    return unique, np.bincount(where.reshape(-1), weights=weights).astype(np.int64)
+
+
+def _index_or_missing(dictionary: np.ndarray, value: str | None) -> int:
+    found = None if value is None else _position(dictionary, value)
+    return -1 if found is None else found  # −1 matches no cell
+
+
+def _dump(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _load(data: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class DashboardSnapshots:
+    """The dashboard's ``StatsSource`` read from the snapshot (``tallies_as_of`` also says when
+    it was computed), and ``refresh(today)`` for ``relais taches``.
+
+    ``now``: the clock (aware UTC), ``max_age``: see ``MAX_AGE``. The cells last loaded are
+    kept in memory; each read asks the database only which snapshot is the latest."""
+
+    def __init__(
+        self,
+        database: Database,
+        max_age: timedelta = MAX_AGE,
+        now=lambda: datetime.now(UTC),
+    ):
+        self.database = database
+        self.live = SqlHandOverStats(database)
+        self.max_age = max_age
+        self.now = now
+        self._loaded: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def compute(self, today: date) -> Snapshot:
+        """The cells of every hand-over as of ``today``, computed live (not stored)."""
+        started = self.now()
+        rows = self.live.grouped(Scope(everything=True), Filters(), today, CELL_KEYS)
+        arrays = build_cells(rows)
+        return Snapshot(
+            None,
+            started.replace(microsecond=0),
+            today,
+            int(arrays["c_n"].sum()),
+            len(arrays["c_n"]),
+            arrays,
+        )
+
+    def refresh(self, today: date) -> Snapshot:
+        """Compute the cells as of ``today`` and store them (older snapshots deleted, in the
+        same transaction); returns the stored ``Snapshot``."""
+        snapshot = self.compute(today)
+        with self.database.engine.begin() as conn:
+            new_id = conn.execute(
+                insert(snapshots).values(
+                    calcule_le=snapshot.calcule_le.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    jour=today,
+                    dossiers=snapshot.dossiers,
+                    cellules=snapshot.cellules,
+                    donnees=_dump(snapshot.arrays),
+                )
+            ).inserted_primary_key[0]
+            conn.execute(delete(snapshots).where(snapshots.c.id < new_id))
+        stored = Snapshot(new_id, *[getattr(snapshot, f) for f in _FIELDS])
+        self._loaded = stored
+        return stored
+
+    def current(self, today: date) -> Snapshot:
+        """The latest snapshot, loaded once per process; a new one when there is none, when
+        it is of another day or older than ``max_age``."""
+        query = select(snapshots.c.id, snapshots.c.calcule_le, snapshots.c.jour)
+        with self.database.engine.connect() as conn:
+            head = conn.execute(query.order_by(snapshots.c.id.desc()).limit(1)).first()
+        if head is None or head.jour != today or self.now() - _utc(head.calcule_le) > self.max_age:
+            with self._lock:  # one computation per process at a time
+                return self.refresh(today)
+        loaded = self._loaded
+        if loaded is not None and loaded.id == head.id:
+            return loaded
+        with self.database.engine.connect() as conn:
+            row = conn.execute(select(snapshots).where(snapshots.c.id == head.id)).first()
+        if row is None:  # replaced meanwhile by another process
+            return self.current(today)
+        loaded = Snapshot(
+            row.id, _utc(row.calcule_le), row.jour, row.dossiers, row.cellules, _load(row.donnees)
+        )
+        self._loaded = loaded
+        return loaded
+
+    def tallies_as_of(
+        self, scope: Scope, filters: Filters, today: date
+    ) -> tuple[dict[str, Tally], datetime]:
+        """``(tallies, computed_at)``: ``tallies`` as ``SqlHandOverStats.tallies`` counts
+        them on the snapshot's day (``today``), and when the snapshot was computed (UTC)."""
+        snapshot = self.current(today)
+        return tally_cells(snapshot.arrays, scope, filters), snapshot.calcule_le
+
+    def tallies(self, scope: Scope, filters: Filters, today: date) -> dict[str, Tally]:
+        return self.tallies_as_of(scope, filters, today)[0]
+
+    def territory_names(self, departement: str | None = None) -> dict[int, str]:
+        return self.live.territory_names(departement)
+
+
+_FIELDS = ("calcule_le", "jour", "dossiers", "cellules", "arrays")

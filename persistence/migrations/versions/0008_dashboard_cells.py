@@ -1,0 +1,31 @@
+"""The délais dashboard's snapshot (issue 10: the dashboard page p95 ≤ 200 ms at 100,000
+hand-overs): the cohort cells computed by ``relais taches`` or by the first request, read by
+every view (``persistence.dashboard_cells``).
+
+Revision ID: 0008_dashboard_cells
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008_dashboard_cells"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "handover_dashboard_snapshots",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("calcule_le", sa.String(20), nullable=False),
+        sa.Column("jour", sa.Date, nullable=False),
+        sa.Column("dossiers", sa.Integer, nullable=False),
+        sa.Column("cellules", sa.Integer, nullable=False),
+        sa.Column("donnees", sa.LargeBinary, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("handover_dashboard_snapshots")
