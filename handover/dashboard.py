@@ -423,12 +423,15 @@ def build(
     filters: Filters,
     today: date,
     territory_name: Callable[[int], str] = str,
+    total: Tally | None = None,
 ) -> Dashboard:
     """The dashboard of per-group tallies (``tally_rows`` or the store's): groups sorted by
-    key (months in order), and the total."""
-    total = Tally()
-    for tally in tallies.values():
-        total.add(tally)
+    key (months in order), and the total (``total`` when the source counted it, else the sum
+    of the groups)."""
+    if total is None:
+        total = Tally()
+        for tally in tallies.values():
+            total.add(tally)
     groups = [
         Group(key, _label(key, filters.par, territory_name), figures(tally))
         for key, tally in sorted(tallies.items())
@@ -468,7 +471,8 @@ class SnapshotSource(StatsSource, Protocol):
 
     def tallies_as_of(
         self, scope: Scope, filters: Filters, today: date
-    ) -> tuple[dict[str, Tally], datetime]: ...
+    ) -> tuple[dict[str, Tally], Tally, datetime]:
+        """``(tallies, their total, when the snapshot was computed)``."""
 
 
 class DashboardService:
@@ -485,13 +489,14 @@ class DashboardService:
         today = self.today()
         as_of = getattr(self.source, "tallies_as_of", None)
         if as_of is not None:
-            tallies, computed_at = as_of(scope, filters, today)
+            tallies, total, computed_at = as_of(scope, filters, today)
         else:
-            tallies, computed_at = self.source.tallies(scope, filters, today), None
+            tallies, total, computed_at = self.source.tallies(scope, filters, today), None, None
         board = build(
             tallies,
             filters,
             today,
             lambda territoire_id: names.get(territoire_id, f"Territoire {territoire_id}"),
+            total,
         )
         return replace(board, territoires=names, arretes_le=computed_at)

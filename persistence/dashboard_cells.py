@@ -128,10 +128,17 @@ def _position(dictionary: np.ndarray, value: str) -> int | None:
     return None
 
 
-def tally_cells(arrays: dict[str, np.ndarray], scope: Scope, filters: Filters) -> dict[str, Tally]:
-    """Per group of ``filters.par``, the tallies of the cells within ``scope`` and ``filters``:
-    what ``SqlHandOverStats.tallies`` counts on the snapshot's day."""
-    a = arrays
+def tally_cells(
+    arrays: dict[str, np.ndarray], scope: Scope, filters: Filters
+) -> tuple[dict[str, Tally], Tally]:
+    """``(tallies, total)``: per group of ``filters.par``, the tallies of the cells within
+    ``scope`` and ``filters`` (what ``SqlHandOverStats.tallies`` counts on the snapshot's day),
+    and their sum."""
+    return _tallies(arrays, *_groups(arrays, _selection(arrays, scope, filters), filters.par))
+
+
+def _selection(a: dict[str, np.ndarray], scope: Scope, filters: Filters) -> np.ndarray:
+    """Which cells are within ``scope`` and ``filters`` (booleans, one per cell)."""
     selected = np.ones(len(a["c_n"]), dtype=bool)
     if not scope.everything:
         selected &= a["c_dep"] == _index_or_missing(a["departements"], scope.departement)
@@ -145,42 +152,53 @@ def tally_cells(arrays: dict[str, np.ndarray], scope: Scope, filters: Filters) -
         selected &= a["c_mois"] >= int(np.searchsorted(a["mois"], filters.du, side="left"))
     if filters.au:
         selected &= a["c_mois"] < int(np.searchsorted(a["mois"], filters.au, side="right"))
+    return selected
+
+
+def _groups(
+    a: dict[str, np.ndarray], selected: np.ndarray, par: str
+) -> tuple[np.ndarray, list[str]]:
+    """``(group of each cell, −1 when not selected; the groups' keys)`` for grouping ``par``
+    (keys as ``SqlHandOverStats.tallies`` gives them)."""
     values, labels = {
         "departement": (a["c_dep"], a["departements"].tolist()),
         "territoire": (a["c_ter"], None),
         "agence": (a["c_age"], a["agences"].tolist()),
         "axe": (a["c_axe"], None),
         "mois": (a["c_mois"], a["mois"].tolist()),
-    }[filters.par]
+    }[par]
     present, inverse = _factorize(values[selected])
     if labels is not None:
         keys = [labels[v] for v in present.tolist()]
-    elif filters.par == "territoire":
+    elif par == "territoire":
         keys = ["" if v < 0 else str(v) for v in present.tolist()]
     else:
         keys = [str(v) for v in present.tolist()]
-    groups = len(keys)
-    group_of = np.full(len(selected), -1, dtype=np.int64)  # cell → group, −1: not selected
+    group_of = np.full(len(selected), -1, dtype=np.int64)
     group_of[selected] = inverse
-    tallies = {key: Tally() for key in keys}
+    return group_of, keys
+
+
+def _tallies(
+    a: dict[str, np.ndarray], group_of: np.ndarray, keys: list[str]
+) -> tuple[dict[str, Tally], Tally]:
+    """One ``Tally`` per key, the sums of the cells of each group (``group_of``: a group
+    number per cell, −1 for the cells left out), and the total of the groups."""
+    selected = group_of >= 0
+    groups = len(keys)
+    tallies = [Tally() for _ in keys]
+    total = Tally()
 
     mature = a["c_mature"] == 1
-    sums = {}
-    for name in COUNTS:
-        column = a[f"c_{name}"]
-        for state, label in ((True, name), (False, f"young_{name}")):
-            chosen = selected & (mature if state else ~mature)
-            sums[label] = np.bincount(
-                group_of[chosen], weights=column[chosen], minlength=groups
-            ).astype(np.int64)
-    for g, key in enumerate(keys):
-        t = tallies[key]
-        t.propositions = int(sums["n"][g])
-        t.recentes = int(sums["young_n"][g])
-        t.entrees = int(sums["entrees"][g])
-        t.refus = int(sums["refus"][g])
-        t.expirations = int(sums["expirations"][g])
-        t.redirigees = int(sums["redirigees"][g])
+    fields = ("propositions", "entrees", "refus", "expirations", "redirigees")
+    for name, field_name in (*zip(COUNTS, fields, strict=True), ("young", "recentes")):
+        column = a["c_n" if name == "young" else f"c_{name}"]
+        chosen = selected & (~mature if name == "young" else mature)
+        sums = np.bincount(group_of[chosen], weights=column[chosen], minlength=groups)
+        values = sums.astype(np.int64).tolist()
+        for tally, value in zip(tallies, values, strict=True):
+            setattr(tally, field_name, value)
+        setattr(total, field_name, sum(values))
 
     steps = list(STEPS)
     group = group_of[a["h_cell"]]
@@ -190,29 +208,40 @@ def tally_cells(arrays: dict[str, np.ndarray], scope: Scope, filters: Filters) -
         low = int(days.min())
         span = int(days.max()) - low + 1
         code = (group[keep] * len(steps) + a["h_step"][keep]) * span + (days - low)
-        unique, totals = _sums(code, a["h_n"][keep], groups * len(steps) * span)
-        # ``unique`` is sorted: each (group, step) is one run of days, made a Counter at once.
-        runs, day = np.divmod(unique, span)
-        starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]]).tolist()
-        day_list, total_list = (day + low).tolist(), totals.tolist()
-        for start, end, run in zip(
-            starts, starts[1:] + [len(day_list)], runs[starts].tolist(), strict=True
-        ):
-            g, step = divmod(run, len(steps))
-            tallies[keys[g]].histograms[steps[step]] = Counter(
-                dict(zip(day_list[start:end], total_list[start:end], strict=True))
-            )
+        unique, sums = _sums(code, a["h_n"][keep], groups * len(steps) * span)
+        _histograms(tallies, unique, sums, span, low)
+        # The total: the same codes without their group (code modulo steps × span).
+        unique, sums = _sums(unique % (len(steps) * span), sums, len(steps) * span)
+        _histograms([total], unique, sums, span, low)
 
     group = group_of[a["m_cell"]]
     keep = group >= 0
     if keep.any():
         motifs = a["motifs"].tolist()
         code = group[keep] * len(motifs) + a["m_code"][keep]
-        unique, totals = _sums(code, a["m_n"][keep], groups * len(motifs))
-        for value, n in zip(unique.tolist(), totals.tolist(), strict=True):
+        unique, sums = _sums(code, a["m_n"][keep], groups * len(motifs))
+        for value, n in zip(unique.tolist(), sums.tolist(), strict=True):
             g, reason = divmod(value, len(motifs))
-            tallies[keys[g]].motifs_refus[motifs[reason]] = n
-    return tallies
+            tallies[g].motifs_refus[motifs[reason]] = n
+            total.motifs_refus[motifs[reason]] += n
+    return dict(zip(keys, tallies, strict=True)), total
+
+
+def _histograms(
+    tallies: list[Tally], unique: np.ndarray, sums: np.ndarray, span: int, low: int
+) -> None:
+    """Fill the histograms of ``tallies`` from sorted codes ``(group × steps + step) × span
+    + days − low`` and their counts: each (group, step) is one run of days, one Counter."""
+    steps = list(STEPS)
+    runs, day = np.divmod(unique, span)
+    starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]]).tolist()
+    day_list, count_list = (day + low).tolist(), sums.tolist()
+    ends = starts[1:] + [len(day_list)]
+    for start, end, run in zip(starts, ends, runs[starts].tolist(), strict=True):
+        g, step = divmod(run, len(steps))
+        tallies[g].histograms[steps[step]] = Counter(
+            dict(zip(day_list[start:end], count_list[start:end], strict=True))
+        )
 
 
 DENSE_LIMIT = 8_000_000  # above this many possible codes, sort rather than count densely
@@ -343,11 +372,13 @@ class DashboardSnapshots:
 
     def tallies_as_of(
         self, scope: Scope, filters: Filters, today: date
-    ) -> tuple[dict[str, Tally], datetime]:
-        """``(tallies, computed_at)``: ``tallies`` as ``SqlHandOverStats.tallies`` counts
-        them on the snapshot's day (``today``), and when the snapshot was computed (UTC)."""
+    ) -> tuple[dict[str, Tally], Tally, datetime]:
+        """``(tallies, total, computed_at)``: ``tallies`` as ``SqlHandOverStats.tallies``
+        counts them on the snapshot's day (``today``), their sum (counted at once, not added
+        group by group) and when the snapshot was computed (UTC)."""
         snapshot = self.current(today)
-        return tally_cells(snapshot.arrays, scope, filters), snapshot.calcule_le
+        tallies, total = tally_cells(snapshot.arrays, scope, filters)
+        return tallies, total, snapshot.calcule_le
 
     def tallies(self, scope: Scope, filters: Filters, today: date) -> dict[str, Tally]:
         return self.tallies_as_of(scope, filters, today)[0]

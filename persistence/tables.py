@@ -277,6 +277,9 @@ handovers = Table(
     Index("handovers_inbox", "departement", "territoire_id", "status"),
     Index("handovers_agence", "agence", "status"),
     Index("handovers_status", "status"),
+    # A territory's inbox and its counters (migration 0008): the scope's OR (referents) hides
+    # handovers_inbox from the planner, this one serves ``territoire_id = ?`` alone.
+    Index("handovers_territoire", "territoire_id", "status"),
 )
 
 handover_diagnostics = Table(

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from accounts.models import User
 from bench.handover_data import generate
 from handover.access import Scope
-from handover.dashboard import GROUPINGS, DashboardService, Filters
+from handover.dashboard import GROUPINGS, DashboardService, Filters, Tally
 from handover.tasks import run_tasks
 from persistence.dashboard_cells import DashboardSnapshots
 from persistence.handover_stats import SqlHandOverStats
@@ -94,7 +94,12 @@ def assert_same_tallies(snapshots: DashboardSnapshots, day: date, cases) -> int:
     compared = 0
     for scope, filters in cases:
         expected = live.tallies(scope, filters, day)
-        assert snapshots.tallies(scope, filters, day) == expected, (scope, filters)
+        tallies, total, _ = snapshots.tallies_as_of(scope, filters, day)
+        assert tallies == expected, (scope, filters)
+        expected_total = Tally()
+        for tally in expected.values():
+            expected_total.add(tally)
+        assert total == expected_total, (scope, filters)
         compared += len(expected)
     return compared
 
