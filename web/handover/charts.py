@@ -57,6 +57,30 @@ def chart_data(board: Dashboard) -> dict:
     }
 
 
+def group_rows(board: Dashboard) -> list[tuple]:
+    """The groups' table, formatted once (a national view has hundreds of rows): per group
+    ``(label, propositions, recentes, four medians, "entry median · P75 · P90", four rates)``."""
+    steps = list(STEPS)[:4]
+    rows = []
+    for group in board.groups:
+        f = group.figures
+        entree = f.delais["jours_entree"]
+        rows.append(
+            (
+                group.label,
+                f.propositions,
+                f.recentes,
+                *(days(f.delais[step].p50) for step in steps),
+                f"{days(entree.p50)} · {days(entree.p75)} · {days(entree.p90)}",
+                percent(f.taux_entree),
+                percent(f.taux_refus),
+                percent(f.taux_expiration),
+                percent(f.taux_redirection),
+            )
+        )
+    return rows
+
+
 HEADER = (
     ["regroupement", "groupe", "propositions_comptees", "propositions_recentes"]
     + [f"{step}_{what}" for step in STEPS for what in ("n", "mediane", "p75", "p90")]
