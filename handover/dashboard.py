@@ -278,9 +278,13 @@ class Tally:
     redirigees: int = 0
     histograms: dict[str, Counter] = field(default_factory=lambda: {s: Counter() for s in STEPS})
     motifs_refus: Counter = field(default_factory=Counter)
+    # The steps' délais when the source already computed them from these very histograms
+    # (``persistence.dashboard_cells``, for all groups at once); None: ``figures`` does.
+    delais: dict[str, Delay] | None = field(default=None, compare=False)
 
     def add(self, other: Tally) -> None:
         """Add ``other`` to this tally, in place (the total of many groups, in linear time)."""
+        self.delais = None  # no longer those of the histograms
         self.propositions += other.propositions
         self.recentes += other.recentes
         self.entrees += other.entrees
@@ -338,6 +342,9 @@ def figures(tally: Tally) -> Figures:
     """The figures of one group: percentiles of each step's délais, counts and reasons."""
     delais = {}
     for step in STEPS:
+        if tally.delais is not None:
+            delais[step] = tally.delais.get(step) or Delay(0, None, None, None)
+            continue
         histogram = tally.histograms[step]
         n = sum(histogram.values())
         if n:

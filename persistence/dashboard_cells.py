@@ -29,7 +29,7 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 
 from handover.access import Scope
-from handover.dashboard import STEPS, Filters, Tally
+from handover.dashboard import PERCENTILES, STEPS, Delay, Filters, Tally
 from persistence.database import Database
 from persistence.handover_stats import SqlHandOverStats
 from persistence.tables import handover_dashboard_snapshots as snapshots
@@ -186,8 +186,9 @@ def _tallies(
     number per cell, −1 for the cells left out), and the total of the groups."""
     selected = group_of >= 0
     groups = len(keys)
-    tallies = [Tally() for _ in keys]
-    total = Tally()
+    # ``delais``: filled with the histograms below (a step without any stays absent: n = 0).
+    tallies = [Tally(delais={}) for _ in keys]
+    total = Tally(delais={})
 
     mature = a["c_mature"] == 1
     fields = ("propositions", "entrees", "refus", "expirations", "redirigees")
@@ -231,17 +232,37 @@ def _histograms(
     tallies: list[Tally], unique: np.ndarray, sums: np.ndarray, span: int, low: int
 ) -> None:
     """Fill the histograms of ``tallies`` from sorted codes ``(group × steps + step) × span
-    + days − low`` and their counts: each (group, step) is one run of days, one Counter."""
+    + days − low`` and their counts: each (group, step) is one run of days, one Counter. Their
+    percentiles too (``Tally.delais``), for all runs at once: the rule of
+    ``handover.dashboard.histogram_percentiles`` (the value at a 0-based position is found by
+    a binary search in the cumulative counts), with the same float operations."""
     steps = list(STEPS)
     runs, day = np.divmod(unique, span)
-    starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]]).tolist()
-    day_list, count_list = (day + low).tolist(), sums.tolist()
+    day = day + low
+    starts_array = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]])
+    cumulative = np.cumsum(sums)
+    counts = np.add.reduceat(sums, starts_array) if len(sums) else sums
+    before = cumulative[starts_array] - sums[starts_array]
+    found = []
+    for p in PERCENTILES:
+        rank = (counts - 1) * p / 100.0
+        position = rank.astype(np.int64)
+        above = np.minimum(position + 1, counts - 1)
+        below_value = day[np.searchsorted(cumulative, before + position, side="right")]
+        above_value = day[np.searchsorted(cumulative, before + above, side="right")]
+        found.append((below_value + (above_value - below_value) * (rank - position)).tolist())
+    starts = starts_array.tolist()
+    day_list, count_list = day.tolist(), sums.tolist()
     ends = starts[1:] + [len(day_list)]
-    for start, end, run in zip(starts, ends, runs[starts].tolist(), strict=True):
+    for i, (start, end, run) in enumerate(
+        zip(starts, ends, runs[starts_array].tolist(), strict=True)
+    ):
         g, step = divmod(run, len(steps))
-        tallies[g].histograms[steps[step]] = Counter(
+        tally = tallies[g]
+        tally.histograms[steps[step]] = Counter(
             dict(zip(day_list[start:end], count_list[start:end], strict=True))
         )
+        tally.delais[steps[step]] = Delay(int(counts[i]), found[0][i], found[1][i], found[2][i])
 
 
 DENSE_LIMIT = 8_000_000  # above this many possible codes, sort rather than count densely

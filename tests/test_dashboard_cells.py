@@ -7,6 +7,7 @@ computed again; what the page says of it."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from accounts.models import User
 from bench.handover_data import generate
 from handover.access import Scope
-from handover.dashboard import GROUPINGS, DashboardService, Filters, Tally
+from handover.dashboard import GROUPINGS, DashboardService, Filters, Tally, figures
 from handover.tasks import run_tasks
 from persistence.dashboard_cells import DashboardSnapshots
 from persistence.handover_stats import SqlHandOverStats
@@ -100,6 +101,11 @@ def assert_same_tallies(snapshots: DashboardSnapshots, day: date, cases) -> int:
         for tally in expected.values():
             expected_total.add(tally)
         assert total == expected_total, (scope, filters)
+        # The percentiles the snapshot computes for all groups at once are those of
+        # ``handover.dashboard.figures`` on the same histograms, to the last bit.
+        for tally in (*tallies.values(), total):
+            assert tally.delais is not None
+            assert figures(tally) == figures(replace(tally, delais=None)), (scope, filters)
         compared += len(expected)
     return compared
 
