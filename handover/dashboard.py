@@ -276,10 +276,14 @@ class Tally:
     refus: int = 0
     expirations: int = 0
     redirigees: int = 0
-    histograms: dict[str, Counter] = field(default_factory=lambda: {s: Counter() for s in STEPS})
+    histograms: dict[str, Counter] | None = field(
+        default_factory=lambda: {s: Counter() for s in STEPS}
+    )
     motifs_refus: Counter = field(default_factory=Counter)
-    # The steps' délais when the source already computed them from these very histograms
-    # (``persistence.dashboard_cells``, for all groups at once); None: ``figures`` does.
+    # The steps' délais when the source already computed them from the histograms
+    # (``persistence.dashboard_cells``, for all groups at once); None: ``figures`` does. Such
+    # a source may leave ``histograms`` out (None) when only the figures are wanted (a page):
+    # such a tally cannot be added to.
     delais: dict[str, Delay] | None = field(default=None, compare=False)
 
     def add(self, other: Tally) -> None:

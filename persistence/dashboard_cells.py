@@ -129,12 +129,14 @@ def _position(dictionary: np.ndarray, value: str) -> int | None:
 
 
 def tally_cells(
-    arrays: dict[str, np.ndarray], scope: Scope, filters: Filters
+    arrays: dict[str, np.ndarray], scope: Scope, filters: Filters, histograms: bool = True
 ) -> tuple[dict[str, Tally], Tally]:
     """``(tallies, total)``: per group of ``filters.par``, the tallies of the cells within
     ``scope`` and ``filters`` (what ``SqlHandOverStats.tallies`` counts on the snapshot's day),
-    and their sum."""
-    return _tallies(arrays, *_groups(arrays, _selection(arrays, scope, filters), filters.par))
+    and their sum; each with its ``delais``. ``histograms=False``: without the histograms
+    (``Tally.histograms`` None), which a page does not need: fewer objects per request."""
+    group_of, keys = _groups(arrays, _selection(arrays, scope, filters), filters.par)
+    return _tallies(arrays, group_of, keys, histograms)
 
 
 def _selection(a: dict[str, np.ndarray], scope: Scope, filters: Filters) -> np.ndarray:
@@ -180,15 +182,19 @@ def _groups(
 
 
 def _tallies(
-    a: dict[str, np.ndarray], group_of: np.ndarray, keys: list[str]
+    a: dict[str, np.ndarray], group_of: np.ndarray, keys: list[str], histograms: bool = True
 ) -> tuple[dict[str, Tally], Tally]:
     """One ``Tally`` per key, the sums of the cells of each group (``group_of``: a group
     number per cell, −1 for the cells left out), and the total of the groups."""
     selected = group_of >= 0
     groups = len(keys)
+
     # ``delais``: filled with the histograms below (a step without any stays absent: n = 0).
-    tallies = [Tally(delais={}) for _ in keys]
-    total = Tally(delais={})
+    def new() -> Tally:
+        return Tally(histograms={s: Counter() for s in STEPS} if histograms else None, delais={})
+
+    tallies = [new() for _ in keys]
+    total = new()
 
     mature = a["c_mature"] == 1
     fields = ("propositions", "entrees", "refus", "expirations", "redirigees")
@@ -210,10 +216,10 @@ def _tallies(
         span = int(days.max()) - low + 1
         code = (group[keep] * len(steps) + a["h_step"][keep]) * span + (days - low)
         unique, sums = _sums(code, a["h_n"][keep], groups * len(steps) * span)
-        _histograms(tallies, unique, sums, span, low)
+        _histograms(tallies, unique, sums, span, low, histograms)
         # The total: the same codes without their group (code modulo steps × span).
         unique, sums = _sums(unique % (len(steps) * span), sums, len(steps) * span)
-        _histograms([total], unique, sums, span, low)
+        _histograms([total], unique, sums, span, low, histograms)
 
     group = group_of[a["m_cell"]]
     keep = group >= 0
@@ -229,7 +235,12 @@ def _tallies(
 
 
 def _histograms(
-    tallies: list[Tally], unique: np.ndarray, sums: np.ndarray, span: int, low: int
+    tallies: list[Tally],
+    unique: np.ndarray,
+    sums: np.ndarray,
+    span: int,
+    low: int,
+    histograms: bool = True,
 ) -> None:
     """Fill the histograms of ``tallies`` from sorted codes ``(group × steps + step) × span
     + days − low`` and their counts: each (group, step) is one run of days, one Counter. Their
@@ -259,9 +270,10 @@ def _histograms(
     ):
         g, step = divmod(run, len(steps))
         tally = tallies[g]
-        tally.histograms[steps[step]] = Counter(
-            dict(zip(day_list[start:end], count_list[start:end], strict=True))
-        )
+        if histograms:
+            tally.histograms[steps[step]] = Counter(
+                dict(zip(day_list[start:end], count_list[start:end], strict=True))
+            )
         tally.delais[steps[step]] = Delay(int(counts[i]), found[0][i], found[1][i], found[2][i])
 
 
@@ -395,14 +407,16 @@ class DashboardSnapshots:
         self, scope: Scope, filters: Filters, today: date
     ) -> tuple[dict[str, Tally], Tally, datetime]:
         """``(tallies, total, computed_at)``: ``tallies`` as ``SqlHandOverStats.tallies``
-        counts them on the snapshot's day (``today``), their sum (counted at once, not added
-        group by group) and when the snapshot was computed (UTC)."""
+        counts them on the snapshot's day (``today``) but without their histograms (their
+        ``delais`` computed), their sum (counted at once, not added group by group) and when
+        the snapshot was computed (UTC)."""
         snapshot = self.current(today)
-        tallies, total = tally_cells(snapshot.arrays, scope, filters)
+        tallies, total = tally_cells(snapshot.arrays, scope, filters, histograms=False)
         return tallies, total, snapshot.calcule_le
 
     def tallies(self, scope: Scope, filters: Filters, today: date) -> dict[str, Tally]:
-        return self.tallies_as_of(scope, filters, today)[0]
+        """The tallies with their histograms (``StatsSource``)."""
+        return tally_cells(self.current(today).arrays, scope, filters)[0]
 
     def territory_names(self, departement: str | None = None) -> dict[int, str]:
         return self.live.territory_names(departement)

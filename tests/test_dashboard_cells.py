@@ -20,7 +20,7 @@ from bench.handover_data import generate
 from handover.access import Scope
 from handover.dashboard import GROUPINGS, DashboardService, Filters, Tally, figures
 from handover.tasks import run_tasks
-from persistence.dashboard_cells import DashboardSnapshots
+from persistence.dashboard_cells import DashboardSnapshots, tally_cells
 from persistence.handover_stats import SqlHandOverStats
 from persistence.tables import handover_dashboard_snapshots, handovers
 from relais import settings as settings_module
@@ -95,8 +95,15 @@ def assert_same_tallies(snapshots: DashboardSnapshots, day: date, cases) -> int:
     compared = 0
     for scope, filters in cases:
         expected = live.tallies(scope, filters, day)
-        tallies, total, _ = snapshots.tallies_as_of(scope, filters, day)
+        tallies, total = tally_cells(snapshots.current(day).arrays, scope, filters)
         assert tallies == expected, (scope, filters)
+        # The page's read: the same figures, without the histograms.
+        page_tallies, page_total, _ = snapshots.tallies_as_of(scope, filters, day)
+        assert {k: figures(t) for k, t in page_tallies.items()} == {
+            k: figures(t) for k, t in tallies.items()
+        }, (scope, filters)
+        assert figures(page_total) == figures(total), (scope, filters)
+        assert all(t.histograms is None for t in page_tallies.values())
         expected_total = Tally()
         for tally in expected.values():
             expected_total.add(tally)
