@@ -9,7 +9,9 @@ refusal reasons. The cells are stored, as columnar numpy arrays in one row of
 ``handover_dashboard_snapshots``; every view (any scope, filter and grouping: the dimensions of
 the cells are those of the filters and groupings) is then a few vectorised sums over them, in
 milliseconds, and gives the same tallies as the live computation of that day (tests compare
-them on SQLite and PostgreSQL).
+them on SQLite and PostgreSQL). The percentiles of every group are computed at once too
+(``Tally.delais``, the rule of ``handover.dashboard.histogram_percentiles``), and the page
+reads them without the histograms themselves (fewer objects per request).
 
 A snapshot is computed by ``relais taches`` (every 10 minutes), or by a request that finds none,
 one of another day (maturity moves with the day) or one older than ``MAX_AGE``; the page says
