@@ -135,6 +135,15 @@ class Store:
                 f"SELECT count(*) FROM resources WHERE {scope} = ?", (value,)
             ).fetchone()[0]
 
+    def count_by(self, scope: str) -> dict[str, int]:
+        """Number of resources per value of ``scope`` (``departement`` or ``source``):
+        ``{"51": 1204, ...}``; values without resources are absent. ValueError for an
+        unknown scope."""
+        _check_scope(scope)
+        with self.connect() as conn:
+            rows = conn.execute(f"SELECT {scope}, count(*) FROM resources GROUP BY {scope}")
+            return {value: count for value, count in rows}
+
     def iter_resources(
         self, batch: int = 2000, conn: sqlite3.Connection | None = None
     ) -> Iterator[Resource]:

@@ -18,6 +18,8 @@ from conftest import csrf_token, make_user, sign_in
 from oidc_support import free_port
 from test_web import resources
 
+from web.helpers import plural
+
 PASSWORD = "mot de passe de test 51"
 PRO = "web--pro"  # "Commission logement", visibilite=professionnels
 PUBLIC = "web--budget"
@@ -295,6 +297,62 @@ def test_admins_open_their_console_and_national_admins_every_console(app, runtim
                 expected = 404 if "/imports/" in path else 200
                 assert response.status_code == expected, (person.email, departement, path)
                 assert response.headers["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    "role", ["conseiller", "conseiller_ag", "travailleur_social", "coordinateur"]
+)
+def test_the_console_index_refuses_who_has_no_console(app, runtime, role):
+    person = make_user(runtime, f"{role}@51.fr", role=role)
+    client = app.test_client()
+    sign_in(client, person)
+    assert client.get("/console/").status_code == 403
+
+
+def test_the_console_index_sends_an_admin_home_and_lists_departments_for_the_nation(
+    loaded, app, runtime
+):
+    anonymous = app.test_client().get("/console/")
+    assert anonymous.status_code == 302 and "/connexion" in anonymous.headers["Location"]
+
+    admin = make_user(runtime, "admin@cd51.fr", role="admin_departemental")
+    client = app.test_client()
+    sign_in(client, admin)
+    response = client.get("/console/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/console/51/")
+
+    runtime.accounts.set_departement(None, "51", partage=True)
+    runtime.accounts.set_departement(None, "52", partage=False)
+    national = make_user(runtime, "n@relais.fr", role="admin_national", departement=None)
+    client = app.test_client()
+    sign_in(client, national)
+    response = client.get("/console/")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    page = unescape(response.get_data(as_text=True))
+    assert 'href="/console/"' in page  # the header's way in for the national admin
+    rows = {
+        cells[0]: cells[1:4]
+        for cells in (
+            re.findall(r"<td>(.*?)</td>", row, re.S)
+            for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)
+        )
+        if cells
+    }
+    assert rows["51"][:2] == ["Marne", "partage la base"]
+    assert rows["52"][:2] == ["Haute-Marne", "ne partage pas la base"]
+    assert runtime.store.count("departement", "51") > 1
+    for code in ("51", "52"):
+        assert rows[code][2] == plural(runtime.store.count("departement", code), "ressource")
+    assert list(rows)[:3] == ["01", "02", "03"] and "2A" in rows and "976" in rows
+    assert (
+        list(rows).index("19")
+        < list(rows).index("2A")
+        < list(rows).index("2B")
+        < list(rows).index("21")
+    )
+    assert 'href="/console/52/"' in page
 
 
 def test_the_development_server_log_never_holds_the_free_text(loaded):

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from web.auth import proconnect
     from web.auth import services as auth_services
     from web.auth.routes import bp as auth_bp
+    from web.console.index import bp as console_index_bp
     from web.console.routes import bp as console_bp
     from web.handover.dashboard import bp as handover_dashboard_bp
     from web.handover.routes import bp as handover_bp
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     proconnect.init_app(app)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(console_index_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(needs_bp)
     app.register_blueprint(search_bp)
