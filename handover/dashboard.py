@@ -24,12 +24,10 @@ proposal in two leads to an entry).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from itertools import accumulate
 from typing import Protocol
 
 from accounts import roles
@@ -38,6 +36,11 @@ from accounts.scoping import AccessDenied
 from handover.access import Scope
 from handover.dates import today_in_france
 from handover.models import AXES, EXPIREE, REFUSAL_REASONS, REFUSEE, HandOverError
+
+# Re-exported: the dashboard's percentile rule, as before it had its own module.
+from handover.percentiles import histogram_percentile as histogram_percentile
+from handover.percentiles import histogram_percentiles
+from handover.percentiles import percentile as percentile
 from resource_base.months import month_label
 
 MATURITY_DAYS = 60  # issue 10: "mature cohorts (proposals older than 60 days)"
@@ -200,17 +203,6 @@ def maturity_bounds(today: date) -> tuple[date, str]:
     return cutoff, cutoff.strftime("%Y-%m")
 
 
-def percentile(sorted_values: Sequence[float], p: float) -> float:
-    """The ``p``-th percentile (0–100) of already sorted values, linear interpolation between
-    closest ranks. Raises ``ValueError`` on no value."""
-    if not sorted_values:
-        raise ValueError("aucune valeur")
-    rank = (len(sorted_values) - 1) * p / 100.0
-    low = int(rank)
-    high = min(low + 1, len(sorted_values) - 1)
-    return float(sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low))
-
-
 @dataclass(frozen=True)
 class Delay:
     """One step's délais in days: how many hand-overs reached it, median, P75 and P90."""
@@ -313,33 +305,6 @@ class Tally:
             merged.histograms[step] = self.histograms[step] + other.histograms[step]
         merged.motifs_refus = self.motifs_refus + other.motifs_refus
         return merged
-
-
-def histogram_percentile(histogram: dict[int, int], p: float) -> float:
-    """``percentile`` of the values a histogram (value → count) stands for, without expanding
-    it: ``histogram_percentile({10: 1, 20: 2}, 50)`` = ``percentile([10, 20, 20], 50)`` = 20."""
-    return histogram_percentiles(histogram, (p,))[0]
-
-
-def histogram_percentiles(histogram: dict[int, int], ps: Sequence[float]) -> list[float]:
-    """``histogram_percentile`` for each of ``ps``, sorting the histogram once (cumulative
-    counts, then a binary search per rank). Raises ``ValueError`` on an empty histogram."""
-    values = sorted(histogram)
-    cumulative = list(accumulate(map(histogram.__getitem__, values)))
-    total = cumulative[-1] if cumulative else 0
-    if not total:
-        raise ValueError("aucune valeur")
-
-    def at(position: int) -> int:  # the value at 0-based ``position`` of the expanded list
-        return values[bisect_right(cumulative, position)]
-
-    found = []
-    for p in ps:
-        rank = (total - 1) * p / 100.0
-        low = int(rank)
-        below, above = at(low), at(min(low + 1, total - 1))
-        found.append(float(below + (above - below) * (rank - low)))
-    return found
 
 
 def figures(tally: Tally) -> Figures:

@@ -10,7 +10,7 @@ refusal reasons. The cells are stored, as columnar numpy arrays in one row of
 the cells are those of the filters and groupings) is then a few vectorised sums over them, in
 milliseconds, and gives the same tallies as the live computation of that day (tests compare
 them on SQLite and PostgreSQL). The percentiles of every group are computed at once too
-(``Tally.delais``, the rule of ``handover.dashboard.histogram_percentiles``), and the page
+(``Tally.delais``, the rule of ``handover.percentiles.histogram_percentiles``), and the page
 reads them without the histograms themselves (fewer objects per request).
 
 A snapshot is computed by ``relais taches`` (every 10 minutes), or by a request that finds none,
@@ -247,7 +247,7 @@ def _histograms(
     """Fill the histograms of ``tallies`` from sorted codes ``(group × steps + step) × span
     + days − low`` and their counts: each (group, step) is one run of days, one Counter. Their
     percentiles too (``Tally.delais``), for all runs at once: the rule of
-    ``handover.dashboard.histogram_percentiles`` (the value at a 0-based position is found by
+    ``handover.percentiles.histogram_percentiles`` (the value at a 0-based position is found by
     a binary search in the cumulative counts), with the same float operations."""
     steps = list(STEPS)
     runs, day = np.divmod(unique, span)
