@@ -4,7 +4,9 @@
 ``handover.services.HandOverService`` (wired in ``relais.runtime``) and the reminder sender of
 ``relais taches``. ``kind`` is a transition's action (``transmise`` for a new proposal) or a
 reminder kind of ``handover.schedule``. Every message is first written to the outbox
-(``notifications.outbox``), then sent; one the SMTP server did not take is sent again by
+(``notifications.outbox``), then sent: at once (``relais taches``, scripts), or after the
+response when ``later`` is set (the app: ``notifications.sender.BackgroundSender``, so that a
+web request never waits on SMTP); one the SMTP server did not take is sent again by
 ``flush()`` on the next ``relais taches``.
 
 Issue 10: **e-mails carry no personal data**. A message holds the reference, the axe, the
@@ -17,6 +19,7 @@ the content) and never raises: the action it follows is already stored.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from accounts import roles
 from accounts.models import User
@@ -107,11 +110,20 @@ class HandOverNotifier:
     later), or when there is nothing to send (e-mail off, a kind without message, nobody to
     tell); False when it could not even be composed or written."""
 
-    def __init__(self, mailer: Mailer, accounts_store, outbox: Outbox, public_url: str = ""):
+    def __init__(
+        self,
+        mailer: Mailer,
+        accounts_store,
+        outbox: Outbox,
+        public_url: str = "",
+        later: Callable[[Queued], None] | None = None,
+    ):
         self.mailer = mailer
         self.accounts = accounts_store  # accounts.repository.AccountStore
         self.outbox = outbox
         self.public_url = (public_url or "").rstrip("/")
+        # None: send now; else hands the written message over (the app's background sender).
+        self.later = later
 
     def __call__(self, kind: str, record: HandOver) -> bool:
         if not self.mailer.enabled or kind not in MESSAGES:
@@ -125,7 +137,10 @@ class HandOverNotifier:
         except Exception:
             log.exception("notification %s of hand-over %s not written", kind, record.id)
             return False
-        self._deliver(queued)
+        if self.later is not None:
+            self.later(queued)
+        else:
+            self.deliver(queued)
         return True
 
     def flush(self) -> tuple[int, int]:
@@ -134,7 +149,7 @@ class HandOverNotifier:
         if not self.mailer.enabled:
             return sent, failed
         for queued in self.outbox.pending():
-            outcome = self._deliver(queued)
+            outcome = self.deliver(queued)
             sent += outcome is True
             failed += outcome is False
         return sent, failed
@@ -143,8 +158,8 @@ class HandOverNotifier:
         """The outbox's unsent messages: ``{"en_attente": …, "abandonnes": …}``."""
         return self.outbox.counts()
 
-    def _deliver(self, queued: Queued) -> bool | None:
-        """True sent, False failed (kept for the next run), None taken by another run."""
+    def deliver(self, queued: Queued) -> bool | None:
+        """One attempt at sending ``queued`` (an outbox message): True sent, False failed (kept for the next run), None taken by another run."""
         if not self.outbox.claim(queued.id, queued.attempts):
             return None
         message = queued.message

@@ -50,6 +50,7 @@ def create_app(config: dict | None = None, *, serving: bool = False) -> Flask:
     if runtime is None:
         runtime = Runtime(settings.runtime_settings(app.config))
     app.extensions["relais"] = runtime
+    runtime.send_mail_after_response()  # a request never waits on SMTP (the outbox keeps all)
     init_api(app)
     init_web(app)
     for blueprint in API_BLUEPRINTS:

@@ -25,6 +25,8 @@ class Runtime:
 
     def __init__(self, settings: dict | None = None):
         self.settings = settings if settings is not None else settings_module.load()
+        self.mail_after_response = False  # see send_mail_after_response
+        self.mail_sender = None  # its notifications.sender.BackgroundSender, once built
 
     @property
     def data_dir(self) -> Path:
@@ -126,12 +128,30 @@ class Runtime:
         from notifications.mailer import Mailer
         from persistence.outbox import SqlOutbox
 
-        return HandOverNotifier(
+        notifier = HandOverNotifier(
             Mailer.from_settings(self.settings),
             self.accounts.store,
             SqlOutbox(self.database),
             self.settings["PUBLIC_URL"],
         )
+        if self.mail_after_response:
+            self._send_later(notifier)
+        return notifier
+
+    def _send_later(self, notifier) -> None:
+        from notifications.sender import BackgroundSender
+
+        self.mail_sender = BackgroundSender(notifier.deliver)
+        notifier.later = self.mail_sender.submit
+
+    def send_mail_after_response(self) -> None:
+        """The app's choice (``create_app``): hand-over e-mails are written to the outbox and
+        sent by a background thread, so that no web request waits on SMTP; the CLI (``relais
+        taches``) keeps sending at once."""
+        self.mail_after_response = True
+        notifier = self.__dict__.get("handover_notifier")
+        if notifier is not None and notifier.later is None:
+            self._send_later(notifier)
 
     @cached_property
     def handover_tasks(self):

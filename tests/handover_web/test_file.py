@@ -15,6 +15,7 @@ from handover_support import (
 )
 
 from handover.dates import today_in_france
+from web.helpers import french_date
 
 # -- the status table: 403 for the role, 409 for the status ---------------------------------------
 
@@ -65,6 +66,44 @@ def test_a_bad_action_field_keeps_the_values_beside_the_form(hand_runtime, peopl
     assert re.search(rf'id="diagnostic_cd-date" name="date" value="{today}"', html)
     assert re.search(r'id="diagnostic_cd-tripartite-oui" value="oui" checked', html)
     assert hand_runtime.handovers.store.get(record.id).diagnostics == ()
+
+
+def test_a_saved_diagnostic_comes_back_to_its_author_ready_to_edit(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    path = f"/accompagnements/{record.id}"
+    post(as_user(people.coordinateur_reims), f"{path}/prendre_en_charge")
+    worker = as_user(people.travailleur_reims)
+    assert "Modifier mon diagnostic" not in text_of(worker.get(path))
+    today = today_in_france()
+    saved = {"date": today.isoformat(), "tripartite": "oui", "synthese": "Côté social : dettes."}
+    assert post(worker, f"{path}/diagnostic_cd", saved).status_code == 303
+    html = text_of(worker.get(path))
+    form = re.search(r'id="action-diagnostic_cd"(.*?)</details>', html, re.S).group(1)
+    # The saved half (modality, date, text), then its form pre-filled behind "Modifier".
+    shown = re.search(r'id="diagnostic_cd-enregistre">(.*?)</div>', form, re.S).group(1)
+    assert (
+        f"Entretien à trois du {french_date(today)}" in shown and "Côté social : dettes." in shown
+    )
+    assert "<summary" in form and "Modifier mon diagnostic" in form
+    assert f'id="diagnostic_cd-date" name="date" value="{today.isoformat()}"' in form
+    assert re.search(r'id="diagnostic_cd-tripartite-oui" value="oui" checked', form)
+    assert re.search(r'id="diagnostic_cd-synthese"[^>]*>Côté social : dettes\.</textarea>', form)
+    # Sending it again replaces the half; a bad edit keeps the typed values, open.
+    edited = {"date": today.isoformat(), "tripartite": "", "synthese": "Dettes : plan monté."}
+    assert post(worker, f"{path}/diagnostic_cd", edited).status_code == 303
+    (half,) = hand_runtime.handovers.store.get(record.id).diagnostics
+    assert (half.synthese, half.date.isoformat(), half.tripartite) == (
+        "Dettes : plan monté.",
+        today.isoformat(),
+        False,
+    )
+    bad = post(worker, f"{path}/diagnostic_cd", {"date": today.isoformat(), "synthese": ""})
+    assert bad.status_code == 400
+    assert re.search(r'<details class="relais-modifier" open>', text_of(bad))
+    assert "Synthèse : obligatoire." in text_of(bad)
+    assert hand_runtime.handovers.store.get(record.id).diagnostics[0].synthese == (
+        "Dettes : plan monté."
+    )
 
 
 # -- whole journeys through the pages --------------------------------------------------------------

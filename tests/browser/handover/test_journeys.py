@@ -1,53 +1,41 @@
-"""The hand-over to axes 2 and 3 in a real Chromium, each role in its own browser session:
-a whole axe-2 journey with four roles, an axe-3 journey typed at the keyboard, a redirect, a
-refusal, and the proposal form without JavaScript. axe-core audits each kind of page;
-screenshots go to test-artifacts/screenshots/ (``4x-…``)."""
+"""The hand-over to axes 2 and 3 in a real Chromium, each role in its own browser session, on
+SQLite and on a real PostgreSQL (``hand_server``): a whole axe-2 journey with four roles, an
+axe-3 journey typed at the keyboard, a redirect, a refusal, and the proposal form without
+JavaScript. Each journey's e-mails reach a real SMTP server: who got which, none with the
+person's data, and their link requires login. axe-core audits each kind of page; screenshots
+go to test-artifacts/screenshots/ (``4x-…``, the PostgreSQL run's suffixed ``-pg``)."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from handover_support import PASSWORD, REIMS, world
+from handover_support import PASSWORD, REIMS, proposal
 from playwright.sync_api import expect
 
 from handover.dates import today_in_france
 
-from .conftest import _context, audit, log_in, screenshot
+from ..conftest import audit, screenshot
+from .mail import addressed, assert_no_personal_data, link_in, personal_values
 
 
 @pytest.fixture
-def people(browser_runtime):
-    return world(browser_runtime, PASSWORD)
+def shot(hand_server):
+    """``shot(page, name)``: the screenshot, named per database."""
+    suffix = "" if hand_server.backend == "sqlite" else "-pg"
+    return lambda page, name: screenshot(page, name + suffix)
 
 
-@pytest.fixture
-def session_of(browser, live_server):
-    """``session_of(user, js=True)`` → a page logged in as ``user`` in its own context."""
-    opened = []
-
-    def open_page(user, js: bool = True):
-        context = _context(browser, base_url=live_server, java_script_enabled=js)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        opened.append((context, errors))
-        log_in(page, user.email, PASSWORD)
-        return page
-
-    yield open_page
-    for context, errors in opened:
-        context.close()
-        assert not errors, f"Erreurs JavaScript : {errors}"
-
-
-def fill_person(page, identifiant: str, nom: str) -> None:
+def fill_person(page, identifiant: str, nom: str) -> str:
+    """Types the person's identity; returns their e-mail address."""
+    courriel = f"lea.{nom.lower()}@exemple.fr"
     page.locator("#identifiant_ft").fill(identifiant)
     page.locator("#nom").fill(nom)
     page.locator("#prenom").fill("Léa")
     page.locator("#date_naissance").fill("1985-04-12")
     page.locator("#telephone").fill("06 12 34 56 78")
+    page.locator("#courriel").fill(courriel)
+    return courriel
 
 
 def consent(page) -> None:
@@ -59,7 +47,7 @@ def action(page, name: str):
     return page.locator(f"#action-{name}")
 
 
-def test_an_axe_2_journey_with_four_roles(session_of, people):
+def test_an_axe_2_journey_with_four_roles(session_of, people, mails, shot):
     adviser = session_of(people.conseiller)
     adviser.goto(f"/?code_commune={REIMS}&thematiques=logement-hebergement&thematiques=sante")
     adviser.get_by_role("link", name="Proposer un accompagnement global ou social").click()
@@ -71,18 +59,18 @@ def test_an_axe_2_journey_with_four_roles(session_of, people):
     expect(adviser.locator("#freins-sante")).to_be_checked()
     expect(adviser.locator("#commune")).to_have_value("Reims (51100, Marne)")
     expect(adviser.locator("#destinataire")).to_contain_text("Sera reçue par : MDS Reims")
-    fill_person(adviser, "1234567A", "Martin")
+    courriel = fill_person(adviser, "1234567A", "Martin")
     adviser.locator("label[for=appreciations-freins_multiples]").click()
     adviser.get_by_label("En quelques mots").fill("Loyers impayés depuis trois mois.")
     expect(adviser.locator("#appreciation_texte-compteur")).to_have_text("33 / 1000 caractères")
     consent(adviser)
     audit(adviser, "proposition")
-    screenshot(adviser, "40-proposition")
+    shot(adviser, "40-proposition")
     adviser.get_by_role("button", name="Transmettre la proposition").click()
     expect(adviser.locator("#statut")).to_have_text("Transmise")
     expect(adviser.locator("main")).to_contain_text("transmise : MDS Reims")
     file_url = adviser.url
-    screenshot(adviser, "41-dossier-transmis")
+    shot(adviser, "41-dossier-transmis")
 
     coordinator = session_of(people.coordinateur_reims)
     coordinator.get_by_role("link", name="Accompagnements").click()
@@ -92,7 +80,7 @@ def test_an_axe_2_journey_with_four_roles(session_of, people):
         label="Théo Social"
     )
     audit(coordinator, "boîte de réception")
-    screenshot(coordinator, "42-boite-de-reception")
+    shot(coordinator, "42-boite-de-reception")
     coordinator.get_by_role("button", name=f"Attribuer le dossier {reference}").click()
     expect(coordinator.locator("#compteurs [data-statut=prise_en_charge]")).to_have_text(
         "Prise en charge : 1"
@@ -104,6 +92,23 @@ def test_an_axe_2_journey_with_four_roles(session_of, people):
     form.get_by_label("Synthèse").fill("Côté emploi : projet d'aide-soignante, prête à chercher.")
     form.get_by_role("button", name="Enregistrer le diagnostic France Travail").click()
     expect(dedicated.locator("#diagnostic-france_travail")).to_contain_text("aide-soignante")
+    # Its author sees the saved half, not an empty form; "Modifier" opens it pre-filled.
+    form = action(dedicated, "diagnostic_ft")
+    expect(form.locator("#diagnostic_ft-enregistre")).to_contain_text("Entretien séparé du")
+    expect(form.locator("#diagnostic_ft-enregistre")).to_contain_text("aide-soignante")
+    expect(form.get_by_label("Synthèse")).to_be_hidden()
+    audit(dedicated, "diagnostic enregistré")
+    form.get_by_text("Modifier mon diagnostic").click()
+    shot(dedicated, "42b-diagnostic-a-modifier")
+    expect(form.get_by_label("Synthèse")).to_have_value(
+        "Côté emploi : projet d'aide-soignante, prête à chercher."
+    )
+    form.get_by_label("Synthèse").fill("Côté emploi : aide-soignante, formation en vue.")
+    form.get_by_role("button", name="Enregistrer le diagnostic France Travail").click()
+    expect(dedicated.locator("#diagnostic-france_travail")).to_contain_text("formation en vue")
+    expect(action(dedicated, "diagnostic_ft").locator("#diagnostic_ft-enregistre")).to_contain_text(
+        "formation en vue"
+    )
 
     worker = session_of(people.travailleur_reims)
     worker.goto(file_url)
@@ -112,8 +117,10 @@ def test_an_axe_2_journey_with_four_roles(session_of, people):
     form.get_by_label("Synthèse").fill("Côté social : plan d'apurement des dettes à monter.")
     form.get_by_role("button", name="Enregistrer le diagnostic du Département").click()
     # Each side reads the other's summary.
-    expect(worker.locator("#diagnostic-france_travail")).to_contain_text("aide-soignante")
+    expect(worker.locator("#diagnostic-france_travail")).to_contain_text("formation en vue")
     expect(worker.locator("#diagnostic-departement")).to_contain_text("apurement")
+    # The other side's half is only read: no form to replace it.
+    expect(action(worker, "diagnostic_ft")).to_have_count(0)
 
     dedicated.reload()
     expect(dedicated.locator("#diagnostic-departement")).to_contain_text("apurement")
@@ -126,21 +133,52 @@ def test_an_axe_2_journey_with_four_roles(session_of, people):
     action(worker, "entrer").get_by_role("button", name="Enregistrer l'entrée").click()
     expect(worker.locator("#statut")).to_have_text("Entrée en accompagnement")
     audit(worker, "dossier de la personne")
-    screenshot(worker, "43-dossier-entree")
+    shot(worker, "43-dossier-entree")
 
     adviser.reload()
     expect(adviser.locator("#statut")).to_have_text("Entrée en accompagnement")
     history = adviser.locator("#historique tbody tr")
-    expect(history).to_have_count(6)
+    expect(history).to_have_count(7)  # the FT diagnostic recorded twice
     expect(history.nth(1)).to_contain_text("Colette Reims")
     expect(history.nth(1)).to_contain_text("attribuée à Théo Social")
 
+    # The e-mails: the territory's coordinateur, the social worker, the adviser; no entry
+    # message. None carries the person's data; their link requires login.
+    received = mails()
+    assert addressed(received) == [
+        (people.coordinateur_reims.email, "Nouvelle proposition d'orientation"),
+        (people.travailleur_reims.email, "Orientation qui vous est attribuée"),
+        (people.conseiller.email, "Décision : entrée en accompagnement acceptée"),
+    ]
+    assert_no_personal_data(
+        received,
+        personal_values(
+            "1234567A",
+            "Martin",
+            courriel=courriel,
+            free_texts=("Loyers impayés", "aide-soignante", "apurement"),
+        ),
+    )
+    link = link_in(received[0])
+    assert link == file_url
+    stranger = session_of()
+    stranger.goto(link)
+    expect(stranger).to_have_url(
+        re.compile(r"/connexion\?suivant=(/|%2F)accompagnements(/|%2F)\d+$")
+    )
+    expect(stranger.locator("main")).not_to_contain_text("Martin")
+    stranger.get_by_label("Adresse électronique").fill(people.coordinateur_reims.email)
+    stranger.get_by_label("Mot de passe").fill(PASSWORD)
+    stranger.get_by_role("button", name="Se connecter").click()
+    expect(stranger).to_have_url(link)
+    expect(stranger.locator("#statut")).to_have_text("Entrée en accompagnement")
 
-def test_an_axe_3_journey_at_the_keyboard(session_of, people):
+
+def test_an_axe_3_journey_at_the_keyboard(session_of, people, mails, shot):
     adviser = session_of(people.conseiller)
     adviser.goto("/accompagnements/nouvelle")
     adviser.locator("label[for=axe-3]").click()
-    fill_person(adviser, "7654321B", "Durand")
+    courriel = fill_person(adviser, "7654321B", "Durand")
     commune = adviser.locator("#commune")
     commune.fill("Chalons en champ")
     expect(adviser.get_by_role("option").first).to_contain_text("Châlons-en-Champagne")
@@ -175,19 +213,29 @@ def test_an_axe_3_journey_at_the_keyboard(session_of, people):
     # Axe 3 is not renewed; it ends.
     expect(action(coordinator, "renouveler")).to_have_count(0)
     expect(action(coordinator, "terminer")).to_be_visible()
-    screenshot(coordinator, "44-axe-3-entree")
-
-
-def propose_through_the_service(browser_runtime, people, identifiant: str):
-    from handover_support import proposal
-
-    return browser_runtime.handovers.propose(
-        people.conseiller, proposal(identifiant_ft=identifiant)
+    shot(coordinator, "44-axe-3-entree")
+    received = mails()
+    assert addressed(received) == [
+        (people.coordinateur_chalons.email, "Nouvelle proposition d'orientation"),
+        (people.conseiller.email, "Décision : entrée en accompagnement acceptée"),
+    ]
+    assert_no_personal_data(
+        received,
+        personal_values("7654321B", "Durand", courriel=courriel, free_texts=("Hébergement",)),
     )
+    assert link_in(received[1]) == file_url
 
 
-def test_a_redirect_to_another_territory(session_of, people, browser_runtime):
-    record = propose_through_the_service(browser_runtime, people, "1111111C")
+def propose_through_the_service(hand_runtime, people, identifiant: str):
+    return hand_runtime.handovers.propose(people.conseiller, proposal(identifiant_ft=identifiant))
+
+
+# The person of ``handover_support.proposal``, and the free text typed about them.
+SERVICE_PERSON = {"nom": "Martin", "free_texts": ("Loyers impayés",)}
+
+
+def test_a_redirect_to_another_territory(session_of, people, hand_runtime, mails, shot):
+    record = propose_through_the_service(hand_runtime, people, "1111111C")
     reims = session_of(people.coordinateur_reims)
     reims.goto(f"/accompagnements/{record.id}")
     form = action(reims, "rediriger")
@@ -204,11 +252,24 @@ def test_a_redirect_to_another_territory(session_of, people, browser_runtime):
     expect(chalons.locator("main")).to_contain_text("Redirigée 1 fois")
     expect(chalons.locator("#territoire")).to_contain_text("MDS Châlons")
     expect(chalons.locator("#historique")).to_contain_text("vers MDS Châlons : La personne vit")
-    screenshot(chalons, "45-redirigee")
+    shot(chalons, "45-redirigee")
+    received = mails()
+    assert addressed(received) == [
+        (people.coordinateur_reims.email, "Nouvelle proposition d'orientation"),
+        (
+            people.coordinateur_chalons.email,
+            "Proposition d'orientation redirigée vers votre territoire",
+        ),
+    ]
+    assert "MDS Châlons" in received[1].get_body().get_content()
+    assert_no_personal_data(
+        received,
+        personal_values("1111111C", **SERVICE_PERSON) + ["La personne vit à Châlons"],
+    )
 
 
-def test_a_refusal_with_reasons_reaches_the_adviser(session_of, people, browser_runtime):
-    record = propose_through_the_service(browser_runtime, people, "2222222D")
+def test_a_refusal_with_reasons_reaches_the_adviser(session_of, people, hand_runtime, mails, shot):
+    record = propose_through_the_service(hand_runtime, people, "2222222D")
     coordinator = session_of(people.coordinateur_reims)
     coordinator.goto(f"/accompagnements/{record.id}")
     form = action(coordinator, "refuser_reception")
@@ -219,7 +280,7 @@ def test_a_refusal_with_reasons_reaches_the_adviser(session_of, people, browser_
     form.locator("label[for=refuser_reception-motifs_refus-deja_accompagnee]").click()
     form.locator("label[for=refuser_reception-refus_communicable]").click()
     form.get_by_label("Commentaire").fill("Suivie par le CCAS de Reims.")
-    screenshot(coordinator, "46-refus-erreur")
+    shot(coordinator, "46-refus-erreur")
     form.get_by_role("button", name="Refuser").click()
     expect(coordinator.locator("#statut")).to_have_text("Refusée")
 
@@ -230,16 +291,29 @@ def test_a_refusal_with_reasons_reaches_the_adviser(session_of, people, browser_
     audit(adviser, "dossier refusé")
     adviser.set_viewport_size({"width": 375, "height": 812})
     expect(adviser.locator("#motifs-refus")).to_be_visible()
-    screenshot(adviser, "48-dossier-refuse-mobile")
+    shot(adviser, "48-dossier-refuse-mobile")
+    # The adviser is told, with the reason since it may be shared; never the comment.
+    received = mails()
+    assert addressed(received) == [
+        (people.coordinateur_reims.email, "Nouvelle proposition d'orientation"),
+        (people.conseiller.email, "Proposition refusée à la réception"),
+    ]
+    assert (
+        "Motif (communicable à la personne) : Déjà accompagnée par ailleurs"
+        in received[1].get_body().get_content()
+    )
+    assert_no_personal_data(
+        received, personal_values("2222222D", **SERVICE_PERSON) + ["CCAS de Reims"]
+    )
 
 
-def test_the_proposal_works_without_javascript(session_of, people, browser_runtime):
+def test_the_proposal_works_without_javascript(session_of, people, mails, shot):
     adviser = session_of(people.conseiller, js=False)
     adviser.goto("/accompagnements/nouvelle")
     adviser.locator("#commune").fill("Châlons-en-Champagne")
     adviser.get_by_role("button", name="Vérifier le destinataire").click()
     expect(adviser.locator("#destinataire")).to_contain_text("Sera reçue par : MDS Châlons")
-    fill_person(adviser, "3333333E", "Petit")
+    courriel = fill_person(adviser, "3333333E", "Petit")
     adviser.locator("label[for=freins-mobilite]").click()
     adviser.locator("label[for=consentement_portees-transmission]").click()
     # The diagnostic's consent is missing: the form comes back with every value.
@@ -252,4 +326,9 @@ def test_the_proposal_works_without_javascript(session_of, people, browser_runti
     expect(adviser.locator("#statut")).to_have_text("Transmise")
     adviser.goto("/accompagnements/notice")
     expect(adviser.get_by_role("heading", level=1)).to_contain_text("Votre accompagnement")
-    screenshot(adviser, "47-notice")
+    shot(adviser, "47-notice")
+    received = mails()  # one message, although the form was sent twice
+    assert addressed(received) == [
+        (people.coordinateur_chalons.email, "Nouvelle proposition d'orientation")
+    ]
+    assert_no_personal_data(received, personal_values("3333333E", "Petit", courriel=courriel))
