@@ -5,17 +5,20 @@ cost about two thirds of an import's time, all in pure Python: on a machine with
 cores, worker processes do that while the importing process reads the file and writes
 SQLite. The pool is forked (the workers inherit the commune directory already loaded),
 created on the first large import and kept for the following ones (``bench/run`` imports a
-hundred files in a row); ``shutdown()`` ends it, and so does the interpreter's exit.
+hundred files in a row), which use it even for a small file; ``shutdown()`` ends it, and so
+does the interpreter's exit.
 
-Results come back in the file's order: rows are sent by chunks of ``CHUNK_ROWS``, with at
-most ``2 × workers + 2`` chunks in flight, so that memory stays bounded however large the
-file.
+Results come back in the file's order: rows are sent by chunks of ``CHUNK_ROWS`` (fewer for a
+small file, so that every worker gets a share), with at most ``2 × workers + 2`` chunks in
+flight, so that memory stays bounded however large the file. A worker sends back, for each
+accepted row, the resource's values with everything computed ahead from them (JSON and
+fingerprint, search text, quality code, the embedded engine's columns): the importing process
+only checks duplicates and inserts.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import multiprocessing
 import os
 from collections import deque
@@ -27,11 +30,17 @@ from indexer.formats import ROW_ERROR
 from indexer.validation import RowValidator, data_inclusion_row
 from indexer.validation.notices import Notices
 from resource_base.models import Resource
+from resource_base.quality import QUALITY_KEY, keep_quality_code
 from resource_base.store import keep_serialised
+from search_engines.embedded import DOCUMENT_KEY, keep_document_columns
 
 CHUNK_ROWS = 500
 # Below this many bytes of input, forking and shipping rows cost more than they save.
 POOL_MIN_BYTES = 256 * 1024
+# With the pool already running (kept from a previous import), shipping rows pays from here.
+WARM_POOL_MIN_BYTES = 16 * 1024
+MIN_CHUNK_ROWS = 50
+ROW_BYTES = 250  # a row of the import template, roughly (chunk sizing only)
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,9 @@ def prepare(resource: Resource, departement: str | None) -> None:
     )
     if resource.latitude is not None or not resource.code_insee:
         keep_serialised(resource)  # otherwise geocoding will change it
+        keep_quality_code(resource)
+        # The embedded engine's row too: the importing process only inserts it.
+        keep_document_columns(resource)
 
 
 def validate_chunk(
@@ -123,8 +135,9 @@ def _worker_chunk(task: tuple[Context, list]) -> tuple[list[Outcome], Notices]:
     validator.notices = Notices()
     outcomes = validate_chunk(validator, context, rows)
     # Raw rows stay in the importing process: only outcomes travel back, and a resource
-    # already serialised travels as its JSON (unpickling ~40 objects a row costs the
-    # importing process three times what json.loads does).
+    # already prepared travels as the tuple of its values with what was computed ahead
+    # (unpickling a Resource, or json.loads + from_dict, costs the importing process
+    # several times what rebuilding it from a tuple does).
     return [_pack(outcome) for outcome in outcomes], validator.notices
 
 
@@ -132,17 +145,27 @@ def _pack(outcome: Outcome) -> tuple:
     line, resource, errors, source = outcome
     if resource is None or "_serialised" not in resource.__dict__:
         return outcome
-    fingerprint, payload = resource.__dict__["_serialised"]
-    return line, (fingerprint, payload, resource.__dict__["_search_text"]), errors, source
+    kept = resource.__dict__
+    packed = (
+        resource.values(),
+        kept["_serialised"],
+        kept["_search_text"],
+        kept[QUALITY_KEY],
+        kept[DOCUMENT_KEY],
+    )
+    return line, packed, errors, source
 
 
 def _unpack(outcome: tuple) -> Outcome:
     line, resource, errors, source = outcome
     if isinstance(resource, tuple):
-        fingerprint, payload, search_text = resource
-        resource = Resource.from_dict(json.loads(payload))
-        resource.__dict__["_serialised"] = (fingerprint, payload)
-        resource.__dict__["_search_text"] = search_text
+        values, serialised, search_text, quality, document = resource
+        resource = Resource.from_values(values)
+        kept = resource.__dict__
+        kept["_serialised"] = serialised
+        kept["_search_text"] = search_text
+        kept[QUALITY_KEY] = quality
+        kept[DOCUMENT_KEY] = document
     return line, resource, errors, source
 
 
@@ -177,13 +200,23 @@ def default_workers() -> int:
     return counter() or 1
 
 
-def usable(workers: int, input_bytes: int) -> bool:
-    """Whether a pool pays off: several workers, enough input and ``fork`` available."""
-    return (
-        workers > 1
-        and input_bytes >= POOL_MIN_BYTES
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
+def usable(workers: int, input_bytes: int, directory=None) -> bool:
+    """Whether a pool pays off: several workers, ``fork`` available, and enough input, or
+    less when the pool of a previous import is still there for the same ``directory`` and
+    number of workers (no fork to pay: a department's small file after another)."""
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if input_bytes >= POOL_MIN_BYTES:
+        return True
+    warm = _pool is not None and _pool_key == (id(directory), workers)
+    return warm and input_bytes >= WARM_POOL_MIN_BYTES
+
+
+def chunk_rows(workers: int, input_bytes: int) -> int:
+    """Rows per chunk sent to the pool: ``CHUNK_ROWS``, or fewer for a small input so that
+    every worker gets a share (about ``ROW_BYTES`` bytes a row)."""
+    estimate = input_bytes // ROW_BYTES
+    return max(MIN_CHUNK_ROWS, min(CHUNK_ROWS, -(-estimate // (2 * workers))))
 
 
 def run(

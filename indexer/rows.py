@@ -60,13 +60,14 @@ def validate_rows(
     seen: dict[object, int] = {}
     names = [str(f.path) for f in files]
     done = 0
-    chunks = _chunks(files, is_di, forced, today)
-    if parallel.usable(workers, sum(f.path.stat().st_size for f in files)):
+    input_bytes = sum(f.path.stat().st_size for f in files)
+    if parallel.usable(workers, input_bytes, validator.directory):
+        chunks = _chunks(files, is_di, forced, today, parallel.chunk_rows(workers, input_bytes))
         results = parallel.run(chunks, validator, workers)
     else:
         results = (
             (name, rows, parallel.validate_chunk(validator, context, rows))
-            for name, context, rows in chunks
+            for name, context, rows in _chunks(files, is_di, forced, today, parallel.CHUNK_ROWS)
         )
     for name, rows, outcomes in results:
         for (line, raw), (_, resource, errors, source) in zip(rows, outcomes, strict=True):
@@ -105,15 +106,15 @@ def validate_rows(
     return scope
 
 
-def _chunks(files: list[SourceFile], is_di: bool, forced: str | None, today: date):
-    """``(file path, context, rows)`` by ``parallel.CHUNK_ROWS`` rows, file after file."""
+def _chunks(files: list[SourceFile], is_di: bool, forced: str | None, today: date, size: int):
+    """``(file path, context, rows)`` by ``size`` rows, file after file."""
     several = len(files) > 1
     for source_file in files:
         columns, name = source_file.columns, str(source_file.path)
         rows: list = []
         for row in source_file.rows:
             rows.append(row)
-            if len(rows) >= parallel.CHUNK_ROWS:
+            if len(rows) >= size:
                 yield name, _context(source_file, columns, is_di, forced, today, several), rows
                 rows = []
         if rows:

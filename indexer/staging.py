@@ -95,7 +95,10 @@ class Staging:
         if self.spill is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.spill = tempfile.TemporaryFile(dir=self.folder, prefix="import-")  # noqa: SIM115 (closed by close())
-        pickle.dump(self.pending, self.spill, protocol=pickle.HIGHEST_PROTOCOL)
+        # As values and what was computed ahead (tuples and a small dict): several times
+        # cheaper to pickle and load back than the Resource objects themselves.
+        packed = [(r.values(), _computed(r)) for r in self.pending]
+        pickle.dump(packed, self.spill, protocol=pickle.HIGHEST_PROTOCOL)
         self.pending = []
 
     def batches(self) -> Iterator[list[Resource]]:
@@ -108,9 +111,10 @@ class Staging:
             self.spill.seek(0)
             while True:
                 try:
-                    yield pickle.load(self.spill)
+                    packed = pickle.load(self.spill)
                 except EOFError:
                     break
+                yield [_unpacked(values, computed) for values, computed in packed]
         elif self.pending:
             yield self.pending
 
@@ -119,6 +123,17 @@ class Staging:
             self.spill.close()
             self.spill = None
         self.memory, self.pending = [], []
+
+
+def _computed(resource: Resource) -> dict:
+    """What was computed ahead and kept on the object (``_serialised``, ``_search_text``…)."""
+    return {k: v for k, v in resource.__dict__.items() if k[0] == "_"}
+
+
+def _unpacked(values: tuple, computed: dict) -> Resource:
+    resource = Resource.from_values(values)
+    resource.__dict__.update(computed)
+    return resource
 
 
 # --- rejects file ---

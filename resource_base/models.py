@@ -69,6 +69,19 @@ class Resource:
     def from_dict(cls, data: dict) -> Resource:
         return cls(**{k: v for k, v in data.items() if k in _FIELD_NAMES})
 
+    @classmethod
+    def from_values(cls, values: tuple) -> Resource:
+        """The resource whose ``values()`` these are, built without ``__init__`` (no default
+        filled, no copy): for values this program produced (an import worker's), ~20× cheaper
+        than ``from_dict(json.loads(…))``."""
+        resource = object.__new__(cls)
+        resource.__dict__.update(zip(_FIELD_NAMES, values, strict=True))
+        return resource
+
+    def values(self) -> tuple:
+        """Every field's value, in the dataclass's order (lists not copied)."""
+        return _FIELDS_GETTER(self)
+
     def to_dict(self) -> dict:
         # A shallow copy (lists copied): dataclasses.asdict deep-copies and is 20× slower;
         # attrgetter reads every field in one C call.
@@ -96,33 +109,27 @@ class Resource:
 
     def mots_nom(self) -> list[str]:
         """Normalised tokens of the service's name (weighted higher in text relevance)."""
-        return sorted(set(text.tokens(self.nom)))
+        return sorted(_field_tokens(self.nom))
 
     def mots_forts(self) -> list[str]:
         """Tokens of the name and of the thématique labels (the second field of relevance)."""
-        words = set(text.tokens(self.nom))
-        words.update(_theme_tokens(tuple(self.thematiques)))
-        return sorted(words)
+        return sorted(_field_tokens(self.nom) | _theme_tokens(tuple(self.thematiques)))
 
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
-        words = set(
-            text.tokens(
-                " \n ".join(
-                    p
-                    for p in (
-                        self.nom,
-                        self.nom_structure,
-                        self.description,
-                        self.conditions_acces,
-                        self.frais_precisions,
-                        self.commune,
-                    )
-                    if p
-                )
-            )
-        )
-        words.update(_vocabulary_tokens(tuple(self.thematiques), tuple(self.reseaux_porteurs)))
+        # The set of tokens of texts joined by " \n " is the union of each text's tokens
+        # (no token crosses the separator): short fields that repeat are tokenised once.
+        words = set(text.tokens(self.description)) if self.description else set()
+        for part in (
+            self.nom,
+            self.nom_structure,
+            self.conditions_acces,
+            self.frais_precisions,
+            self.commune,
+        ):
+            if part:
+                words |= _field_tokens(part)
+        words |= _vocabulary_tokens(tuple(self.thematiques), tuple(self.reseaux_porteurs))
         return sorted(words)
 
     def search_text(self) -> tuple[str, str, str]:
@@ -141,12 +148,19 @@ class Resource:
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Resource))
+FIELD_NAMES = _FIELD_NAMES  # the order of ``Resource.values()`` and of the stored JSON
 _FIELDS_GETTER = operator.attrgetter(*_FIELD_NAMES)
 _LIST_FIELDS = tuple(
     f.name
     for f in dataclasses.fields(Resource)
     if f.default_factory is list  # type: ignore[comparison-overlap]
 )
+
+
+@lru_cache(maxsize=8192)
+def _field_tokens(value: str | None) -> frozenset[str]:
+    """Tokens of a short field that repeats across records (name, structure, commune…)."""
+    return frozenset(text.tokens(value))
 
 
 @lru_cache(maxsize=4096)

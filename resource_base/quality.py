@@ -64,12 +64,27 @@ def quality_code(resource: Resource) -> str:
     '|0:0'
     """
     values = _static_values(_features(resource))
-    position = official.CRITERES.index(official.date_maj_recente)
-    if official.date_maj_recente(_undated(resource.source)) is None:
+    position = _FRESHNESS_POSITION
+    if _skips_freshness(resource.source):
         return f"|0:{_score(values)}"  # a source the criterion skips
     if resource.date_maj is None:
         return f"|0:{_score(_with(values, position, 0.0))}"
     return resource.date_maj + "|" + _relative_code(values, position)
+
+
+QUALITY_KEY = "_quality_code"
+
+
+def keep_quality_code(resource: Resource) -> None:
+    """Compute ``quality_code(resource)`` now and keep it on the object (an import worker
+    does it); a later change to one of its fields must drop it (``store.forget_serialised``)."""
+    resource.__dict__[QUALITY_KEY] = quality_code(resource)
+
+
+def stored_quality_code(resource: Resource) -> str:
+    """The code kept by ``keep_quality_code``, else ``quality_code(resource)``."""
+    kept = resource.__dict__.get(QUALITY_KEY)
+    return kept if kept is not None else quality_code(resource)
 
 
 @lru_cache(maxsize=65_536)
@@ -121,12 +136,14 @@ def steps_to_json(steps: tuple[Step, ...]) -> list[dict]:
 
 def _features(resource: Resource) -> tuple:
     """What the official criteria read of a record, as a hashable key with few distinct
-    values: the source, the description criterion's value (it reads the length), the frais,
-    the modes d'accueil and de mobilisation (membership tests), and only whether each other
-    field is filled (the criteria test those for presence). ``()`` stands for an empty list,
-    which the schema writes None. ``test_quality`` holds it to the official score."""
+    values: the description criterion's value (it reads the length), the frais, the modes
+    d'accueil and de mobilisation (membership tests), and only whether each other field is
+    filled (the criteria test those for presence). ``()`` stands for an empty list, which the
+    schema writes None. Not the source: only the freshness criterion reads it, and that one
+    is evaluated apart (``_skips_freshness``, ``_relative_code``), so that the departments'
+    sources (``cd51``…) share one cache entry per combination. ``test_quality`` holds it to
+    the official score."""
     return (
-        resource.source,
         _description_value(len(resource.description or "")),
         *(
             bool(value)
@@ -152,7 +169,6 @@ def _static_values(features: tuple) -> tuple[float | None, ...]:
     """Each official criterion's value for records with these ``features``; None in the
     freshness position (evaluated per day) and for criteria that do not apply."""
     (
-        source,
         description,
         adresse,
         telephone,
@@ -167,7 +183,7 @@ def _static_values(features: tuple) -> tuple[float | None, ...]:
         modes_mobilisation,
     ) = features
     service = Service.model_construct(
-        source=source,
+        source="",  # read by the freshness criterion only, which is not evaluated here
         description="",  # scored by _description_value
         adresse="x" if adresse else None,
         telephone="x" if telephone else None,
@@ -203,9 +219,14 @@ def _description_value(length: int) -> float:
         return 0.0
 
 
-@lru_cache(maxsize=64)
-def _undated(source: str) -> Service:
-    return Service.model_construct(source=source, date_maj=None)
+@lru_cache(maxsize=1024)
+def _skips_freshness(source: str) -> bool:
+    """Whether the official freshness criterion skips this source's records (it depends on
+    the source only when ``date_maj`` is None): asked once per source, not per record."""
+    return official.date_maj_recente(Service.model_construct(source=source, date_maj=None)) is None
+
+
+_FRESHNESS_POSITION = official.CRITERES.index(official.date_maj_recente)
 
 
 def _score(values: tuple[float | None, ...] | list[float | None]) -> int:

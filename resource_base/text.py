@@ -128,9 +128,19 @@ def stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=65536)
-def _stem_cached(word: str) -> str:
-    return stem(word)
+class _Stems(dict):
+    """word → ``stem(word)``, filled on demand (a dict look-up is several times cheaper than
+    an ``lru_cache`` call); emptied past ``_STEMS_MAX`` words so that memory stays bounded."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _STEMS_MAX:
+            self.clear()
+        found = self[word] = stem(word)
+        return found
+
+
+_STEMS_MAX = 100_000
+_STEMS = _Stems()
 
 
 def tokens(text: str | None) -> list[str]:
@@ -146,7 +156,8 @@ def tokens(text: str | None) -> list[str]:
     if "'" in text:
         text = _ELISION.sub(" ", text)
     # The folded text is ASCII: one translate does what _NON_WORD.sub does, split() the rest.
-    return [_stem_cached(w) for w in text.translate(_NON_WORD_TABLE).split() if w not in STOP_WORDS]
+    stems = _STEMS
+    return [stems[w] for w in text.translate(_NON_WORD_TABLE).split() if w not in STOP_WORDS]
 
 
 _SURFACE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")

@@ -20,7 +20,14 @@ POINTS_URGENCE = 1000
 def emergency_number(telephone: str | None) -> str | None:
     """The emergency number a resource answers on, if any: ``"115"`` → ``"115"``,
     ``"+33326000000"`` → None."""
-    digits = "".join(c for c in telephone or "" if c.isdigit())
+    if not telephone:
+        return None
+    if telephone[0] == "+" and telephone[1:].isdigit():
+        digits = telephone[1:]  # the stored E.164 form, without a character-by-character walk
+    elif telephone.isdigit():
+        digits = telephone
+    else:
+        digits = "".join(c for c in telephone if c.isdigit())
     return digits if digits in EMERGENCY_NUMBERS else None
 
 

@@ -30,13 +30,14 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
 from resource_base import opening, urgency, vocabulary
 from resource_base.lexicon import Lexicon
 from resource_base.models import Resource
-from resource_base.quality import quality_code
+from resource_base.quality import stored_quality_code
 from resource_base.search import Retrieval, SearchPlan, empty_facets
 from resource_base.store import Store
 from search_engines.columnar import (
@@ -81,6 +82,52 @@ SCHEMA = (
 _OLD_TABLES = ("moteur_vocab", "moteur_docs", "moteur_texte", "moteur_geo", "moteur_zone")
 # Default byte budget of the token masks of one process (RELAIS_EMBEDDED_TOKEN_CACHE_MB).
 DEFAULT_TOKEN_CACHE_BYTES = 64 * 1024 * 1024
+
+
+# Where a resource's ``document_columns`` are kept when computed ahead (import workers).
+DOCUMENT_KEY = "_moteur_doc"
+
+
+def document_columns(resource: Resource) -> tuple:
+    """The ``moteur_docs`` columns of ``resource`` after ``rid`` and ``id`` (``latitude`` …
+    ``urgence``), in the table's order."""
+    mots_nom, mots_forts, mots = resource.search_text()
+    return (
+        resource.latitude,
+        resource.longitude,
+        int(resource.a_distance),
+        int(resource.sur_place),
+        resource.statut,
+        resource.visibilite,
+        stored_quality_code(resource),
+        resource.frais,
+        SEP.join(resource.publics),
+        SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),
+        SEP.join(resource.zone_eligibilite),
+        SEP.join(resource.thematiques),
+        mots_nom,
+        mots_forts,
+        mots,
+        opening.time_zone(resource.departement),
+        _opening_column(resource.horaires_accueil),
+        urgency.emergency_number(resource.telephone),
+    )
+
+
+_TEXT_COLUMNS = slice(12, 15)  # mots_nom, mots_forts, mots in document_columns
+
+
+def keep_document_columns(resource: Resource) -> None:
+    """Compute ``document_columns(resource)`` now and keep it on the object (an import worker
+    does it, with the final id, source and coordinates); ``store.forget_serialised`` drops
+    it when a field changes afterwards."""
+    resource.__dict__[DOCUMENT_KEY] = document_columns(resource)
+
+
+@lru_cache(maxsize=8192)
+def _opening_column(horaires: str | None) -> str:
+    """The ``ouverture`` column of opening hours (few distinct values: computed once each)."""
+    return ranges_text(opening.weekly_intervals(horaires))
 
 
 class EmbeddedEngine:
@@ -141,32 +188,9 @@ class EmbeddedEngine:
         # Explicit rowids, so that the text index is written without looking them up.
         next_rid = conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM moteur_docs").fetchone()[0]
         for rid, resource in enumerate(upserted, start=next_rid):
-            mots_nom, mots_forts, mots = resource.search_text()
-            rows.append(
-                (
-                    rid,
-                    resource.id,
-                    resource.latitude,
-                    resource.longitude,
-                    int(resource.a_distance),
-                    int(resource.sur_place),
-                    resource.statut,
-                    resource.visibilite,
-                    quality_code(resource),
-                    resource.frais,
-                    SEP.join(resource.publics),
-                    SEP.join(resource.modes_accueil or [vocabulary.EN_PRESENTIEL]),
-                    SEP.join(resource.zone_eligibilite),
-                    SEP.join(resource.thematiques),
-                    mots_nom,
-                    mots_forts,
-                    mots,
-                    opening.time_zone(resource.departement),
-                    ranges_text(opening.weekly_intervals(resource.horaires_accueil)),
-                    urgency.emergency_number(resource.telephone),
-                )
-            )
-            texts.append((rid, mots_nom, mots_forts, mots))
+            columns = resource.__dict__.get(DOCUMENT_KEY) or document_columns(resource)
+            rows.append((rid, resource.id, *columns))
+            texts.append((rid, *columns[_TEXT_COLUMNS]))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
             "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots_forts, "

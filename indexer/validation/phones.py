@@ -17,6 +17,9 @@ from phonenumbers import PhoneMetadata, PhoneNumber, shortnumberinfo
 OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF")
 _SHORT = re.compile(r"[0-9]{2,6}")
 _NO_ZERO = re.compile(r"[1-9][0-9]{8}")  # a national number whose leading 0 Excel dropped
+# A French number written 0X XX XX XX XX or +33 X XX XX XX XX (spaces, dots or hyphens
+# between pairs, or none): its national number is the nine digits after 0 or +33.
+_FRENCH_FORM = re.compile(r"(?:\+33[ .-]?|0)([1-9](?:[ .-]?[0-9]{2}){4})")
 # An extension after the number: « poste 12 », « p. 12 », « ext. 12 », « x12 ».
 _EXTENSION = re.compile(
     r"[\s,;]*(?:poste|p\.|ext\.?|extension|x)\s*([0-9]{1,6})\s*$", re.IGNORECASE
@@ -46,6 +49,11 @@ def normalise_phone(value: str) -> str | None:
         number = normalise_phone(value[: extension.start()])
         return f"{number} poste {extension[1]}" if number else None
     text = value.strip()
+    french = _FRENCH_FORM.fullmatch(text)
+    if french:
+        # What parsing would give (country code 33, the nine digits after 0 or +33), without
+        # parsing: most numbers of a departmental file are written so.
+        return _french(int("".join(c for c in french[1] if c.isdigit())))
     compact = "".join(c for c in text if c.isdigit() or c == "+")
     if _SHORT.fullmatch(compact):
         number = _parse(compact, "FR")
@@ -65,14 +73,20 @@ def normalise_phone(value: str) -> str | None:
             else phonenumbers.is_possible_number(number)
         )
         return _e164(number) if valid else None
-    national = str(number.national_number)
+    return _french(number.national_number, number)
+
+
+def _french(national_number: int, number: PhoneNumber | None = None) -> str | None:
+    """The E.164 form of a French national number (overseas ones with their own country
+    code), or None when it is not valid."""
+    national = str(national_number)
     for country_code, pattern in _overseas_patterns():
         if pattern.fullmatch(national):
-            overseas = PhoneNumber(
-                country_code=country_code, national_number=number.national_number
-            )
+            overseas = PhoneNumber(country_code=country_code, national_number=national_number)
             if phonenumbers.is_valid_number(overseas):
                 return _e164(overseas)
+    if number is None:
+        number = PhoneNumber(country_code=33, national_number=national_number)
     return _e164(number) if phonenumbers.is_valid_number(number) else None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date
+from functools import lru_cache
 
 from indexer.formats import ROW_ERROR
 from indexer.validation.columns import TEXT_LENGTHS
@@ -24,6 +25,7 @@ from indexer.validation.values import as_list, as_text, clean_text, needs_cleani
 from indexer.validation.vocabularies import (
     DEFAULTS,
     VOCABULARIES,
+    VOCABULARIES_BY_NAME,
     lookup,
     unknown_value_message,
 )
@@ -42,6 +44,22 @@ def stable_id(nom_structure: str, nom: str, code_insee: str | None, adresse: str
         for part in (nom_structure, nom, code_insee or "", adresse or "")
     )
     return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=16384)
+def _vocabulary_list(name: str, value: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """(sorted slugs, errors) of a list cell of vocabulary field ``name``."""
+    allowed = VOCABULARIES_BY_NAME[name]
+    slugs, errors = set(), []
+    for item in as_list(value):
+        if item not in allowed:
+            found = lookup(name, item)
+            if found is None:
+                errors.append((name, unknown_value_message(name, item)))
+            item = found
+        if item is not None:
+            slugs.add(item)
+    return tuple(sorted(slugs)), tuple(errors)
 
 
 class RowValidator(PlaceRules):
@@ -126,8 +144,14 @@ class RowValidator(PlaceRules):
                 if not value:
                     data[name] = []
                     continue
-                if value.__class__ is str and "|" not in value and value in allowed:
-                    data[name] = [value]  # the common single, exact value
+                if value.__class__ is str:
+                    if "|" not in value and value in allowed:
+                        data[name] = [value]  # the common single, exact value
+                        continue
+                    # A pure function of the text, and a file repeats its combinations.
+                    slugs, problems = _vocabulary_list(name, value)
+                    data[name] = list(slugs)
+                    errors.extend(problems)
                     continue
                 slugs = set()
                 for item in as_list(value):
