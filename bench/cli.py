@@ -12,12 +12,16 @@ from bench.core import ENGINES, Options, run_benchmark
 
 
 def _int_list(text: str) -> list[int]:
+    """``"10000,100000"`` → ``[10000, 100000]``; ``"0"`` → ``[]`` (no resource size: the
+    search measures are left out, e.g. to run the hand-over measures alone)."""
     try:
         values = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"liste d'entiers attendue : {text}") from exc
+    if values == [0]:
+        return []
     if not values or any(v <= 0 for v in values):
-        raise argparse.ArgumentTypeError(f"tailles positives attendues : {text}")
+        raise argparse.ArgumentTypeError(f"tailles positives attendues (ou 0 : aucune) : {text}")
     return values
 
 
@@ -38,7 +42,10 @@ def parser() -> argparse.ArgumentParser:
         "Elasticsearch et charge HTTP. Rapport JSON sur la sortie standard.",
     )
     p.add_argument(
-        "--sizes", type=_int_list, default=[10_000, 100_000], help="tailles (10000,100000)"
+        "--sizes",
+        type=_int_list,
+        default=[10_000, 100_000],
+        help="tailles (10000,100000 ; 0 : aucune)",
     )
     p.add_argument("--engines", type=_engines, default=["embedded"], help="embedded,elasticsearch")
     p.add_argument("--http", action="store_true", help="ajoute la charge HTTP (gunicorn + wrk)")

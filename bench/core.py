@@ -129,7 +129,9 @@ def _targets(report: dict) -> list[dict]:
             f"tableau de bord des délais ({who}) p95 (ms)",
             (part.get("latence_ms") or {}).get("p95"),
         )
-    add("relais taches sur tous les dossiers (s)", (handover.get("taches") or {}).get("duree_s"))
+    tasks = handover.get("taches") or {}
+    add("relais taches sur tous les dossiers (s)", tasks.get("duree_s"))
+    add("relais taches, second passage (s)", (tasks.get("second_passage") or {}).get("duree_s"))
     for name, part in (report.get("besoins_non_couverts") or {}).items():
         if isinstance(part, dict) and "latence_ms" in part:
             events = report["besoins_non_couverts"]["mise_en_place"]["evenements"]
@@ -203,7 +205,8 @@ def run_benchmark(
     data_dirs: dict[int, Path] = {}
     try:
         report["pertinence"] = {}
-        for engine in options.engines:
+        # Without a resource size (``--sizes 0``), no search measure at all, relevance included.
+        for engine in options.engines if options.sizes else []:
             if engine == "elasticsearch" and node is None:
                 report["pertinence"][engine] = {"erreur": "Elasticsearch n'a pas démarré"}
                 continue
@@ -313,7 +316,7 @@ def run_benchmark(
                 log,
             )
 
-        if options.http:
+        if options.http and options.sizes:
             size = options.http_size or max(options.sizes)
             report["http"] = {}
             from bench import http_load

@@ -1,12 +1,11 @@
 """The hand-over measures of issue 10 on historical data (``bench.handover_data``): the inbox
 page p95 (≤ 50 ms), the délais dashboard page p95 (≤ 200 ms) and ``relais taches`` over every
-record (≤ 30 s).
+record (≤ 30 s), plus the dashboard's snapshot (``persistence.dashboard_cells``): computing it,
+and loading it in a new process.
 
 Pages go through the Flask test client with a logged-in person (session, login check,
 scoping, queries, rendering; no network), like ``bench.web_page``. A page or a command that
-does not exist in the tree measured is reported as ``{"absent": "…"}``, never as a figure:
-the inbox (``/accompagnements/?territoire=<id>``) and ``relais taches`` are built by other
-pieces of issue 10.
+does not exist in the tree measured is reported as ``{"absent": "…"}``, never as a figure.
 """
 
 from __future__ import annotations
@@ -23,7 +22,9 @@ from bench.stats import summary_ms, target
 TARGET_INBOX_P95_MS = 50.0
 TARGET_DASHBOARD_P95_MS = 200.0
 TARGET_TASKS_S = 30.0
-GROUPINGS = ("mois", "territoire", "agence", "axe")
+# "" is the page as first opened (national: per department; department: per territory;
+# coordinateur of a territory: per month).
+GROUPINGS = ("", "mois", "territoire", "agence", "axe")
 
 
 def _client(app, user_id: int):
@@ -121,18 +122,45 @@ def measure_tasks(settings: dict, database_url: str, log) -> dict:
             }
         )
     first = runs[0]
+    second = runs[1]
     return {
         "duree_s": target(first["duree_s"], TARGET_TASKS_S, "<="),
         "code_retour": first["code_retour"],
         "sortie": first["sortie"],
-        "second_passage": runs[1],
+        "second_passage": {**second, "duree_s": target(second["duree_s"], TARGET_TASKS_S, "<=")},
+    }
+
+
+def measure_snapshot(runtime, log) -> dict:
+    """The dashboard's snapshot computed over every record and stored, as ``relais taches``
+    does after its work (the pages then read it), and loaded by a process that has not got it
+    yet (a new gunicorn worker)."""
+    from handover.dates import today_in_france
+    from persistence.dashboard_cells import DashboardSnapshots
+
+    log("instantané du tableau de bord (cellules)…")
+    today = today_in_france()
+    t0 = time.perf_counter()
+    snapshot = runtime.dashboard_snapshots.refresh(today)
+    computed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    loaded = DashboardSnapshots(runtime.database).current(today)
+    loading = time.perf_counter() - t0
+    if loaded.id != snapshot.id:
+        raise RuntimeError("l'instantané relu n'est pas celui qui vient d'être calculé")
+    return {
+        "calcul_s": round(computed, 2),
+        "chargement_ms": round(loading * 1000, 1),
+        "dossiers": snapshot.dossiers,
+        "cellules": snapshot.cellules,
+        "entrees_histogrammes": int(len(snapshot.arrays["h_n"])),
     }
 
 
 def measure_handovers(runtime, count: int, requests: int, warmup: int, seed: int, log) -> dict:
     """Generate ``count`` hand-overs in ``runtime``'s (fresh SQLite) store, then measure the
     pages and ``relais taches``."""
-    from relais.app import create_app
+    from relais.app import create_app, warm_up
 
     runtime.database.upgrade()
     codes = sorted(runtime.directory.departements)[:100]
@@ -153,9 +181,13 @@ def measure_handovers(runtime, count: int, requests: int, warmup: int, seed: int
     app = create_app(
         {"TESTING": True, "RELAIS_RUNTIME": runtime, "UI_RATE_LIMIT": "1000000 per minute"}
     )
+    # As a gunicorn worker starts (gunicorn.conf.py): communes read, engine opened, what was
+    # loaded frozen out of the collector's full passes (without it, a full pass over the
+    # bench's own heap lands in one request in twenty: 130 ms of processor).
+    warm_up(app)
     users = _users(runtime, population)
     territory = users["coordinateur"].territoire_id
-    cycle = [f"?par={g}" for g in GROUPINGS]
+    cycle = [f"?par={g}" if g else "" for g in GROUPINGS]
     dashboard = "/accompagnements/tableau-de-bord"
     log("page de la corbeille d'un territoire (coordinateur)…")
     report["corbeille_coordinateur"] = measure_page(
@@ -164,13 +196,11 @@ def measure_handovers(runtime, count: int, requests: int, warmup: int, seed: int
         warmup,
         TARGET_INBOX_P95_MS,
     )
+    report["instantane_tableau_de_bord"] = measure_snapshot(runtime, log)
     pages = {}
     for key in ("coordinateur", "admin_departemental", "admin_national"):
         log(f"tableau de bord des délais ({key})…")
-        # The national view reads every record (about a second each): a quarter of the
-        # requests keeps the bench's duration reasonable; "requetes" says how many.
-        n = max(4, requests // 4) if key == "admin_national" else requests
-        paths = [dashboard + cycle[i % len(cycle)] for i in range(n)]
+        paths = [dashboard + cycle[i % len(cycle)] for i in range(requests)]
         pages[key] = measure_page(
             _client(app, users[key].id), paths, warmup, TARGET_DASHBOARD_P95_MS
         )

@@ -46,6 +46,7 @@ def taches_command(ctx, day, as_json):
         flush=notifier.flush,
         mail_enabled=notifier.mailer.enabled,
         backlog=notifier.backlog,
+        refresh=runtime.dashboard_snapshots.refresh,
     )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))

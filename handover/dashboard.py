@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from accounts import roles
@@ -36,6 +36,11 @@ from accounts.scoping import AccessDenied
 from handover.access import Scope
 from handover.dates import today_in_france
 from handover.models import AXES, EXPIREE, REFUSAL_REASONS, REFUSEE, HandOverError
+
+# Re-exported: the dashboard's percentile rule, as before it had its own module.
+from handover.percentiles import histogram_percentile as histogram_percentile
+from handover.percentiles import histogram_percentiles
+from handover.percentiles import percentile as percentile
 from resource_base.months import month_label
 
 MATURITY_DAYS = 60  # issue 10: "mature cohorts (proposals older than 60 days)"
@@ -198,17 +203,6 @@ def maturity_bounds(today: date) -> tuple[date, str]:
     return cutoff, cutoff.strftime("%Y-%m")
 
 
-def percentile(sorted_values: Sequence[float], p: float) -> float:
-    """The ``p``-th percentile (0–100) of already sorted values, linear interpolation between
-    closest ranks. Raises ``ValueError`` on no value."""
-    if not sorted_values:
-        raise ValueError("aucune valeur")
-    rank = (len(sorted_values) - 1) * p / 100.0
-    low = int(rank)
-    high = min(low + 1, len(sorted_values) - 1)
-    return float(sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low))
-
-
 @dataclass(frozen=True)
 class Delay:
     """One step's délais in days: how many hand-overs reached it, median, P75 and P90."""
@@ -274,8 +268,28 @@ class Tally:
     refus: int = 0
     expirations: int = 0
     redirigees: int = 0
-    histograms: dict[str, Counter] = field(default_factory=lambda: {s: Counter() for s in STEPS})
+    histograms: dict[str, Counter] | None = field(
+        default_factory=lambda: {s: Counter() for s in STEPS}
+    )
     motifs_refus: Counter = field(default_factory=Counter)
+    # The steps' délais when the source already computed them from the histograms
+    # (``persistence.dashboard_cells``, for all groups at once); None: ``figures`` does. Such
+    # a source may leave ``histograms`` out (None) when only the figures are wanted (a page):
+    # such a tally cannot be added to.
+    delais: dict[str, Delay] | None = field(default=None, compare=False)
+
+    def add(self, other: Tally) -> None:
+        """Add ``other`` to this tally, in place (the total of many groups, in linear time)."""
+        self.delais = None  # no longer those of the histograms
+        self.propositions += other.propositions
+        self.recentes += other.recentes
+        self.entrees += other.entrees
+        self.refus += other.refus
+        self.expirations += other.expirations
+        self.redirigees += other.redirigees
+        for step in STEPS:
+            self.histograms[step].update(other.histograms[step])
+        self.motifs_refus.update(other.motifs_refus)
 
     def merge(self, other: Tally) -> Tally:
         """A new tally adding ``other`` to this one (the total of several groups)."""
@@ -293,34 +307,17 @@ class Tally:
         return merged
 
 
-def histogram_percentile(histogram: dict[int, int], p: float) -> float:
-    """``percentile`` of the values a histogram (value → count) stands for, without expanding
-    it: ``histogram_percentile({10: 1, 20: 2}, 50)`` = ``percentile([10, 20, 20], 50)`` = 20."""
-    total = sum(histogram.values())
-    if not total:
-        raise ValueError("aucune valeur")
-    rank = (total - 1) * p / 100.0
-    low = int(rank)
-    wanted = (low, min(low + 1, total - 1))
-    found: list[float] = []
-    seen = 0
-    for value, count in sorted(histogram.items()):
-        seen += count
-        while len(found) < 2 and wanted[len(found)] < seen:
-            found.append(value)
-        if len(found) == 2:
-            break
-    return float(found[0] + (found[1] - found[0]) * (rank - low))
-
-
 def figures(tally: Tally) -> Figures:
     """The figures of one group: percentiles of each step's délais, counts and reasons."""
     delais = {}
     for step in STEPS:
+        if tally.delais is not None:
+            delais[step] = tally.delais.get(step) or Delay(0, None, None, None)
+            continue
         histogram = tally.histograms[step]
         n = sum(histogram.values())
         if n:
-            p50, p75, p90 = (histogram_percentile(histogram, p) for p in PERCENTILES)
+            p50, p75, p90 = histogram_percentiles(histogram, PERCENTILES)
             delais[step] = Delay(n, p50, p75, p90)
         else:
             delais[step] = Delay(0, None, None, None)
@@ -389,6 +386,8 @@ class Dashboard:
     total: Figures
     groups: list[Group]
     territoires: dict[int, str] = field(default_factory=dict)  # id → name, in scope
+    # When the figures were computed (aware, UTC) if read from a snapshot; None when live.
+    arretes_le: datetime | None = None
 
     @property
     def grouping_label(self) -> str:
@@ -400,12 +399,15 @@ def build(
     filters: Filters,
     today: date,
     territory_name: Callable[[int], str] = str,
+    total: Tally | None = None,
 ) -> Dashboard:
     """The dashboard of per-group tallies (``tally_rows`` or the store's): groups sorted by
-    key (months in order), and the total."""
-    total = Tally()
-    for tally in tallies.values():
-        total = total.merge(tally)
+    key (months in order), and the total (``total`` when the source counted it, else the sum
+    of the groups)."""
+    if total is None:
+        total = Tally()
+        for tally in tallies.values():
+            total.add(tally)
     groups = [
         Group(key, _label(key, filters.par, territory_name), figures(tally))
         for key, tally in sorted(tallies.items())
@@ -439,6 +441,16 @@ class StatsSource(Protocol):
     def territory_names(self, departement: str | None = None) -> dict[int, str]: ...
 
 
+class SnapshotSource(StatsSource, Protocol):
+    """A source that reads a snapshot (``persistence.dashboard_cells``) also says when it was
+    computed."""
+
+    def tallies_as_of(
+        self, scope: Scope, filters: Filters, today: date
+    ) -> tuple[dict[str, Tally], Tally, datetime]:
+        """``(tallies, their total, when the snapshot was computed)``."""
+
+
 class DashboardService:
     """``show(actor, filters)`` → ``Dashboard``: the scope check, the rows, the figures."""
 
@@ -451,10 +463,16 @@ class DashboardService:
         scope = scope_for(actor, filters)
         names = self.source.territory_names(None if scope.everything else scope.departement)
         today = self.today()
+        as_of = getattr(self.source, "tallies_as_of", None)
+        if as_of is not None:
+            tallies, total, computed_at = as_of(scope, filters, today)
+        else:
+            tallies, total, computed_at = self.source.tallies(scope, filters, today), None, None
         board = build(
-            self.source.tallies(scope, filters, today),
+            tallies,
             filters,
             today,
             lambda territoire_id: names.get(territoire_id, f"Territoire {territoire_id}"),
+            total,
         )
-        return replace(board, territoires=names)
+        return replace(board, territoires=names, arretes_le=computed_at)

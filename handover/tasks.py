@@ -11,7 +11,8 @@ minutes (cron). See ``handover.schedule`` for the rules and their sources.
    run; refused: the reminder itself is due again on the next run);
 3. purge of free texts (set-based: no record is loaded), then anonymisation (the anonymous
    ``StatRow`` written first, in the same transaction), in batches, each purge/anonymisation
-   in the audit log as the system.
+   in the audit log as the system;
+4. ``refresh(today)``: the délais dashboard's snapshot of cohort cells computed again.
 
 The store is read through SQL prefilters (the loosest department's timers), then each
 record is checked exactly against its own department's ``Delais``.
@@ -158,12 +159,15 @@ def run_tasks(
     flush: Flush | None = None,
     mail_enabled: bool = True,
     backlog: Callable[[], dict[str, int]] | None = None,
+    refresh: Callable[[date], object] | None = None,
 ) -> TaskReport:
     """Run every scheduled task as of ``today`` (``relais taches --date`` moves it); returns
     the ``TaskReport``. ``service`` is the ``HandOverService`` (its clock is set to
     ``today`` for the expiries). A step that fails (the database went away…) is logged with
     its trace and named in ``report.erreurs`` in French; the next steps still run.
-    ``backlog()``: the outbox's ``{"en_attente": …, "abandonnes": …}`` after the run."""
+    ``backlog()``: the outbox's ``{"en_attente": …, "abandonnes": …}`` after the run.
+    ``refresh(today)``, last: the délais dashboard's snapshot computed again
+    (``persistence.dashboard_cells``), so that the page reads figures at most one run old."""
     report = TaskReport(jour=today, courriel=mail_enabled)
     clocked = copy.copy(service)
     clocked.today = lambda: today
@@ -181,6 +185,7 @@ def run_tasks(
             lambda: _timers(clocked, tasks_store, deliver, today, book(), report),
         ),
         ("purge et anonymisation", lambda: _retention(tasks_store, today, book(), report)),
+        ("tableau de bord des délais", (lambda: refresh(today)) if refresh is not None else None),
     ]
     for label, step in steps:
         if step is None:

@@ -51,6 +51,16 @@ COLUMNS = (
 )
 
 
+# ``Filters.par`` → the column of ``rows`` it groups by.
+GROUP_COLUMNS = {
+    "departement": "departement",
+    "territoire": "territoire_id",
+    "agence": "agence",
+    "axe": "axe",
+    "mois": "mois",
+}
+
+
 class SqlHandOverStats:
     """``rows(scope, filters)``: every hand-over the dashboard may count, as rows with the
     attributes of ``handover.dashboard.CohortRow``."""
@@ -129,61 +139,16 @@ class SqlHandOverStats:
 
     def tallies(self, scope: Scope, filters: Filters, today: date) -> dict[str, Tally]:
         """Per group of ``filters.par``, what ``handover.dashboard.tally_rows`` counts of
-        ``rows(scope, filters)``, counted by the database in one statement: the rows are read
-        once (a common table expression used three times, which SQLite and PostgreSQL
-        materialise), then grouped three ways (counts; délais histograms of the five steps;
-        refusal reasons). A few hundred result rows, whatever the number of hand-overs."""
-        cutoff, month = maturity_bounds(today)
-        u = union_all(self._live(scope, filters, cutoff), self._stats(scope, filters, month)).cte(
-            "u"
-        )
-        key = {
-            "departement": u.c.departement,
-            "territoire": u.c.territoire_id,
-            "agence": u.c.agence,
-            "axe": u.c.axe,
-            "mois": u.c.mois,
-        }[filters.par]
-
-        def flag(condition):
-            return func.sum(case((condition, 1), else_=0))
-
-        zero = (literal(0), literal(0), literal(0), literal(0))
-        # kind 0: counts per (group, mature); a = mature.
-        counts = select(
-            literal(0).label("kind"),
-            key.label("k"),
-            u.c.mature.label("a"),
-            cast(null(), String).label("b"),
-            func.count().label("n"),
-            flag(u.c.jours_entree.is_not(None)),
-            flag(u.c.status == REFUSEE),
-            flag(u.c.status == EXPIREE),
-            flag(u.c.redirections > 0),
-        ).group_by(key, u.c.mature)
-        # kind 1: histograms; a = the step's number, b = days. One row per step joined to
-        # each row of ``u``, so that the five steps are counted in one pass.
-        s = union_all(*(select(literal(i).label("n")) for i in range(len(STEPS)))).subquery("s")
-        value = case(*((s.c.n == i, getattr(u.c, step)) for i, step in enumerate(STEPS)))
-        histograms = (
-            select(literal(1), key, s.c.n, cast(value, String), func.count(), *zero)
-            .select_from(u.join(s, literal(True)))
-            .where(u.c.mature == 1, value.is_not(None))
-            .group_by(key, s.c.n, value)
-        )
-        # kind 2: refusal reasons; b = the JSON list of codes.
-        motifs = cast(u.c.motifs_refus, String)
-        reasons = (
-            select(literal(2), key, cast(null(), Integer), motifs, func.count(), *zero)
-            .where(u.c.mature == 1, u.c.status == REFUSEE)
-            .group_by(key, motifs)
-        )
+        ``rows(scope, filters)``, counted by the database in one statement (``grouped``)."""
         tallies: dict[str, Tally] = {}
         names = list(STEPS)
-        with self.database.engine.connect() as conn:
-            result = conn.execute(union_all(counts, histograms, reasons)).all()
-        for kind, k, a, b, n, entrees, refus, expirations, redirigees in result:
-            t = tallies.setdefault("" if k is None else str(k), Tally())
+        for kind, k, a, b, n, entrees, refus, expirations, redirigees in self.grouped(
+            scope, filters, today, [GROUP_COLUMNS[filters.par]]
+        ):
+            key = "" if k is None else str(k)
+            t = tallies.get(key)
+            if t is None:
+                t = tallies[key] = Tally()
             if kind == 1:
                 t.histograms[names[a]][int(b)] += n
             elif kind == 2:
@@ -197,6 +162,54 @@ class SqlHandOverStats:
                 t.expirations += expirations
                 t.redirigees += redirigees
         return tallies
+
+    def grouped(self, scope: Scope, filters: Filters, today: date, keys: list[str]) -> list:
+        """The tallies of ``rows(scope, filters)`` grouped by the ``keys`` columns (names of
+        ``GROUP_COLUMNS`` values), as result rows ``(kind, *keys, a, b, n, entrees, refus,
+        expirations, redirigees)``: kind 0, counts per group and maturity (``a`` = 1 when
+        mature); kind 1, the délais histograms of the mature rows (``a`` = the step's number in
+        ``STEPS``, ``b`` = days, as text); kind 2, refusal reasons of the mature refused rows
+        (``b`` = the JSON list of codes). The rows are read once (a common table expression
+        used three times, which SQLite and PostgreSQL materialise), then grouped three ways."""
+        cutoff, month = maturity_bounds(today)
+        u = union_all(self._live(scope, filters, cutoff), self._stats(scope, filters, month)).cte(
+            "u"
+        )
+        columns = [getattr(u.c, name) for name in keys]
+
+        def flag(condition):
+            return func.sum(case((condition, 1), else_=0))
+
+        zero = (literal(0), literal(0), literal(0), literal(0))
+        counts = select(
+            literal(0).label("kind"),
+            *(column.label(f"k{i}") for i, column in enumerate(columns)),
+            u.c.mature.label("a"),
+            cast(null(), String).label("b"),
+            func.count().label("n"),
+            flag(u.c.jours_entree.is_not(None)),
+            flag(u.c.status == REFUSEE),
+            flag(u.c.status == EXPIREE),
+            flag(u.c.redirections > 0),
+        ).group_by(*columns, u.c.mature)
+        # One row per step joined to each row of ``u``, so that the five steps are counted in
+        # one pass.
+        s = union_all(*(select(literal(i).label("n")) for i in range(len(STEPS)))).subquery("s")
+        value = case(*((s.c.n == i, getattr(u.c, step)) for i, step in enumerate(STEPS)))
+        histograms = (
+            select(literal(1), *columns, s.c.n, cast(value, String), func.count(), *zero)
+            .select_from(u.join(s, literal(True)))
+            .where(u.c.mature == 1, value.is_not(None))
+            .group_by(*columns, s.c.n, value)
+        )
+        motifs = cast(u.c.motifs_refus, String)
+        reasons = (
+            select(literal(2), *columns, cast(null(), Integer), motifs, func.count(), *zero)
+            .where(u.c.mature == 1, u.c.status == REFUSEE)
+            .group_by(*columns, motifs)
+        )
+        with self.database.engine.connect() as conn:
+            return conn.execute(union_all(counts, histograms, reasons)).all()
 
     def territory_names(self, departement: str | None = None) -> dict[int, str]:
         """Territory id → name (of one department, or all)."""

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -276,6 +277,9 @@ handovers = Table(
     Index("handovers_inbox", "departement", "territoire_id", "status"),
     Index("handovers_agence", "agence", "status"),
     Index("handovers_status", "status"),
+    # A territory's inbox and its counters (migration 0008): the scope's OR (referents) hides
+    # handovers_inbox from the planner, this one serves ``territoire_id = ?`` alone.
+    Index("handovers_territoire", "territoire_id", "status"),
 )
 
 handover_diagnostics = Table(
@@ -339,6 +343,21 @@ handover_stats = Table(
     Column("jours_decision", Integer),
     Column("jours_entree", Integer),
     Index("handover_stats_departement", "departement", "mois"),
+)
+
+# The délais dashboard's snapshot (persistence.dashboard_cells): the cohort cells (per
+# departement, territoire, agence, axe, mois and maturity: counts, délais histograms, refusal
+# reasons) as columnar arrays, computed by ``relais taches`` or by the first request. Only the
+# latest row is kept.
+handover_dashboard_snapshots = Table(
+    "handover_dashboard_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("calcule_le", String(20), nullable=False),  # UTC ISO time of the computation
+    Column("jour", Date, nullable=False),  # the day whose maturity rule counted the cells
+    Column("dossiers", Integer, nullable=False),
+    Column("cellules", Integer, nullable=False),
+    Column("donnees", LargeBinary, nullable=False),  # numpy .npz (no pickle)
 )
 
 # The hand-over's e-mails, kept until sent (issue 10: a failed send is retried, nothing is lost).

@@ -108,11 +108,18 @@ class Runtime:
 
     @cached_property
     def handover_dashboard(self):
-        """The délais dashboard (``handover.dashboard.DashboardService``)."""
+        """The délais dashboard (``handover.dashboard.DashboardService``), read from the
+        snapshot of cohort cells (``persistence.dashboard_cells``)."""
         from handover.dashboard import DashboardService
-        from persistence.handover_stats import SqlHandOverStats
 
-        return DashboardService(SqlHandOverStats(self.database))
+        return DashboardService(self.dashboard_snapshots)
+
+    @cached_property
+    def dashboard_snapshots(self):
+        """The délais dashboard's snapshot: read by the page, refreshed by ``relais taches``."""
+        from persistence.dashboard_cells import DashboardSnapshots
+
+        return DashboardSnapshots(self.database)
 
     @cached_property
     def handover_notifier(self):

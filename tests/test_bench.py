@@ -125,20 +125,12 @@ def test_summary_lists_every_target(report):
         f"page de recherche connectée {SIZE} p95 (ms)",
         f"api avec clé / sans clé {SIZE} (rapport des p95)",
         "import d'un fichier de 300 lignes, RSS pic (Mo)",
-        # The inbox and ``relais taches`` come with other pieces of issue 10: absent until then.
-        *(
-            []
-            if "absent" in report["accompagnements"]["corbeille_coordinateur"]
-            else ["corbeille d'un territoire p95 (ms)"]
-        ),
+        "corbeille d'un territoire p95 (ms)",
         "tableau de bord des délais (coordinateur) p95 (ms)",
         "tableau de bord des délais (admin_departemental) p95 (ms)",
         "tableau de bord des délais (admin_national) p95 (ms)",
-        *(
-            []
-            if "absent" in report["accompagnements"]["taches"]
-            else ["relais taches sur tous les dossiers (s)"]
-        ),
+        "relais taches sur tous les dossiers (s)",
+        "relais taches, second passage (s)",
         "besoins non couverts page_departement (20000 événements) p95 (ms)",
         "besoins non couverts page_nationale (20000 événements) p95 (ms)",
         "besoins non couverts csv_departement (20000 événements) p95 (ms)",
@@ -152,8 +144,41 @@ def test_hand_over_measures_are_reported(report):
     assert part["donnees"]["dossiers"] == 500
     for who, page in part["tableau_de_bord"].items():
         assert _positive(_figure(page["latence_ms"]["p95"])), who
-    absent = report.get("mesures_absentes", [])
-    assert all(m.startswith("accompagnements.") for m in absent)
+    assert _positive(_figure(part["corbeille_coordinateur"]["latence_ms"]["p95"]))
+    assert part["instantane_tableau_de_bord"]["dossiers"] == 500
+    assert _positive(_figure(part["taches"]["second_passage"]["duree_s"]))
+    assert "mesures_absentes" not in report  # every piece of issue 10 is in the tree
+
+
+def test_hand_over_measures_alone(tmp_path, directory):
+    """``bench/run --sizes 0 --import-rows 0 --needs-events 0 --handovers N``: the hand-over
+    section only, no resource size, relevance, big import nor unmet-needs case."""
+    from bench.cli import parser
+
+    args = parser().parse_args(
+        ["--sizes", "0", "--import-rows", "0", "--needs-events", "0", "--handovers", "300"]
+    )
+    assert (args.sizes, args.import_rows, args.needs_events) == ([], 0, 0)
+    options = Options(
+        sizes=args.sizes,
+        import_rows=0,
+        needs_events=0,
+        handovers=args.handovers,
+        handover_requests=3,
+        warmup=1,
+        queries=3,
+        lookups=10,
+        cache_dir=tmp_path / "cache",
+        work_dir=tmp_path / "w",
+    )
+    alone = run_benchmark(options, directory=directory)
+    assert alone["tailles"] == {} and alone["pertinence"] == {}
+    assert "import_gros_fichier" not in alone and "besoins_non_couverts" not in alone
+    assert alone["accompagnements"]["donnees"]["dossiers"] == 300
+    assert [t["mesure"] for t in alone["synthese"]][-2:] == [
+        "relais taches sur tous les dossiers (s)",
+        "relais taches, second passage (s)",
+    ]
 
 
 def test_unmet_needs_case(report):

@@ -49,25 +49,29 @@ def test_generated_history_has_the_national_evaluations_shape(bench_runtime):
     assert 0.05 < total.taux_expiration < 0.12
 
 
-def test_measures_on_the_dashboard_and_absent_pieces(bench_runtime):
+def test_measures_of_the_inbox_the_dashboard_its_snapshot_and_relais_taches(bench_runtime):
     messages = []
     report = measure_handovers(bench_runtime, COUNT, 12, 2, 7, messages.append)
     assert report["donnees"]["dossiers"] == COUNT
-    for who, requests in (("coordinateur", 12), ("admin_departemental", 12), ("admin_national", 4)):
+    for who in ("coordinateur", "admin_departemental", "admin_national"):
         page = report["tableau_de_bord"][who]
-        assert page["requetes"] == requests
+        assert page["requetes"] == 12
         assert page["cpu_ms_par_requete"] > 0
         p95 = page["latence_ms"]["p95"]
         assert p95["valeur"] > 0 and p95["cible"] == "<= 200"
-    inbox = report["corbeille_coordinateur"]
-    assert ("absent" in inbox and "404" in inbox["absent"]) or inbox["latence_ms"]["p95"][
-        "valeur"
-    ] > 0
+    inbox = report["corbeille_coordinateur"]["latence_ms"]["p95"]
+    assert inbox["valeur"] > 0 and inbox["cible"] == "<= 50"
+    snapshot = report["instantane_tableau_de_bord"]
+    # Every generated record counted once: live, or through its anonymous statistics row.
+    assert snapshot["dossiers"] == COUNT
+    assert 0 < snapshot["cellules"] <= COUNT * 2 and snapshot["entrees_histogrammes"] > 0
+    assert snapshot["calcul_s"] > 0 and snapshot["chargement_ms"] > 0
+    assert tasks_command_exists()
     tasks = report["taches"]
-    if tasks_command_exists():
-        assert tasks["duree_s"]["cible"] == "<= 30"
-    else:
-        assert tasks == {"absent": "la commande « relais taches » n'existe pas dans cet arbre"}
+    assert tasks["code_retour"] == 0, tasks["sortie"]
+    assert tasks["duree_s"]["cible"] == "<= 30" and tasks["duree_s"]["valeur"] > 0
+    second = tasks["second_passage"]
+    assert second["code_retour"] == 0 and second["duree_s"]["cible"] == "<= 30"
 
 
 def test_a_missing_page_is_reported_absent_not_measured(bench_runtime):

@@ -3,12 +3,21 @@ CSV export: one place, so that a chart, its table and the CSV always say the sam
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from handover.dashboard import STEPS, Dashboard, Figures, reason_label
+from handover.dates import PARIS
 
 
 def days(value: float | None) -> str:
     """``12.25`` → ``"12,3"``; None → ``"–"`` (no hand-over reached the step)."""
     return "–" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def moment(value: datetime) -> str:
+    """An aware moment in French, Paris time: ``"30/11/2026 à 23 h 50"``."""
+    local = value.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local.hour} h {local:%M}"
 
 
 def percent(value: float | None) -> str:
@@ -46,6 +55,30 @@ def chart_data(board: Dashboard) -> dict:
             "name": ["Taux d'entrée", "Référence nationale (une sur deux)"],
         },
     }
+
+
+def group_rows(board: Dashboard) -> list[tuple]:
+    """The groups' table, formatted once (a national view has hundreds of rows): per group
+    ``(label, propositions, recentes, four medians, "entry median · P75 · P90", four rates)``."""
+    steps = list(STEPS)[:4]
+    rows = []
+    for group in board.groups:
+        f = group.figures
+        entree = f.delais["jours_entree"]
+        rows.append(
+            (
+                group.label,
+                f.propositions,
+                f.recentes,
+                *(days(f.delais[step].p50) for step in steps),
+                f"{days(entree.p50)} · {days(entree.p75)} · {days(entree.p90)}",
+                percent(f.taux_entree),
+                percent(f.taux_refus),
+                percent(f.taux_expiration),
+                percent(f.taux_redirection),
+            )
+        )
+    return rows
 
 
 HEADER = (

@@ -20,7 +20,7 @@ from accounts.scoping import AccessDenied
 from handover import dashboard
 from handover.models import REFUSAL_REASONS, HandOverError
 from web.auth.services import person
-from web.handover.charts import chart_data, csv_rows, days, percent
+from web.handover.charts import chart_data, csv_rows, days, group_rows, moment, percent
 from web.helpers import runtime
 from web.security import mark_private
 
@@ -65,6 +65,7 @@ def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None)
         "handover/dashboard.html",
         board=board,
         charts=chart_data(board),
+        group_rows=group_rows(board),
         error=error,
         args=request.args,
         actor=actor,
@@ -78,6 +79,7 @@ def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None)
         csv_url=url_for("handover_dashboard.export", **_query()),
         days=days,
         percent=percent,
+        moment=moment,
     )
 
 
