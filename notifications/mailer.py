@@ -2,7 +2,8 @@
 
 ``Mailer.from_settings(settings)`` reads ``SMTP_HOST`` (empty: e-mail is off and ``send``
 returns False), ``SMTP_PORT``, ``SMTP_USER``/``SMTP_PASSWORD`` (login when set),
-``SMTP_STARTTLS`` and ``MAIL_FROM``. Messages are plain French text. Callers keep personal
+``SMTP_STARTTLS`` and ``MAIL_FROM``; ``timeout`` (seconds, per connection and per exchange
+with the server; ``TIMEOUT_S`` by default) bounds how long a send can wait. Messages are plain French text. Callers keep personal
 data out of them (issue 10: e-mails carry a reference and a link that requires login).
 """
 
@@ -31,6 +32,7 @@ class Mailer:
     password: str = ""
     starttls: bool = False
     sender: str = "relais@localhost"
+    timeout: float = TIMEOUT_S
 
     @classmethod
     def from_settings(cls, settings: dict) -> Mailer:
@@ -62,7 +64,7 @@ class Mailer:
         message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or "relais")
         message.set_content(text)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_S) as smtp:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.user:

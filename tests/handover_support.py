@@ -1,5 +1,5 @@
-"""People and places of the hand-over tests: the Marne with two territories, the Haute-Marne
-with one, and one account of each role (local passwords, for the browser tests).
+"""People and places of the hand-over tests: the Marne with two territories (MDS Châlons with
+a functional mailbox, MDS Reims without), the Haute-Marne with one, and one account of each role (local passwords, for the browser tests).
 
 ``world(runtime)`` builds them in the runtime's relational store; ``proposal(**changes)`` is
 a valid proposal form for a person living in Reims. ``post``, ``propose`` and ``text_of``
@@ -16,6 +16,7 @@ from handover.dates import today_in_france
 
 PASSWORD = "mot-de-passe-accompagnement"
 REIMS, CHALONS, CHAUMONT = "51454", "51108", "52121"
+CHALONS_MAILBOX = "accueil.mds-chalons@cd51.example.fr"
 
 
 @dataclass
@@ -41,7 +42,11 @@ def world(runtime, password: str | None = None) -> World:
         accounts.set_departement(None, dep, True)
     accounts.store.replace_territories(
         "51",
-        [Territory(None, "51", "MDS Reims", "MDS"), Territory(None, "51", "MDS Châlons", "MDS")],
+        [
+            Territory(None, "51", "MDS Reims", "MDS"),
+            # A functional mailbox (the browser journeys check it gets the inbox's e-mails).
+            Territory(None, "51", "MDS Châlons", "MDS", CHALONS_MAILBOX),
+        ],
         {REIMS: "MDS Reims", CHALONS: "MDS Châlons"},
     )
     accounts.store.replace_territories(

@@ -13,8 +13,15 @@ import pytest
 from conftest import csrf_token, make_user, sign_in
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from notifications import mailer
 from relais.app import create_app
-from web.invitations.services import SALT, InvitationError, make_token, read_token
+from web.invitations.services import (
+    SALT,
+    SMTP_WAIT_S,
+    InvitationError,
+    make_token,
+    read_token,
+)
 
 PUBLIC_URL = "https://relais.cd51.example.fr"
 INVITEE = "nouvelle.conseillere@ft51.example.fr"
@@ -112,10 +119,39 @@ def test_an_smtp_failure_shows_the_link_and_no_trace(runtime):
     page = text(response)
     assert response.status_code == 200
     assert "Le courriel d'invitation n'a pas pu être envoyé" in page
-    assert "Traceback" not in page
+    assert f"Raison : le serveur de courriel refuse la connexion (127.0.0.1:{closed})" in page
+    assert "Traceback" not in page and "ConnectionRefusedError" not in page
     # Without RELAIS_PUBLIC_URL the link uses the request's host only when it is local.
     assert re.search(r'value="http://localhost/invitation/[^"]+"', page)
     assert runtime.accounts.store.find_user_by_email(INVITEE) is not None
+
+
+def test_a_silent_smtp_server_does_not_hold_the_console(runtime):
+    """A server that takes the connection and never greets (a relay down behind a firewall,
+    a hung one): the console answers after ``SMTP_WAIT_S`` seconds, not the mailer's 10, in
+    French and with the link to pass on; the person's account is there."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)  # the kernel completes the connection; nobody ever answers
+        port = silent.getsockname()[1]
+        _, client = _admin_client(
+            runtime, SMTP_HOST="127.0.0.1", SMTP_PORT=port, PUBLIC_URL=PUBLIC_URL
+        )
+        started = time.monotonic()
+        response = _invite(client)
+        waited = time.monotonic() - started
+    page = text(response)
+    assert response.status_code == 200
+    assert (
+        f"Raison : le serveur de courriel n'a pas répondu en {SMTP_WAIT_S:g} secondes "
+        f"(127.0.0.1:{port})" in page
+    )
+    link = re.search(r'id="lien-invitation" value="([^"]+)"', page).group(1)
+    assert link.startswith(PUBLIC_URL + "/invitation/")
+    # A bound on a timeout, not a speed measurement: the mailer alone would wait 10 s.
+    assert SMTP_WAIT_S <= waited < mailer.TIMEOUT_S, waited
+    assert runtime.accounts.store.find_user_by_email(INVITEE) is not None
+    assert "lien affiché dans la console" in text(client.get("/console/51/journal"))
 
 
 def test_a_failed_invitation_changes_nothing(runtime, smtp):

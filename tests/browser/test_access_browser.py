@@ -9,6 +9,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from conftest import make_user, make_widget
 from oidc_support import set_identity
 from playwright.sync_api import expect
@@ -158,3 +159,44 @@ def test_professionals_see_it_once_logged_in(page, browser_runtime):
     assert response.status == 200
     assert response.headers["cache-control"] == "private, no-store"
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cellule d'appui")
+
+
+# The longest names a header shows: the person's name (or address) beside every link of the
+# role. Roles in the order of the README's table; ``admin_national`` has "Consoles des
+# départements" (→ /console/).
+HEADER_ROLES = [
+    ("conseiller", "51", "AG51"),
+    ("conseiller_ag", "51", "AG51"),
+    ("travailleur_social", "51", None),
+    ("coordinateur", "51", None),
+    ("admin_departemental", "51", None),
+    ("admin_national", None, None),
+]
+
+
+@pytest.mark.parametrize(("role", "departement", "agence"), HEADER_ROLES)
+def test_the_header_fits_1280_px_for_every_role(
+    anonymous_page, browser_runtime, role, departement, agence
+):
+    browser_runtime.accounts.set_departement(None, "51", True)
+    email = f"{role.replace('_', '.')}@departement-51.example.fr"
+    browser_runtime.accounts.create_user(
+        None, email, role, departement, agence, ADMIN_PASSWORD, "Marie-Christine Dupont-Lefebvre"
+    )
+    page = anonymous_page
+    assert page.viewport_size["width"] == 1280
+    log_in(page, email, ADMIN_PASSWORD)
+    expect(page.locator("#relais-personne")).to_be_visible()
+    if role == "admin_national":
+        expect(page.get_by_role("link", name="Consoles des départements")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"{role} : la page mesure {width} px de large"
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll(
+                "header .fr-header__tools-links :is(a, button, #relais-personne)")]
+            .map(e => [e.textContent.trim(), e.getBoundingClientRect()])
+            .filter(([, r]) => r.width > 0 && (r.left < 0 || r.right > window.innerWidth))
+            .map(([text, r]) => `${text} [${Math.round(r.left)}, ${Math.round(r.right)}]`)"""
+    )
+    assert outside == [], f"{role} : liens de l'en-tête hors de l'écran : {outside}"
+    screenshot(page, f"12-en-tete-{role.replace('_', '-')}")

@@ -5,12 +5,22 @@ service's secret key (itsdangerous) and valid ``INVITATION_HOURS`` hours: it ser
 choosing a password changes the fingerprint. The e-mail holds nothing personal beyond the
 invitee's own address and links built from ``RELAIS_PUBLIC_URL`` (``web.helpers.external_url``);
 neither the inviting admin, the role nor the department appear in it (issue 9).
+
+Sent in the request, not through the hand-over's outbox (``notifications.outbox``), by
+choice: the e-mail carries a bearer secret (the link sets the account's password), which an
+outbox row would keep in clear for the retries' hours, and the admin who invites is at the
+console, able to pass the link on at once when the server fails. So the request waits on the
+SMTP server ``SMTP_WAIT_S`` seconds at most (the mailer's own timeout is 10 s), then the
+console says why in French and shows the link; nothing about the invitation is stored but
+the account itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import smtplib
+import socket
+from dataclasses import dataclass, replace
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -20,6 +30,7 @@ from notifications.mailer import Mailer, MailError
 INVITATION_HOURS = 72
 SALT = "relais-invitation"
 SUBJECT = "Votre accès à Relais"
+SMTP_WAIT_S = 3.0  # per connection and exchange: a relay answers in milliseconds
 
 
 class InvitationError(ValueError):
@@ -86,13 +97,35 @@ def invitation_text(email: str, link: str, login_link: str) -> str:
     )
 
 
+def _why(exc: BaseException | None) -> str:
+    """The French reason of an SMTP failure, for the admin (no message content). smtplib
+    turns a read that timed out into ``SMTPServerDisconnected``: the timeout is its context."""
+    causes = [exc, getattr(exc, "__context__", None)]
+    if any(isinstance(e, TimeoutError) for e in causes):
+        return f"le serveur de courriel n'a pas répondu en {SMTP_WAIT_S:g} secondes"
+    if isinstance(exc, ConnectionRefusedError):
+        return "le serveur de courriel refuse la connexion"
+    if isinstance(exc, socket.gaierror):
+        return "le nom du serveur de courriel est inconnu"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return "le serveur de courriel a refusé l'identifiant ou le mot de passe"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "le serveur de courriel a refusé l'adresse"
+    return "le serveur de courriel est injoignable ou a refusé le message"
+
+
 def send_invitation(mailer: Mailer, user: User, link: str, login_link: str) -> Sent:
-    """E-mail the invitation to ``user`` when an SMTP server is set; otherwise (or when it
-    fails) the admin gets the link to pass on by hand. Never raises for the mail."""
+    """E-mail the invitation to ``user`` when an SMTP server is set, waiting on it
+    ``SMTP_WAIT_S`` seconds at most; otherwise (or when it fails or does not answer) the admin
+    gets the link to pass on by hand, with the reason in French (``Sent.message``). Never
+    raises for the mail."""
     if not mailer.enabled:
         return Sent("non_configure", link)
     try:
-        mailer.send(user.email, SUBJECT, invitation_text(user.email, link, login_link))
+        replace(mailer, timeout=min(mailer.timeout, SMTP_WAIT_S)).send(
+            user.email, SUBJECT, invitation_text(user.email, link, login_link)
+        )
     except MailError as exc:
-        return Sent("echec", link, str(exc))
+        where = f"{mailer.host}:{mailer.port}"
+        return Sent("echec", link, f"Raison : {_why(exc.__cause__)} ({where}).")
     return Sent("envoye", link)

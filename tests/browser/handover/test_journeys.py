@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from handover_support import PASSWORD, REIMS, proposal
+from handover_support import CHALONS_MAILBOX, PASSWORD, REIMS, proposal
 from playwright.sync_api import expect
 
 from handover.dates import today_in_france
@@ -41,6 +41,12 @@ def fill_person(page, identifiant: str, nom: str) -> str:
 def consent(page) -> None:
     for scope in ("transmission", "diagnostic", "entree"):
         page.locator(f"label[for=consentement_portees-{scope}]").click()
+
+
+def chalons_inbox(people) -> str:
+    """The recipients of MDS Châlons's inbox messages, as the SMTP server saw them: the
+    territory's functional mailbox, then its coordinateur."""
+    return f"{CHALONS_MAILBOX}, {people.coordinateur_chalons.email}"
 
 
 def action(page, name: str):
@@ -215,8 +221,10 @@ def test_an_axe_3_journey_at_the_keyboard(session_of, people, mails, shot):
     expect(action(coordinator, "terminer")).to_be_visible()
     shot(coordinator, "44-axe-3-entree")
     received = mails()
+    # The territory's functional mailbox gets the new proposal with its coordinateur.
+    assert people.chalons.courriel == CHALONS_MAILBOX
     assert addressed(received) == [
-        (people.coordinateur_chalons.email, "Nouvelle proposition d'orientation"),
+        (chalons_inbox(people), "Nouvelle proposition d'orientation"),
         (people.conseiller.email, "Décision : entrée en accompagnement acceptée"),
     ]
     assert_no_personal_data(
@@ -256,10 +264,7 @@ def test_a_redirect_to_another_territory(session_of, people, hand_runtime, mails
     received = mails()
     assert addressed(received) == [
         (people.coordinateur_reims.email, "Nouvelle proposition d'orientation"),
-        (
-            people.coordinateur_chalons.email,
-            "Proposition d'orientation redirigée vers votre territoire",
-        ),
+        (chalons_inbox(people), "Proposition d'orientation redirigée vers votre territoire"),
     ]
     assert "MDS Châlons" in received[1].get_body().get_content()
     assert_no_personal_data(
@@ -328,7 +333,5 @@ def test_the_proposal_works_without_javascript(session_of, people, mails, shot):
     expect(adviser.get_by_role("heading", level=1)).to_contain_text("Votre accompagnement")
     shot(adviser, "47-notice")
     received = mails()  # one message, although the form was sent twice
-    assert addressed(received) == [
-        (people.coordinateur_chalons.email, "Nouvelle proposition d'orientation")
-    ]
+    assert addressed(received) == [(chalons_inbox(people), "Nouvelle proposition d'orientation")]
     assert_no_personal_data(received, personal_values("3333333E", "Petit", courriel=courriel))
