@@ -24,6 +24,8 @@ from handover.models import (
 )
 from persistence.handovers import SqlHandOverStore
 from persistence.tables import territories
+from relais import settings as settings_module
+from relais.runtime import Runtime
 
 TODAY = date(2026, 11, 30)
 
@@ -197,3 +199,18 @@ EXPECTED_51 = {
     "redirigees": 2,
     "motifs_refus": {"non_joignable": 2, "absente": 1},
 }
+
+
+def dashboard_runtime(database, directory, data_dir) -> Runtime:
+    """A runtime on ``database`` (the parametrised store: SQLite, then PostgreSQL) whose
+    departments 51 and 52 share the base, the embedded engine, files under ``data_dir``."""
+    rt = Runtime(
+        settings_module.load(
+            {"DATA_DIR": str(data_dir), "SEARCH_ENGINE": "embedded", "COOKIE_SECURE": False}
+        )
+    )
+    rt.directory = directory
+    rt.database = database
+    for code in ("51", "52"):
+        rt.accounts.set_departement(None, code, True)
+    return rt

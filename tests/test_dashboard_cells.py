@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import sign_in
-from dashboard_data import TODAY, load
+from dashboard_data import TODAY, dashboard_runtime, load
 from sqlalchemy import func, select
 
 from accounts.models import User
@@ -23,8 +23,6 @@ from handover.tasks import run_tasks
 from persistence.dashboard_cells import DashboardSnapshots, tally_cells
 from persistence.handover_stats import SqlHandOverStats
 from persistence.tables import handover_dashboard_snapshots, handovers
-from relais import settings as settings_module
-from relais.runtime import Runtime
 
 NATIONAL = Scope(everything=True)
 
@@ -41,20 +39,7 @@ class Clock:
 
 @pytest.fixture
 def runtime(database, directory, tmp_path):
-    rt = Runtime(
-        settings_module.load(
-            {
-                "DATA_DIR": str(tmp_path / "data"),
-                "SEARCH_ENGINE": "embedded",
-                "COOKIE_SECURE": False,
-            }
-        )
-    )
-    rt.directory = directory
-    rt.database = database  # the parametrised store: SQLite, then PostgreSQL
-    for code in ("51", "52"):
-        rt.accounts.set_departement(None, code, True)
-    return rt
+    return dashboard_runtime(database, directory, tmp_path / "data")
 
 
 def views(territories: dict[str, int]) -> list[tuple[Scope, Filters]]:

@@ -11,13 +11,11 @@ from html import unescape
 
 import pytest
 from conftest import sign_in
-from dashboard_data import TODAY, load
+from dashboard_data import TODAY, dashboard_runtime, load
 
 from handover.dashboard import DashboardService
 from persistence.handover_stats import SqlHandOverStats
 from persistence.tables import territories
-from relais import settings as settings_module
-from relais.runtime import Runtime
 
 PAGE = "/accompagnements/tableau-de-bord"
 EXPORT = "/accompagnements/tableau-de-bord/export.csv"
@@ -25,20 +23,8 @@ EXPORT = "/accompagnements/tableau-de-bord/export.csv"
 
 @pytest.fixture
 def board_runtime(database, directory, tmp_path):
-    rt = Runtime(
-        settings_module.load(
-            {
-                "DATA_DIR": str(tmp_path / "data"),
-                "SEARCH_ENGINE": "embedded",
-                "COOKIE_SECURE": False,
-            }
-        )
-    )
-    rt.directory = directory
-    rt.database = database  # the parametrised store: SQLite, then PostgreSQL
+    rt = dashboard_runtime(database, directory, tmp_path / "data")
     rt.handover_dashboard = DashboardService(SqlHandOverStats(database), today=lambda: TODAY)
-    for code in ("51", "52"):
-        rt.accounts.set_departement(None, code, True)
     rt.territories = load(database)
     return rt
 
