@@ -70,13 +70,14 @@ def _text(form, name: str) -> str:
 
 
 def parse_date(value: str, field: str, label: str) -> date:
-    """``"2026-11-30"`` or ``"30/11/2026"`` → ``date``; ``HandOverError`` otherwise."""
+    """``"2026-11-30"`` or ``"30/11/2026"`` → ``date``; ``HandOverError`` otherwise: « obligatoire »
+    when empty, the expected shape when malformed (issue 10)."""
     value = (value or "").strip()
+    if not value:
+        raise HandOverError(f"{label} : obligatoire.", field)
     match = re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", value)
-    if match:
-        value = f"{match[3]}-{match[2]}-{match[1]}"
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(f"{match[3]}-{match[2]}-{match[1]}" if match else value)
     except ValueError:
         raise HandOverError(
             f"{label} : « {value} » n'est pas une date (attendu : AAAA-MM-JJ).", field
