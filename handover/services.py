@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import NoReturn
 
 from accounts import roles
 from accounts.models import Territory, User
@@ -106,6 +107,18 @@ class HandOverService:
             self.accounts.store.territory_of(code_commune) if delais.avec_coordinateurs else None
         )
         return Routing(departement, territory)
+
+    def check_proposal(self, form, found: HandOverError) -> NoReturn:
+        """Raise ``found`` (an error the caller met first, e.g. on the typed commune) with every
+        other bad field of the proposal ``form``: ``ProposalErrors``, or ``found`` alone."""
+        read_proposal(
+            form,
+            self.today(),
+            lambda code: self.commune_departement(code) is not None,
+            None,
+            {found.field or "code_commune": str(found)},
+        )
+        raise found
 
     def propose(self, actor: User, form) -> HandOver:
         """Create a proposal from a form (see ``handover.proposal``) by a France Travail
