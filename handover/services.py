@@ -75,12 +75,14 @@ class HandOverService:
         person_key: Callable[[str], str],
         today: Callable[[], date] = today_in_france,
         notify: Notify | None = None,
+        now: Callable[[], str] = now_iso,
     ):
         self.store = store
         self.accounts = accounts
         self.commune_departement = commune_departement
         self.person_key = person_key
         self.today = today
+        self.now = now  # the UTC ISO time of events; moved with ``today`` by a moved clock
         self.notify = notify or (lambda _kind, _record: None)
 
     # -- routing and proposal --------------------------------------------------------------
@@ -150,7 +152,7 @@ class HandOverService:
             agence=actor.agence,
             proposee_par=actor.id,
             proposee_le=today,
-            derniere_activite=now_iso(),
+            derniere_activite=self.now(),
         )
         stored = self.store.add(record, self._event(actor, "proposer", "", TRANSMISE))
         self.accounts.audit(
@@ -238,7 +240,7 @@ class HandOverService:
         transition = transitions.check(action, record, role)
         handler = getattr(self, f"_do_{action}")
         updated, reason = handler(actor, record, form)
-        updated = replace(updated, status=transition.target, derniere_activite=now_iso())
+        updated = replace(updated, status=transition.target, derniere_activite=self.now())
         if transition.target in CLOSED_STATUSES and updated.cloturee_le is None:
             updated = replace(updated, cloturee_le=self.today())
         event = self._event(actor, action, record.status, transition.target, reason)
@@ -254,7 +256,7 @@ class HandOverService:
     ) -> Event:
         label = "Relais (tâche programmée)" if actor is None else actor.nom or actor.email
         return Event(
-            at=now_iso(),
+            at=self.now(),
             action=action,
             from_status=before or None,
             to_status=after,
@@ -357,7 +359,7 @@ class HandOverService:
             date=when,
             tripartite=tripartite,
             synthese=summary,
-            enregistre_le=now_iso(),
+            enregistre_le=self.now(),
         )
         others = tuple(d for d in record.diagnostics if d.side != side)
         referent = "referent_ft_id" if side == SIDE_FT else "referent_cd_id"
