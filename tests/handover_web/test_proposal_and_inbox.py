@@ -313,6 +313,11 @@ def test_the_national_admin_sees_every_department(hand_runtime, people, as_user)
     for record in (marne, haute_marne):
         assert f'data-reference="{record.reference}"' in page
         assert client.get(f"/accompagnements/{record.id}").status_code == 200
+    # Each row names its own territory, whatever the department (one look-up per department).
+    rows = dict(re.findall(r'<tr data-reference="([^"]+)">(.*?)</tr>', page, re.S))
+    assert "<td>MDS Reims</td>" in rows[marne.reference]
+    assert "<td>CMS Chaumont</td>" in rows[haute_marne.reference]
+    assert "Équipe départementale" not in page
 
 
 def test_an_adviser_of_another_agence_cannot_read_a_file(hand_runtime, people, as_user):

@@ -116,7 +116,10 @@ def inbox():
         total=wanted.total(counts),
         pages=wanted.pages(counts),
         territories=territories,
-        territory_names={t.id: t.nom for t in territories},
+        # The records' own departments: a national admin's list spans several.
+        territory_names=views.territory_names(
+            rt.accounts, [actor.departement, *(r.departement for r in records)]
+        ),
         choose_territory=actor.role in (roles.ADMIN_DEPARTEMENTAL, roles.ADMIN_NATIONAL),
         workers=views.social_workers(rt.accounts, actor.departement) if routers else [],
         routers=routers,
