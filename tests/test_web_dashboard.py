@@ -147,10 +147,15 @@ def test_csv_cells_never_run_as_formulas(board_app, board_runtime):
 def test_national_admin_sees_every_department_and_may_pick_one(board_app, board_runtime):
     client = client_for(board_app, board_runtime, "admin_national", departement=None)
     page = text(client.get(PAGE))
-    assert "Département 51 7 " in page and "Département 52 1 " in page
+    # Groups are named from the commune directory (INSEE), the code beside the name.
+    assert "Marne (51) 7 " in page and "Haute-Marne (52) 1 " in page
+    assert "Département 51" not in page and "Département 52" not in page
     assert "8 propositions comptées" in page
     page = text(client.get(PAGE + "?departement=52"))
     assert "1 proposition comptée" in page and "CMS Chaumont (52)" in page
+    assert "Haute-Marne (52)." in page  # the scope, said under the title
+    rows = list(csv.reader(io.StringIO(client.get(EXPORT).get_data(as_text=True)), delimiter=";"))
+    assert [r[1] for r in rows[1:3]] == ["Marne (51)", "Haute-Marne (52)"]
 
 
 def test_the_header_links_to_the_dashboard_for_those_who_may_see_it(board_app, board_runtime):

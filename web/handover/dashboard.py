@@ -48,14 +48,24 @@ def _query() -> dict:
 @bp.get("/tableau-de-bord")
 def show():
     actor = _actor()
-    service = runtime().handover_dashboard
     try:
-        filters = dashboard.read_filters(request.args, dashboard.default_grouping(actor))
+        board = _board(actor)
     except HandOverError as exc:
         filters = dashboard.Filters(par=dashboard.default_grouping(actor))
-        board = service.show(actor, filters)
-        return _page(actor, board, error=exc), 400
-    return _page(actor, service.show(actor, filters))
+        return _page(actor, _service_show(actor, filters), error=exc), 400
+    return _page(actor, board)
+
+
+def _service_show(actor, filters: dashboard.Filters) -> dashboard.Dashboard:
+    return runtime().handover_dashboard.show(actor, filters, runtime().directory.departement_names)
+
+
+def _board(actor) -> dashboard.Dashboard:
+    """The dashboard the query string asks for. Raises ``HandOverError`` (French, naming the
+    field) on a value it cannot read; ``AccessDenied`` (403) outside the scope."""
+    filters = dashboard.read_filters(request.args, dashboard.default_grouping(actor))
+    board = _service_show(actor, filters)
+    return board
 
 
 def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None) -> str:
@@ -69,6 +79,9 @@ def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None)
         error=error,
         args=request.args,
         actor=actor,
+        departement_label=lambda code: dashboard.departement_label(
+            code, runtime().directory.departement_names
+        ),
         territoires=sorted(names.items(), key=lambda item: item[1]),
         groupings=dashboard.GROUPINGS,
         steps=dashboard.STEPS,
@@ -87,10 +100,9 @@ def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None)
 def export():
     actor = _actor()
     try:
-        filters = dashboard.read_filters(request.args, dashboard.default_grouping(actor))
+        board = _board(actor)
     except HandOverError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
-    board = runtime().handover_dashboard.show(actor, filters)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerows(csv_rows(board))
