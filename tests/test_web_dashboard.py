@@ -104,6 +104,36 @@ def test_a_bad_filter_is_a_french_message_and_the_page_still_shows(board_app, bo
     assert "Axe : « 7 » n'existe pas" in export.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("departement=99", "Département : « 99 » n'existe pas."),
+        ("departement=5x", "Département : « 5x » n'est pas un code."),
+        ("territoire=999999", "Territoire : « 999999 » n'est pas un territoire de ce périmètre."),
+        ("territoire=abc", "Territoire : « abc » n'est pas un numéro."),
+    ],
+)
+def test_an_unknown_department_or_territory_is_a_400_naming_the_field(
+    board_app, board_runtime, query, message
+):
+    for role, departement in (("admin_national", None), ("admin_departemental", "51")):
+        client = client_for(board_app, board_runtime, role, departement=departement)
+        page = client.get(f"{PAGE}?{query}")
+        assert page.status_code == 400, (role, query)
+        assert message in text(page) and "Les filtres n'ont pas été appliqués." in text(page)
+        export = client.get(f"{EXPORT}?{query}")
+        assert export.status_code == 400, (role, query)
+        assert export.get_data(as_text=True) == message + "\n"
+
+
+def test_another_department_territory_is_not_in_an_admin_scope(board_app, board_runtime):
+    client = client_for(board_app, board_runtime, "admin_departemental")
+    chaumont = board_runtime.territories["chaumont"]
+    assert client.get(f"{EXPORT}?territoire={chaumont}").status_code == 400
+    reims = board_runtime.territories["reims"]
+    assert client.get(f"{EXPORT}?territoire={reims}").status_code == 200
+
+
 def test_csv_export_has_the_same_figures(board_app, board_runtime):
     client = client_for(board_app, board_runtime, "admin_departemental")
     response = client.get(EXPORT + "?par=axe")

@@ -3,8 +3,9 @@
 ``coordinateur`` (their territory), ``admin_departemental`` (their department) and
 ``admin_national`` (every department); anyone else, or a department or territory outside the
 person's own, gets 403 (``handover.dashboard.scope_for``). Filters come from the query string
-(``du``, ``au``, ``departement``, ``territoire``, ``agence``, ``axe``, ``par``); a bad value
-gives the page again with a French message and status 400. The charts
+(``du``, ``au``, ``departement``, ``territoire``, ``agence``, ``axe``, ``par``); a bad value,
+a department the commune directory does not know or a territory outside the scope gives the
+page again with a French message naming the field and status 400 (the CSV: that message, 400). The charts
 (``@gouvfr/dsfr-chart`` web components) read their figures from attributes; each has a table of
 the same figures beside it.
 """
@@ -62,9 +63,18 @@ def _service_show(actor, filters: dashboard.Filters) -> dashboard.Dashboard:
 
 def _board(actor) -> dashboard.Dashboard:
     """The dashboard the query string asks for. Raises ``HandOverError`` (French, naming the
-    field) on a value it cannot read; ``AccessDenied`` (403) outside the scope."""
+    field) on a value it cannot read, a department the commune directory does not know, or a
+    territory that is not one of the scope's; ``AccessDenied`` (403) outside the scope."""
     filters = dashboard.read_filters(request.args, dashboard.default_grouping(actor))
+    code = filters.departement
+    if code is not None and code not in runtime().directory.departements:
+        raise HandOverError(f"Département : « {code} » n'existe pas.", "departement")
     board = _service_show(actor, filters)
+    wanted = filters.territoire_id
+    if wanted is not None and wanted not in board.territoires:
+        raise HandOverError(
+            f"Territoire : « {wanted} » n'est pas un territoire de ce périmètre.", "territoire"
+        )
     return board
 
 
