@@ -52,7 +52,9 @@ def test_checking_the_destination_creates_nothing(hand_runtime, people, as_user)
 def test_a_department_that_does_not_receive_is_said_at_once(people, as_user):
     page = text_of(as_user(people.conseiller).get("/accompagnements/nouvelle?code_commune=48095"))
     destination = re.search(r'id="destinataire"[^>]*>(.*?)</p>', page, re.S).group(1)
-    assert "Le Conseil départemental 48 ne reçoit pas encore les orientations" in destination
+    assert "Le Conseil départemental (Lozère, 48) ne reçoit pas encore les orientations" in (
+        destination
+    )
 
 
 def test_routing_preview_in_json(people, as_user):
@@ -64,7 +66,9 @@ def test_routing_preview_in_json(people, as_user):
     }
     refused = client.get("/accompagnements/destinataire?code_commune=48095")  # Lozère
     assert refused.status_code == 400
-    assert "ne reçoit pas encore les orientations" in refused.get_json()["erreur"]
+    assert refused.get_json()["erreur"].startswith(
+        "Le Conseil départemental (Lozère, 48) ne reçoit pas encore les orientations"
+    )
 
 
 def test_a_bad_field_keeps_every_value_and_says_why_beside_it(hand_runtime, people, as_user):
