@@ -218,7 +218,9 @@ def test_roles_without_the_dashboard_get_403(board_app, board_runtime, role, pat
     client = client_for(board_app, board_runtime, role, agence=agence)
     response = client.get(path)
     assert response.status_code == 403
-    assert "Accès refusé" in text(response)  # the HTML 403 page (messages: domain tests)
+    assert "Accès refusé" in text(response)  # the HTML 403 page
+    assert "ne donne pas accès au tableau de bord des délais" in text(response)
+    assert "Cette action n'est pas autorisée" not in text(response)
 
 
 @pytest.mark.parametrize("path", [PAGE, EXPORT])
@@ -228,6 +230,7 @@ def test_another_department_gets_403(board_app, board_runtime, role, path):
     response = client.get(path + "?departement=52")
     assert response.status_code == 403
     assert "Accès refusé" in text(response)
+    assert "Le département 52 n'est pas dans votre périmètre." in text(response)
 
 
 def test_anonymous_people_are_sent_to_the_login_page(board_app):
