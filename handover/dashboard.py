@@ -417,9 +417,9 @@ def build(
 
 
 def departement_label(code: str, names: Mapping[str, str]) -> str:
-    """ "Marne (51)" from a department code and code → name (the runtime's commune directory,
-    ``CommuneDirectory.departement_names``, from the INSEE reference); "Département 51" when
-    the name is unknown."""
+    """A department group's label, "Marne (51)", from its code and code → name (the runtime's
+    commune directory, ``CommuneDirectory.departement_names``, from the INSEE reference);
+    "Département 51" when the name is unknown."""
     name = names.get(code)
     return f"{name} ({code})" if name else f"Département {code}"
 

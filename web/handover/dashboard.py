@@ -5,9 +5,9 @@
 person's own, gets 403 (``handover.dashboard.scope_for``). Filters come from the query string
 (``du``, ``au``, ``departement``, ``territoire``, ``agence``, ``axe``, ``par``); a bad value,
 a department the commune directory does not know or a territory outside the scope gives the
-page again with a French message naming the field and status 400 (the CSV: that message, 400). The charts
-(``@gouvfr/dsfr-chart`` web components) read their figures from attributes; each has a table of
-the same figures beside it.
+page again with a French message naming the field and status 400 (the CSV: that message, 400).
+The charts (``@gouvfr/dsfr-chart`` web components) read their figures from attributes; each
+has a table of the same figures beside it.
 """
 
 from __future__ import annotations
