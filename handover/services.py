@@ -74,7 +74,10 @@ class HandOverService:
         person_key: Callable[[str], str],
         today: Callable[[], date] = today_in_france,
         notify: Notify | None = None,
+        departement_name: Callable[[str], str | None] = lambda _code: None,
     ):
+        # ``departement_name``: code → name ("52" → "Haute-Marne"), for the messages.
+        self.departement_name = departement_name
         self.store = store
         self.accounts = accounts
         self.commune_departement = commune_departement
@@ -96,8 +99,10 @@ class HandOverService:
             )
         shared = self.accounts.store.get_departement(departement)
         if shared is None or not shared.partage:
+            name = self.departement_name(departement)
+            council = f"({name}, {departement})" if name else departement
             raise HandOverError(
-                f"Le Conseil départemental {departement} ne reçoit pas encore les orientations "
+                f"Le Conseil départemental {council} ne reçoit pas encore les orientations "
                 "par Relais : orientez la personne selon la procédure locale.",
                 "code_commune",
             )
