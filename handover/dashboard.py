@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -400,22 +400,36 @@ def build(
     today: date,
     territory_name: Callable[[int], str] = str,
     total: Tally | None = None,
+    departement_name: Callable[[str], str] = lambda code: departement_label(code, {}),
 ) -> Dashboard:
     """The dashboard of per-group tallies (``tally_rows`` or the store's): groups sorted by
     key (months in order), and the total (``total`` when the source counted it, else the sum
-    of the groups)."""
+    of the groups). ``departement_name``: a department group's label (``departement_label``)."""
     if total is None:
         total = Tally()
         for tally in tallies.values():
             total.add(tally)
     groups = [
-        Group(key, _label(key, filters.par, territory_name), figures(tally))
+        Group(key, _label(key, filters.par, territory_name, departement_name), figures(tally))
         for key, tally in sorted(tallies.items())
     ]
     return Dashboard(filters, today, figures(total), groups)
 
 
-def _label(key: str, par: str, territory_name: Callable[[int], str]) -> str:
+def departement_label(code: str, names: Mapping[str, str]) -> str:
+    """A department group's label, "Marne (51)", from its code and code → name (the runtime's
+    commune directory, ``CommuneDirectory.departement_names``, from the INSEE reference);
+    "Département 51" when the name is unknown."""
+    name = names.get(code)
+    return f"{name} ({code})" if name else f"Département {code}"
+
+
+def _label(
+    key: str,
+    par: str,
+    territory_name: Callable[[int], str],
+    departement_name: Callable[[str], str],
+) -> str:
     if par == "territoire":
         return territory_name(int(key)) if key else "Équipe départementale (sans territoire)"
     if par == "agence":
@@ -423,7 +437,7 @@ def _label(key: str, par: str, territory_name: Callable[[int], str]) -> str:
     if par == "axe":
         return f"Axe {key} – {AXES.get(int(key), '')}"
     if par == "departement":
-        return f"Département {key}"
+        return departement_name(key)
     return month_label(key)
 
 
@@ -458,8 +472,14 @@ class DashboardService:
         self.source = source
         self.today = today
 
-    def show(self, actor: User | None, filters: Filters) -> Dashboard:
-        """Raises ``AccessDenied`` (403) as ``scope_for`` does."""
+    def show(
+        self,
+        actor: User | None,
+        filters: Filters,
+        departement_names: Mapping[str, str] | None = None,
+    ) -> Dashboard:
+        """``departement_names``: code → name, for the groups' labels ("Marne (51)"); raises
+        ``AccessDenied`` (403) as ``scope_for`` does."""
         scope = scope_for(actor, filters)
         names = self.source.territory_names(None if scope.everything else scope.departement)
         today = self.today()
@@ -474,5 +494,6 @@ class DashboardService:
             today,
             lambda territoire_id: names.get(territoire_id, f"Territoire {territoire_id}"),
             total,
+            lambda code: departement_label(code, departement_names or {}),
         )
         return replace(board, territoires=names, arretes_le=computed_at)

@@ -75,8 +75,11 @@ class HandOverService:
         person_key: Callable[[str], str],
         today: Callable[[], date] = today_in_france,
         notify: Notify | None = None,
+        departement_name: Callable[[str], str | None] = lambda _code: None,
         now: Callable[[], str] = now_iso,
     ):
+        # ``departement_name``: code → name ("52" → "Haute-Marne"), for the messages.
+        self.departement_name = departement_name
         self.store = store
         self.accounts = accounts
         self.commune_departement = commune_departement
@@ -99,8 +102,10 @@ class HandOverService:
             )
         shared = self.accounts.store.get_departement(departement)
         if shared is None or not shared.partage:
+            name = self.departement_name(departement)
+            council = f"({name}, {departement})" if name else departement
             raise HandOverError(
-                f"Le Conseil départemental {departement} ne reçoit pas encore les orientations "
+                f"Le Conseil départemental {council} ne reçoit pas encore les orientations "
                 "par Relais : orientez la personne selon la procédure locale.",
                 "code_commune",
             )

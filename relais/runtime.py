@@ -104,6 +104,7 @@ class Runtime:
             commune_departement,
             person_key,
             notify=self.handover_notifier,
+            departement_name=lambda code: self.directory.departement_names.get(code),
         )
 
     @cached_property

@@ -284,6 +284,43 @@ def test_only_admins_open_their_own_console(app, runtime, role):
         assert client.get(f"/console/51{path}").status_code == 403, path
 
 
+def test_a_refused_page_and_a_refused_action_each_say_what_was_refused(app, runtime):
+    worker = make_user(runtime, "ts@51.fr", role="travailleur_social", agence=None)
+    adviser = make_user(runtime, "cf@51.fr", role="conseiller")
+    generic_page = "Vous n'avez pas accès à cette page."
+    generic_action = "Cette action n'est pas autorisée depuis cette page."
+    for person, path, reason in (
+        (
+            worker,
+            "/console/51/",
+            "Votre rôle (Travailleur social du Conseil départemental) ne permet pas de "
+            "gérer les membres du département.",
+        ),
+        (
+            adviser,
+            "/console/51/delais",
+            "Votre rôle (Conseiller France Travail) ne permet pas de "
+            "gérer les territoires d'action sociale.",
+        ),
+    ):
+        client = app.test_client()
+        sign_in(client, person)
+        page = client.get(path)
+        # The view's own reason, never the wording of an action for a page only opened.
+        assert page.status_code == 403 and reason in text(page), path
+        assert generic_action not in text(page) and generic_page not in text(page)
+    client = app.test_client()
+    sign_in(client, worker)
+    token = csrf_token(client)
+    # Refused without a reason of the view's: a page is a page, a form sent an action.
+    index = client.get("/console/")
+    assert index.status_code == 403 and generic_page in text(index)
+    assert generic_action not in text(index)
+    sent = client.post("/console/51/widgets/", data={"csrf_token": token})
+    assert sent.status_code == 403 and generic_action in text(sent)
+    assert generic_page not in text(sent)
+
+
 def test_admins_open_their_console_and_national_admins_every_console(app, runtime):
     admin = make_user(runtime, "admin@cd51.fr", role="admin_departemental")
     national = make_user(runtime, "n@relais.fr", role="admin_national", departement=None)

@@ -104,6 +104,36 @@ def test_a_bad_filter_is_a_french_message_and_the_page_still_shows(board_app, bo
     assert "Axe : « 7 » n'existe pas" in export.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("departement=99", "Département : « 99 » n'existe pas."),
+        ("departement=5x", "Département : « 5x » n'est pas un code."),
+        ("territoire=999999", "Territoire : « 999999 » n'est pas un territoire de ce périmètre."),
+        ("territoire=abc", "Territoire : « abc » n'est pas un numéro."),
+    ],
+)
+def test_an_unknown_department_or_territory_is_a_400_naming_the_field(
+    board_app, board_runtime, query, message
+):
+    for role, departement in (("admin_national", None), ("admin_departemental", "51")):
+        client = client_for(board_app, board_runtime, role, departement=departement)
+        page = client.get(f"{PAGE}?{query}")
+        assert page.status_code == 400, (role, query)
+        assert message in text(page) and "Les filtres n'ont pas été appliqués." in text(page)
+        export = client.get(f"{EXPORT}?{query}")
+        assert export.status_code == 400, (role, query)
+        assert export.get_data(as_text=True) == message + "\n"
+
+
+def test_another_department_territory_is_not_in_an_admin_scope(board_app, board_runtime):
+    client = client_for(board_app, board_runtime, "admin_departemental")
+    chaumont = board_runtime.territories["chaumont"]
+    assert client.get(f"{EXPORT}?territoire={chaumont}").status_code == 400
+    reims = board_runtime.territories["reims"]
+    assert client.get(f"{EXPORT}?territoire={reims}").status_code == 200
+
+
 def test_csv_export_has_the_same_figures(board_app, board_runtime):
     client = client_for(board_app, board_runtime, "admin_departemental")
     response = client.get(EXPORT + "?par=axe")
@@ -147,10 +177,15 @@ def test_csv_cells_never_run_as_formulas(board_app, board_runtime):
 def test_national_admin_sees_every_department_and_may_pick_one(board_app, board_runtime):
     client = client_for(board_app, board_runtime, "admin_national", departement=None)
     page = text(client.get(PAGE))
-    assert "Département 51 7 " in page and "Département 52 1 " in page
+    # Groups are named from the commune directory (INSEE), the code beside the name.
+    assert "Marne (51) 7 " in page and "Haute-Marne (52) 1 " in page
+    assert "Département 51" not in page and "Département 52" not in page
     assert "8 propositions comptées" in page
     page = text(client.get(PAGE + "?departement=52"))
     assert "1 proposition comptée" in page and "CMS Chaumont (52)" in page
+    assert "Haute-Marne (52)." in page  # the scope, said under the title
+    rows = list(csv.reader(io.StringIO(client.get(EXPORT).get_data(as_text=True)), delimiter=";"))
+    assert [r[1] for r in rows[1:3]] == ["Marne (51)", "Haute-Marne (52)"]
 
 
 def test_the_header_links_to_the_dashboard_for_those_who_may_see_it(board_app, board_runtime):
@@ -183,7 +218,9 @@ def test_roles_without_the_dashboard_get_403(board_app, board_runtime, role, pat
     client = client_for(board_app, board_runtime, role, agence=agence)
     response = client.get(path)
     assert response.status_code == 403
-    assert "Accès refusé" in text(response)  # the HTML 403 page (messages: domain tests)
+    assert "Accès refusé" in text(response)  # the HTML 403 page
+    assert "ne donne pas accès au tableau de bord des délais" in text(response)
+    assert "Cette action n'est pas autorisée" not in text(response)
 
 
 @pytest.mark.parametrize("path", [PAGE, EXPORT])
@@ -193,6 +230,7 @@ def test_another_department_gets_403(board_app, board_runtime, role, path):
     response = client.get(path + "?departement=52")
     assert response.status_code == 403
     assert "Accès refusé" in text(response)
+    assert "Le département 52 n'est pas dans votre périmètre." in text(response)
 
 
 def test_anonymous_people_are_sent_to_the_login_page(board_app):

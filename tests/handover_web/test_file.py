@@ -33,8 +33,10 @@ def test_an_action_not_for_the_role_is_403_and_one_not_for_the_status_409(
     assert illegal.status_code == 409
     assert "n'est pas possible pour une orientation au statut « Transmise »" in text_of(illegal)
     assert f'href="/accompagnements/{record.id}">Revenir au dossier' in text_of(illegal)
+    # An action that does not exist is a route that does not exist: 404, nothing recorded.
     unknown = post(coordinator, f"/accompagnements/{record.id}/voler")
-    assert unknown.status_code == 409 and "Action inconnue" in text_of(unknown)
+    assert unknown.status_code == 404 and "Action inconnue : « voler »." in text_of(unknown)
+    assert [e.action for e in hand_runtime.handovers.store.get(record.id).events] == ["proposer"]
 
 
 def test_a_decision_before_the_diagnostics_is_409(hand_runtime, people, as_user):

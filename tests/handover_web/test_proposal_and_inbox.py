@@ -52,7 +52,9 @@ def test_checking_the_destination_creates_nothing(hand_runtime, people, as_user)
 def test_a_department_that_does_not_receive_is_said_at_once(people, as_user):
     page = text_of(as_user(people.conseiller).get("/accompagnements/nouvelle?code_commune=48095"))
     destination = re.search(r'id="destinataire"[^>]*>(.*?)</p>', page, re.S).group(1)
-    assert "Le Conseil départemental 48 ne reçoit pas encore les orientations" in destination
+    assert "Le Conseil départemental (Lozère, 48) ne reçoit pas encore les orientations" in (
+        destination
+    )
 
 
 def test_routing_preview_in_json(people, as_user):
@@ -64,7 +66,9 @@ def test_routing_preview_in_json(people, as_user):
     }
     refused = client.get("/accompagnements/destinataire?code_commune=48095")  # Lozère
     assert refused.status_code == 400
-    assert "ne reçoit pas encore les orientations" in refused.get_json()["erreur"]
+    assert refused.get_json()["erreur"].startswith(
+        "Le Conseil départemental (Lozère, 48) ne reçoit pas encore les orientations"
+    )
 
 
 def test_a_bad_field_keeps_every_value_and_says_why_beside_it(hand_runtime, people, as_user):
@@ -354,6 +358,11 @@ def test_the_national_admin_sees_every_department(hand_runtime, people, as_user)
     for record in (marne, haute_marne):
         assert f'data-reference="{record.reference}"' in page
         assert client.get(f"/accompagnements/{record.id}").status_code == 200
+    # Each row names its own territory, whatever the department (one look-up per department).
+    rows = dict(re.findall(r'<tr data-reference="([^"]+)">(.*?)</tr>', page, re.S))
+    assert "<td>MDS Reims</td>" in rows[marne.reference]
+    assert "<td>CMS Chaumont</td>" in rows[haute_marne.reference]
+    assert "Équipe départementale" not in page
 
 
 def test_an_adviser_of_another_agence_cannot_read_a_file(hand_runtime, people, as_user):

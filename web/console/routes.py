@@ -37,8 +37,8 @@ bp = Blueprint("console", __name__, url_prefix="/console/<departement>")
 def _actor(departement: str, action: str = roles.MANAGE_MEMBERS):
     try:
         return scoping.require(person(), action, departement)
-    except scoping.AccessDenied:
-        abort(403)
+    except scoping.AccessDenied as exc:
+        abort(403, str(exc))  # its French reason, on the 403 page
 
 
 def _member(accounts, user_id: int, departement: str, pending_ok: bool = False):

@@ -3,10 +3,11 @@
 ``coordinateur`` (their territory), ``admin_departemental`` (their department) and
 ``admin_national`` (every department); anyone else, or a department or territory outside the
 person's own, gets 403 (``handover.dashboard.scope_for``). Filters come from the query string
-(``du``, ``au``, ``departement``, ``territoire``, ``agence``, ``axe``, ``par``); a bad value
-gives the page again with a French message and status 400. The charts
-(``@gouvfr/dsfr-chart`` web components) read their figures from attributes; each has a table of
-the same figures beside it.
+(``du``, ``au``, ``departement``, ``territoire``, ``agence``, ``axe``, ``par``); a bad value,
+a department the commune directory does not know or a territory outside the scope gives the
+page again with a French message naming the field and status 400 (the CSV: that message, 400).
+The charts (``@gouvfr/dsfr-chart`` web components) read their figures from attributes; each
+has a table of the same figures beside it.
 """
 
 from __future__ import annotations
@@ -48,14 +49,33 @@ def _query() -> dict:
 @bp.get("/tableau-de-bord")
 def show():
     actor = _actor()
-    service = runtime().handover_dashboard
     try:
-        filters = dashboard.read_filters(request.args, dashboard.default_grouping(actor))
+        board = _board(actor)
     except HandOverError as exc:
         filters = dashboard.Filters(par=dashboard.default_grouping(actor))
-        board = service.show(actor, filters)
-        return _page(actor, board, error=exc), 400
-    return _page(actor, service.show(actor, filters))
+        return _page(actor, _service_show(actor, filters), error=exc), 400
+    return _page(actor, board)
+
+
+def _service_show(actor, filters: dashboard.Filters) -> dashboard.Dashboard:
+    return runtime().handover_dashboard.show(actor, filters, runtime().directory.departement_names)
+
+
+def _board(actor) -> dashboard.Dashboard:
+    """The dashboard the query string asks for. Raises ``HandOverError`` (French, naming the
+    field) on a value it cannot read, a department the commune directory does not know, or a
+    territory that is not one of the scope's; ``AccessDenied`` (403) outside the scope."""
+    filters = dashboard.read_filters(request.args, dashboard.default_grouping(actor))
+    code = filters.departement
+    if code is not None and code not in runtime().directory.departements:
+        raise HandOverError(f"Département : « {code} » n'existe pas.", "departement")
+    board = _service_show(actor, filters)
+    wanted = filters.territoire_id
+    if wanted is not None and wanted not in board.territoires:
+        raise HandOverError(
+            f"Territoire : « {wanted} » n'est pas un territoire de ce périmètre.", "territoire"
+        )
+    return board
 
 
 def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None) -> str:
@@ -69,6 +89,9 @@ def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None)
         error=error,
         args=request.args,
         actor=actor,
+        departement_label=lambda code: dashboard.departement_label(
+            code, runtime().directory.departement_names
+        ),
         territoires=sorted(names.items(), key=lambda item: item[1]),
         groupings=dashboard.GROUPINGS,
         steps=dashboard.STEPS,
@@ -87,10 +110,9 @@ def _page(actor, board: dashboard.Dashboard, error: HandOverError | None = None)
 def export():
     actor = _actor()
     try:
-        filters = dashboard.read_filters(request.args, dashboard.default_grouping(actor))
+        board = _board(actor)
     except HandOverError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
-    board = runtime().handover_dashboard.show(actor, filters)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerows(csv_rows(board))

@@ -11,8 +11,8 @@
 - ``POST /accompagnements/<id>/<action>``: one transition of ``handover.transitions.TABLE``.
 
 The service checks scope and status on every call: ``AccessDenied`` → 403,
-``IllegalTransition`` / ``HandOverConflict`` → 409, an unknown record → 404, a bad field →
-the form again with every value and the French message beside the field (400).
+``IllegalTransition`` / ``HandOverConflict`` → 409, an unknown record or action → 404, a bad
+field → the form again with every value and the French message beside the field (400).
 """
 
 from __future__ import annotations
@@ -116,7 +116,10 @@ def inbox():
         total=wanted.total(counts),
         pages=wanted.pages(counts),
         territories=territories,
-        territory_names={t.id: t.nom for t in territories},
+        # The records' own departments: a national admin's list spans several.
+        territory_names=views.territory_names(
+            rt.accounts, [actor.departement, *(r.departement for r in records)]
+        ),
         choose_territory=actor.role in (roles.ADMIN_DEPARTEMENTAL, roles.ADMIN_NATIONAL),
         workers=views.social_workers(rt.accounts, actor.departement) if routers else [],
         routers=routers,
@@ -263,6 +266,9 @@ def _territory_label(record, territories) -> str:
 @bp.post("/<int:handover_id>/<action>")
 @limiter.limit(ui_limit)
 def act(handover_id: int, action: str):
+    if action not in transitions.BY_ACTION:
+        # No such route: 404, while a known action the status does not allow stays 409.
+        return error_page(404, f"Action inconnue : « {action} ».", title="Page non trouvée")
     actor = person()
     service = _service()
     try:

@@ -241,6 +241,15 @@ def territories_of(accounts, departement: str | None) -> list[Territory]:
     return accounts.store.list_territories(departement) if departement else []
 
 
+def territory_names(accounts, departements) -> dict[int, str]:
+    """Territory id → name for every department in ``departements`` (codes; None and repeats
+    are skipped): one query per department, never one per row of a list."""
+    names: dict[int, str] = {}
+    for departement in sorted({d for d in departements if d}):
+        names.update((t.id, t.nom) for t in accounts.store.list_territories(departement))
+    return names
+
+
 def social_workers(accounts, departement: str) -> list[User]:
     """The department's active travailleurs sociaux (the assignment's select)."""
     return [
