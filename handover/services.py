@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import NoReturn
 
 from accounts import roles
 from accounts.models import Territory, User
@@ -75,6 +76,7 @@ class HandOverService:
         today: Callable[[], date] = today_in_france,
         notify: Notify | None = None,
         departement_name: Callable[[str], str | None] = lambda _code: None,
+        now: Callable[[], str] = now_iso,
     ):
         # ``departement_name``: code → name ("52" → "Haute-Marne"), for the messages.
         self.departement_name = departement_name
@@ -83,6 +85,7 @@ class HandOverService:
         self.commune_departement = commune_departement
         self.person_key = person_key
         self.today = today
+        self.now = now  # the UTC ISO time of events; moved with ``today`` by a moved clock
         self.notify = notify or (lambda _kind, _record: None)
 
     # -- routing and proposal --------------------------------------------------------------
@@ -111,6 +114,18 @@ class HandOverService:
             self.accounts.store.territory_of(code_commune) if delais.avec_coordinateurs else None
         )
         return Routing(departement, territory)
+
+    def check_proposal(self, form, found: HandOverError) -> NoReturn:
+        """Raise ``found`` (an error the caller met first, e.g. on the typed commune) with every
+        other bad field of the proposal ``form``: ``ProposalErrors``, or ``found`` alone."""
+        read_proposal(
+            form,
+            self.today(),
+            lambda code: self.commune_departement(code) is not None,
+            None,
+            {found.field or "code_commune": str(found)},
+        )
+        raise found
 
     def propose(self, actor: User, form) -> HandOver:
         """Create a proposal from a form (see ``handover.proposal``) by a France Travail
@@ -142,7 +157,7 @@ class HandOverService:
             agence=actor.agence,
             proposee_par=actor.id,
             proposee_le=today,
-            derniere_activite=now_iso(),
+            derniere_activite=self.now(),
         )
         stored = self.store.add(record, self._event(actor, "proposer", "", TRANSMISE))
         self.accounts.audit(
@@ -230,7 +245,7 @@ class HandOverService:
         transition = transitions.check(action, record, role)
         handler = getattr(self, f"_do_{action}")
         updated, reason = handler(actor, record, form)
-        updated = replace(updated, status=transition.target, derniere_activite=now_iso())
+        updated = replace(updated, status=transition.target, derniere_activite=self.now())
         if transition.target in CLOSED_STATUSES and updated.cloturee_le is None:
             updated = replace(updated, cloturee_le=self.today())
         event = self._event(actor, action, record.status, transition.target, reason)
@@ -246,7 +261,7 @@ class HandOverService:
     ) -> Event:
         label = "Relais (tâche programmée)" if actor is None else actor.nom or actor.email
         return Event(
-            at=now_iso(),
+            at=self.now(),
             action=action,
             from_status=before or None,
             to_status=after,
@@ -349,7 +364,7 @@ class HandOverService:
             date=when,
             tripartite=tripartite,
             synthese=summary,
-            enregistre_le=now_iso(),
+            enregistre_le=self.now(),
         )
         others = tuple(d for d in record.diagnostics if d.side != side)
         referent = "referent_ft_id" if side == SIDE_FT else "referent_cd_id"

@@ -29,7 +29,7 @@ from typing import Protocol
 
 from accounts.models import AuditEntry
 from handover import schedule
-from handover.dates import add_months
+from handover.dates import add_months, moment_on, today_in_france
 from handover.models import Delais, HandOver, HandOverError, StatRow
 
 log = logging.getLogger("relais.taches")
@@ -171,6 +171,8 @@ def run_tasks(
     report = TaskReport(jour=today, courriel=mail_enabled)
     clocked = copy.copy(service)
     clocked.today = lambda: today
+    if today != today_in_france():  # a moved clock: its events are stamped on its day
+        clocked.now = lambda: moment_on(today)
 
     def flushed():
         report.courriels_repris, report.envois_en_echec = flush()

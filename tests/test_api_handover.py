@@ -299,6 +299,30 @@ def test_bad_proposal_is_a_400_naming_the_field(world, changes, field):
     assert world.get("", "cd51").get_json()["total"] == 0  # nothing was stored
 
 
+def test_an_empty_proposal_is_a_400_naming_every_field_at_once(world):
+    response = world.post("", "ft-a", {})
+    body = response.get_json()
+    assert response.status_code == 400, body
+    assert list(body["errors"]) == [
+        "axe",
+        "identifiant_ft",
+        "nom",
+        "prenom",
+        "date_naissance",
+        "code_commune",
+        "telephone",
+        "freins",
+        "consentement_portees",
+        "consentement_methode",
+    ]
+    assert body["errors"]["date_naissance"] == ["Date de naissance : obligatoire."]
+    assert body["errors"]["code_commune"] == ["Commune de résidence : obligatoire."]
+    assert all(message in body["message"] for [message] in body["errors"].values())
+    two = world.post("", "ft-a", proposal(identifiant_ft="12", freins=["inconnu"])).get_json()
+    assert list(two["errors"]) == ["identifiant_ft", "freins"]
+    assert world.get("", "cd51").get_json()["total"] == 0  # nothing was stored
+
+
 def test_badly_typed_or_unknown_fields_are_400s_in_french(world):
     response = world.post("", "ft-a", proposal(axe="deux", nir="185047512345678"))
     body = response.get_json()

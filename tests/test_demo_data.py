@@ -7,7 +7,7 @@ import csv
 import importlib.util
 import re
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -277,6 +277,19 @@ def test_demo_handovers_in_every_status_with_their_events(demo_runtime):
         assert events[0].action == "proposer" and events[-1].to_status == record.status
         assert all(e.from_status == p.to_status for p, e in zip(events, events[1:], strict=False))
         assert record.proposee_le <= today and record.consent.date == record.proposee_le
+        # The history reads on the scenario's days, those the record says (issue 10).
+        days = [today_in_france(datetime.fromisoformat(e.at)) for e in events]
+        assert days[0] == record.proposee_le and days == sorted(days), (record.reference, days)
+        assert days[-1] <= today
+        for moment, (name, value) in (
+            ("prendre_en_charge", ("prise_en_charge_le", record.prise_en_charge_le)),
+            ("entrer", ("entree_le", record.entree_le)),
+            ("renouveler", ("renouvelee_le", record.renouvelee_le)),
+        ):
+            stamped = [d for d, e in zip(days, events, strict=True) if e.action == moment]
+            assert stamped[-1:] in ([], [value]), (record.reference, name, stamped, value)
+        if record.cloturee_le:
+            assert days[-1] == record.cloturee_le, record.reference
         person = record.person  # fictional: ARCEP fiction ranges, DEMO identifiants
         assert re.fullmatch(r"\+33(353019|465719)\d{3}", person.telephone), person.telephone
         assert person.identifiant_ft.startswith("DEMO") and person.nom in {

@@ -256,3 +256,29 @@ def test_a_department_that_does_not_share_the_base_receives_nothing(world):
     world.accounts.set_departement(None, "52", False)
     with pytest.raises(HandOverError, match="ne reçoit pas encore"):
         world.propose(code_commune="52448")
+
+
+def test_an_empty_required_date_is_said_missing_a_bad_one_malformed(world):
+    s = world.service
+    record = world.propose()
+    record = s.act(world.coord, record.id, "attribuer", {"travailleur_social_id": world.ts.id})
+    with pytest.raises(HandOverError) as empty:
+        s.act(world.ts, record.id, "diagnostic_cd", {"date": " ", "synthese": "CD"})
+    assert (str(empty.value), empty.value.field) == ("Date de l'entretien : obligatoire.", "date")
+    record = s.act(world.ag, record.id, "diagnostic_ft", {"date": "2026-11-30", "synthese": "FT"})
+    record = s.act(world.ts, record.id, "diagnostic_cd", {"date": "2026-11-30", "synthese": "CD"})
+    with pytest.raises(HandOverError) as missing:
+        s.act(world.ts, record.id, "accepter", {"entree_prevue_le": ""})
+    assert str(missing.value) == "Date d'entrée prévue : obligatoire."
+    assert missing.value.field == "entree_prevue_le"
+    with pytest.raises(HandOverError) as malformed:
+        s.act(world.ts, record.id, "accepter", {"entree_prevue_le": "10/13/2026"})
+    assert str(malformed.value) == (
+        "Date d'entrée prévue : « 10/13/2026 » n'est pas une date (attendu : AAAA-MM-JJ)."
+    )
+    record = s.act(world.ts, record.id, "accepter", {"entree_prevue_le": "2026-12-10"})
+    with pytest.raises(HandOverError, match=r"^Date d'entrée : obligatoire\.$"):
+        s.act(world.ag, record.id, "entrer", {})
+    record = s.act(world.ag, record.id, "entrer", {"entree_le": "2026-11-30"})
+    with pytest.raises(HandOverError, match=r"^Date de fin : obligatoire\.$"):
+        s.act(world.ts, record.id, "terminer", {"terminee_le": "", "motif_fin": "emploi"})

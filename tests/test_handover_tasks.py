@@ -7,7 +7,7 @@ first), and no personal data in any message."""
 from __future__ import annotations
 
 import socket
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from handover_world import MAILBOX, PERSONAL, PUBLIC_URL, TERRITORY, World
@@ -98,6 +98,10 @@ def test_unclaimed_reminders_at_their_days_escalation_then_expiry(world):
     assert expired.cloturee_le == day(45)
     last = expired.events[-1]
     assert (last.action, last.from_status, last.to_status) == ("expirer", "transmise", "expiree")
+    # A moved clock stamps its events on its day (in Paris), not on the real one (issue 10).
+    assert today_in_france(datetime.fromisoformat(last.at)) == day(45)
+    assert expired.derniere_activite == last.at
+    assert today_in_france(datetime.fromisoformat(expired.events[0].at)) == START
     assert last.actor_id is None and "tâche programmée" in last.actor_label
     notice = world.sent()[-1]
     assert recipients(notice) == {"conseiller@ft51.example.fr"}

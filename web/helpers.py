@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
@@ -106,6 +107,16 @@ def french_date(value: date | str | None) -> str:
             return value
     day = "1er" if value.day == 1 else str(value.day)
     return f"{day} {MOIS[value.month - 1]} {value.year}"
+
+
+ISO_DATE_IN_TEXT = re.compile(r"(?<![\d-])(\d{4}-\d{2}-\d{2})(?![\d-])")
+
+
+def french_dates_in(text: str | None) -> str:
+    """Dates written ``AAAA-MM-JJ`` inside a text shown in French form, the rest untouched:
+    ``"entretien séparé du 2026-12-01"`` → ``"entretien séparé du 1er décembre 2026"`` (the
+    file's history: stored reasons keep their ISO dates, issue 10)."""
+    return ISO_DATE_IN_TEXT.sub(lambda match: french_date(match[1]), text or "")
 
 
 def french_datetime(value: datetime | str | None) -> str:
@@ -221,6 +232,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(phone_text, "phone")
     app.add_template_filter(phone_href, "tel")
     app.add_template_filter(french_date, "date_fr")
+    app.add_template_filter(french_dates_in, "dates_fr_dans")
     app.add_template_filter(french_datetime, "date_heure")
     app.add_template_filter(french_number, "nombre")
     app.add_template_filter(capitalize_first)

@@ -79,8 +79,10 @@ def domain_errors() -> Iterator[None]:
     except HandOverError as exc:
         if exc.field == "id":
             api_abort(404, code="orientation_introuvable", message=str(exc))
-        field = exc.field or "_requete"
-        api_abort(400, code="requete_invalide", message=str(exc), errors={field: [str(exc)]})
+        # A proposal names every bad field at once (``ProposalErrors.errors``, issue 10).
+        found = getattr(exc, "errors", None) or {exc.field or "_requete": str(exc)}
+        errors = {field: [message] for field, message in found.items()}
+        api_abort(400, code="requete_invalide", message=str(exc), errors=errors)
 
 
 class TerritoryNames:

@@ -18,7 +18,7 @@ from accounts.models import Territory, User
 from accounts.services import AccountService
 from accounts.territories import default_name
 from handover.access import Scope
-from handover.dates import today_in_france
+from handover.dates import moment_on, today_in_france
 from handover.demo import scenarios as sc
 from handover.demo.territories import DEPARTEMENTS, DemoTerritory, read
 from handover.services import HandOverService
@@ -154,13 +154,17 @@ def _describe(user: User) -> str:
 
 
 class Clock:
-    """The service's ``today`` while a scenario is replayed."""
+    """The service's ``today`` while a scenario is replayed; ``now()``, the time its events
+    are stamped with: that day, at the load's time of day in Paris."""
 
     def __init__(self, day: date):
         self.day = day
 
     def __call__(self) -> date:
         return self.day
+
+    def now(self) -> str:
+        return moment_on(self.day)
 
 
 def _handovers(handovers: HandOverService, people, territory_ids, today: date, report: Report):
@@ -181,13 +185,16 @@ def _handovers(handovers: HandOverService, people, territory_ids, today: date, r
 
 def replace_clock(handovers: HandOverService, clock: Callable[[], date]) -> HandOverService:
     """The same service (store, accounts, routing, person key) on ``clock``, without its
-    notifications: the demonstration replays a past that no one is to be told of."""
+    notifications: the demonstration replays a past that no one is to be told of. Its events
+    are stamped by ``clock.now()`` when the clock has one (``Clock``), so that each history
+    reads on its scenario's days."""
     return HandOverService(
         handovers.store,
         handovers.accounts,
         handovers.commune_departement,
         handovers.person_key,
         today=clock,
+        now=getattr(clock, "now", handovers.now),
     )
 
 

@@ -15,7 +15,7 @@ from handover_support import (
 )
 
 from handover.dates import today_in_france
-from web.helpers import french_date
+from web.helpers import french_date, french_dates_in
 
 # -- the status table: 403 for the role, 409 for the status ---------------------------------------
 
@@ -262,3 +262,25 @@ def test_an_expired_file_says_who_closed_it(hand_runtime, people, as_user):
     assert "Relais (tâche programmée)" in history
     assert "sans décision dans le délai du département" in history
     assert 'id="titre-actions"' not in html
+
+
+def test_dates_in_the_history_reasons_read_in_french(hand_runtime, people, as_user):
+    record = propose(hand_runtime, people)
+    path = f"/accompagnements/{record.id}"
+    post(as_user(people.coordinateur_reims), f"{path}/prendre_en_charge")
+    worker = as_user(people.travailleur_reims)
+    today = today_in_france()
+    post(worker, f"{path}/diagnostic_cd", {"date": today.isoformat(), "synthese": "CD."})
+    history = re.search(r'<table id="historique">(.*?)</table>', text_of(worker.get(path)), re.S)
+    assert f"<td>entretien séparé du {french_date(today)}</td>" in history.group(1)
+    assert today.isoformat() not in history.group(1)
+    # The stored reason keeps its ISO date: the page formats it when it shows it.
+    stored = hand_runtime.handovers.store.get(record.id).events[-1].reason
+    assert stored == f"entretien séparé du {today.isoformat()}"
+
+
+def test_only_whole_iso_dates_are_rewritten():
+    assert french_dates_in("purgés le 2026-11-30, dossier 2026-51-000001, 2026-02-30") == (
+        "purgés le 30 novembre 2026, dossier 2026-51-000001, 2026-02-30"
+    )
+    assert french_dates_in(None) == ""

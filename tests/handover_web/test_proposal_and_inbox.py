@@ -90,6 +90,47 @@ def test_a_bad_field_keeps_every_value_and_says_why_beside_it(hand_runtime, peop
     assert hand_runtime.handovers.inbox(people.admin_51)[0] == []
 
 
+def test_an_empty_proposal_flags_every_field_at_once(hand_runtime, people, as_user):
+    client = as_user(people.conseiller)
+    page = post(client, "/accompagnements/nouvelle", {"axe": "2", "nom": "Martin"})
+    html = text_of(page)
+    assert page.status_code == 400
+    summary = re.search(r'id="erreurs"[^>]*>(.*?)</div>', html, re.S).group(1)
+    links = re.findall(r'<a href="#([a-z_]+)">([^<]+)</a>', summary)
+    assert [target for target, _ in links] == [
+        "identifiant_ft",
+        "prenom",
+        "date_naissance",
+        "commune",
+        "telephone",
+        "freins",
+        "consentement_portees",
+        "consentement_methode",
+    ]
+    assert ("commune", "Commune de résidence : obligatoire.") in links
+    assert ("date_naissance", "Date de naissance : obligatoire.") in links
+    for name in ("identifiant_ft", "prenom", "date_naissance", "commune", "telephone"):
+        assert re.search(rf'<input [^>]*id="{name}"[^>]*aria-invalid="true"', html), name
+    for name in ("freins", "consentement_portees", "consentement_methode"):
+        assert re.search(rf'class="fr-fieldset fr-fieldset--error" id="{name}"', html), name
+    beside = re.search(r'id="prenom-messages"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert "Prénom : obligatoire" in beside
+    # What was typed stays; a good field is not flagged.
+    assert re.search(r'id="nom" name="nom" value="Martin"', html)
+    assert not re.search(r'<input [^>]*id="nom"[^>]*aria-invalid', html)
+    assert re.search(r'id="axe-2" value="2" checked', html)
+    # With the commune filled, the other fields are still all named.
+    form = proposal(identifiant_ft="", prenom="", date_naissance="")
+    html = text_of(post(client, "/accompagnements/nouvelle", form))
+    summary = re.search(r'id="erreurs"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert re.findall(r'<a href="#([a-z_]+)">', summary) == [
+        "identifiant_ft",
+        "prenom",
+        "date_naissance",
+    ]
+    assert hand_runtime.handovers.inbox(people.admin_51)[0] == []
+
+
 def test_too_long_a_text_is_refused_in_french(people, as_user):
     page = post(
         as_user(people.conseiller),

@@ -145,8 +145,13 @@ def new():
         return _proposal_page(form, actor)
     form = views.ProposalForm.from_request(request.form)
     try:
-        form.resolve_commune(rt.directory)
-        routing = service.routing(form.get("code_commune"))
+        try:
+            form.resolve_commune(rt.directory)
+            routing = service.routing(form.get("code_commune"))
+        except HandOverError as exc:
+            if request.form.get("etape") != "verifier":
+                service.check_proposal(form, exc)  # every other bad field with the commune's
+            raise
         if request.form.get("etape") == "verifier":
             return _proposal_page(form, actor, routing=routing)
         record = service.propose(actor, form)
@@ -175,13 +180,17 @@ def _proposal_page(form, actor, routing=None, error=None, status=200):
             routing = _service().routing(form.get("code_commune"))
         except HandOverError as exc:
             refusal = str(exc)
+    # Every bad field at once (issue 10): field → message, "formulaire" for the whole form.
+    errors = getattr(error, "errors", None) or (
+        {error.field or "formulaire": str(error)} if error else {}
+    )
     body = render_template(
         "handover/new.html",
         form=form,
         routing=routing,
         routing_refusal=refusal,
-        error=error,
-        field=getattr(error, "field", None) or ("formulaire" if error else None),
+        error=errors,
+        field=next(iter(errors), None),
         routing_url=url_for("handover.destination"),
         suggest_url=url_for("search.commune_suggestions"),
         retour=safe_return(request.values.get("retour")),

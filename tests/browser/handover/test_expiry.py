@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from handover.dates import today_in_france
 from handover.models import Delais
+from web.helpers import french_date
 
 from .mail import addressed, assert_no_personal_data, link_in, personal_values
 from .test_journeys import consent, fill_person
@@ -78,6 +79,8 @@ def test_reminder_then_expiry_with_the_clock_moved_forward(
     last = coordinator.locator("#historique tbody tr").last
     expect(last).to_contain_text("Expirer")
     expect(last).to_contain_text("Expirée")
+    # Stamped on the moved day, not the real one (issue 10).
+    expect(last.locator("td").first).to_contain_text(f"{french_date(expiry_day)} à ")
     coordinator.goto("/accompagnements/")
     expect(coordinator.locator("#compteurs [data-statut=expiree]")).to_have_text("Expirée : 1")
     expect(coordinator.locator("#compteurs [data-statut=transmise]")).to_have_text("Transmise : 0")
