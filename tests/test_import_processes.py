@@ -4,14 +4,16 @@ the same process (``indexer.parallel``)."""
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import time
 from pathlib import Path
 
 import pytest
-from conftest import make_user, sign_in
-from test_console import upload
+from conftest import csrf_token, make_user, sign_in
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from indexer import parallel
 
@@ -47,6 +49,18 @@ def large_file(rows: int) -> bytes:
         first[0] = f"processus-{n}"
         body.append(";".join(first))
     return "\n".join([header, *body]).encode("utf-8")
+
+
+def upload(client, content: bytes, name: str):
+    """The console's upload form, sent as the browser does (encoded in memory)."""
+    boundary, body = encode_multipart(
+        {"csrf_token": csrf_token(client), "fichier": FileStorage(io.BytesIO(content), name)}
+    )
+    return client.post(
+        "/console/51/ressources",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 @pytest.fixture
