@@ -254,26 +254,3 @@ def test_pool_and_single_process_leave_identical_tables(tmp_path, directory, mon
     assert summary["acceptees"] > 800 and summary["rejetees"] > 100
     assert len(tables["resources"]) == summary["acceptees"] == len(tables["moteur_docs"])
     assert tables["moteur_vocab"]
-
-
-def test_spilled_resources_come_back_identical(tmp_path, directory, monkeypatch):
-    """Past ``SPILL_AFTER`` the staged resources go to a temporary file as values: the
-    tables are the same as when they all stay in memory."""
-    from indexer import staging
-
-    path = varied_file(tmp_path / "varie.csv")
-    in_memory = _import(tmp_path, directory, "memoire", path, 1)
-    monkeypatch.setattr(staging, "SPILL_AFTER", 100)
-    monkeypatch.setattr(staging, "SPILL_BATCH", 70)
-    flushed: list[int] = []
-    flush = staging.Staging._flush
-
-    def counted(self) -> None:
-        flushed.append(len(self.pending))
-        flush(self)
-
-    monkeypatch.setattr(staging.Staging, "_flush", counted)
-    spilled = _import(tmp_path, directory, "disque", path, 1)
-    assert len(flushed) > 5  # the spill really happened
-    assert spilled == in_memory
-    assert len(spilled[1]["resources"]) > 800
