@@ -365,20 +365,21 @@ def _department_scope(report, scope: Scope, refuse) -> None:
 
 def _finalised(resources, report, departement, progress):
     """The accepted resources with the import's source, ``departement`` (a spreadsheet's
-    rows that name none) and id, lazily (a resource serialised ahead by
-    ``parallel.prepare`` is serialised again if one changes); progress ``ecriture`` once
-    they are all read."""
+    rows that name none) and id, lazily; a resource (or ``Prepared`` row) whose JSON was
+    computed ahead by ``parallel.prepare`` is rebuilt and serialised again if one of them
+    changes. Progress ``ecriture`` once they are all read."""
     tabular = not report.format.startswith("data-inclusion")
     done = 0
     for resource in resources:
-        before = (resource.source, resource.departement, resource.id)
+        source, place = resource.source, resource.departement
         if tabular:
-            resource.source = report.source
-            resource.departement = resource.departement or departement
-        prefix = f"{resource.source}--"
-        source_id = resource.source_id
-        resource.id = source_id if source_id.startswith(prefix) else prefix + source_id
-        if before != (resource.source, resource.departement, resource.id):
+            source, place = report.source, place or departement
+        prefix = f"{source}--"
+        identifier = resource.source_id
+        identifier = identifier if identifier.startswith(prefix) else prefix + identifier
+        if (source, place, identifier) != (resource.source, resource.departement, resource.id):
+            resource = parallel.full(resource)
+            resource.source, resource.departement, resource.id = source, place, identifier
             forget_serialised(resource)
         yield resource
         done += 1
@@ -390,6 +391,7 @@ def _located(resources, directory, geocoder: Geocoder):
     """The resources, those without coordinates (commune known) geocoded."""
     for resource in resources:
         if resource.latitude is None and resource.code_insee:
+            resource = parallel.full(resource)
             _geocode(resource, directory, geocoder)
             forget_serialised(resource)
         yield resource

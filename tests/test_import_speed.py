@@ -254,3 +254,34 @@ def test_pool_and_single_process_leave_identical_tables(tmp_path, directory, mon
     assert summary["acceptees"] > 800 and summary["rejetees"] > 100
     assert len(tables["resources"]) == summary["acceptees"] == len(tables["moteur_docs"])
     assert tables["moteur_vocab"]
+
+
+def test_a_prepared_row_rebuilds_the_resource_it_was_made_of(tmp_path, directory):
+    """A worker sends back a ``Prepared`` row (ids, place, JSON, engine row), not the
+    resource: ``parallel.full`` rebuilds the same resource from it, with its search text."""
+    import csv
+
+    from resource_base.store import serialise
+    from search_engines.embedded import DOCUMENT_KEY, document_columns
+
+    validator = parallel.RowValidator(directory, departement="51")
+    context = parallel.Context("51", False, None, (), "varie.csv", False)
+    with varied_file(tmp_path / "varie.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(enumerate(csv.DictReader(handle, delimiter=";"), start=2))
+    outcomes = parallel.validate_chunk(validator, context, rows)
+    prepared = [o for o in outcomes if o[1] is not None and "_serialised" in o[1].__dict__]
+    assert len(prepared) > 300
+    for outcome in prepared:
+        resource = outcome[1]
+        row = parallel._unpack(parallel._pack(outcome))[1]
+        assert isinstance(row, parallel.Prepared)
+        assert (row.id, row.departement, row.source_id) == (
+            resource.id,
+            resource.departement,
+            resource.source_id,
+        )
+        assert serialise(row) == serialise(resource)
+        rebuilt = parallel.full(row)
+        assert rebuilt.to_dict() == resource.to_dict()
+        assert rebuilt.search_text() == resource.search_text()
+        assert document_columns(rebuilt) == resource.__dict__[DOCUMENT_KEY]
