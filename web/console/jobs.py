@@ -259,14 +259,19 @@ def _run(runtime: Runtime, actor: User, job: ImportJob, path: Path, folder: Path
         job.acceptees, job.rejetees = report.acceptees, report.rejetees
         if report.rejets_fichier:
             job.rejets_nom = Path(report.rejets_fichier).name
-    _save(folder, job)
-    runtime.accounts.audit(
-        actor,
-        "import_ressources",
-        f"departement:{job.departement}",
-        job.departement,
-        f"{job.fichier} : "
-        + (
-            job.message or f"{plural(job.acceptees, 'acceptée')}, {plural(job.rejetees, 'rejetée')}"
-        ),
-    )
+    # The audit entry first: a page that reads the import as ended finds it in the journal
+    # (and the status is written even if the audit fails).
+    try:
+        runtime.accounts.audit(
+            actor,
+            "import_ressources",
+            f"departement:{job.departement}",
+            job.departement,
+            f"{job.fichier} : "
+            + (
+                job.message
+                or f"{plural(job.acceptees, 'acceptée')}, {plural(job.rejetees, 'rejetée')}"
+            ),
+        )
+    finally:
+        _save(folder, job)
