@@ -269,7 +269,9 @@ def run(
     try:
         for name, context, rows in chunks:
             window.append((name, rows, pool.apply_async(_worker_chunk, ((context, rows),))))
-            if len(window) >= limit:
+            # Results already back are handed on at once (the importing process writes them
+            # between two reads); past ``limit`` chunks in flight, wait for the oldest.
+            while window and (len(window) >= limit or window[0][2].ready()):
                 yield _collect(window.popleft(), validator)
         while window:
             yield _collect(window.popleft(), validator)
