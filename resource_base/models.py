@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -109,28 +110,34 @@ class Resource:
 
     def mots_nom(self) -> list[str]:
         """Normalised tokens of the service's name (weighted higher in text relevance)."""
-        return sorted(_field_tokens(self.nom))
+        return sorted(text.token_set(self.nom))
 
     def mots_forts(self) -> list[str]:
         """Tokens of the name and of the thématique labels (the second field of relevance)."""
-        return sorted(_field_tokens(self.nom) | _theme_tokens(tuple(self.thematiques)))
+        return sorted(text.token_set(self.nom) | _theme_tokens(self.thematiques))
 
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
-        # The set of tokens of texts joined by " \n " is the union of each text's tokens
-        # (no token crosses the separator): short fields that repeat are tokenised once.
-        words = set(text.tokens(self.description)) if self.description else set()
-        for part in (
-            self.nom,
+        return sorted(self._token_sets()[2])
+
+    def _token_sets(self) -> tuple[set[str], set[str], set[str]]:
+        """The sets of ``mots_nom()``, ``mots_forts()`` and ``mots()``, each text tokenised once."""
+        nom = text.token_set(self.nom)
+        forts = nom | _theme_tokens(self.thematiques)
+        # No token crosses a space (resource_base.text): the tokens of the other fields joined
+        # by spaces are the union of each field's.
+        others = (
+            self.description,
             self.nom_structure,
             self.conditions_acces,
             self.frais_precisions,
             self.commune,
-        ):
-            if part:
-                words |= _field_tokens(part)
-        words |= _vocabulary_tokens(tuple(self.thematiques), tuple(self.reseaux_porteurs))
-        return sorted(words)
+        )
+        words = text.token_set(" ".join(filter(None, others)))
+        words |= forts
+        for reseau in self.reseaux_porteurs:
+            words |= _reseau_tokens(reseau)
+        return nom, forts, words
 
     def search_text(self) -> tuple[str, str, str]:
         """``mots_nom()``, ``mots_forts()`` and ``mots()`` joined by spaces, as the engines
@@ -139,7 +146,8 @@ class Resource:
         kept = self.__dict__.get("_search_text")
         if kept is not None:
             return kept
-        return " ".join(self.mots_nom()), " ".join(self.mots_forts()), " ".join(self.mots())
+        nom, forts, words = self._token_sets()
+        return " ".join(sorted(nom)), " ".join(sorted(forts)), " ".join(sorted(words))
 
     def keep_search_text(self) -> None:
         """Compute ``search_text()`` once and keep it on the object (three strings: cheap to
@@ -157,25 +165,31 @@ _LIST_FIELDS = tuple(
 )
 
 
-@lru_cache(maxsize=8192)
-def _field_tokens(value: str | None) -> frozenset[str]:
-    """Tokens of a short field that repeats across records (name, structure, commune…)."""
-    return frozenset(text.tokens(value))
-
-
-@lru_cache(maxsize=4096)
-def _theme_tokens(thematiques: tuple[str, ...]) -> frozenset[str]:
+def _theme_tokens(thematiques: Iterable[str]) -> set[str]:
     """Tokens of the labels of a record's thématiques and of their categories."""
-    categories = {vocabulary.category_of(t) for t in thematiques}
-    labels = [vocabulary.label(t) for t in (*thematiques, *sorted(categories))]
-    return frozenset(text.tokens(" \n ".join(labels)))
+    found: set[str] = set()
+    for slug in thematiques:
+        found |= _slug_tokens(slug)
+    return found
 
 
-@lru_cache(maxsize=4096)
-def _vocabulary_tokens(thematiques: tuple[str, ...], reseaux: tuple[str, ...]) -> frozenset[str]:
-    """Tokens of the labels of a record's thématiques (and their categories) and networks:
-    few distinct combinations, so they are tokenised once."""
-    categories = {vocabulary.category_of(t) for t in thematiques}
-    labels = [vocabulary.label(t) for t in (*thematiques, *sorted(categories))]
-    labels += [vocabulary.RESEAUX_PORTEURS.get(r, r) for r in reseaux]
-    return frozenset(text.tokens(" \n ".join(labels)))
+def _vocabulary_tokens(thematiques: Iterable[str], reseaux: Iterable[str]) -> set[str]:
+    """Tokens of the labels of a record's thématiques (and their categories) and networks."""
+    found = _theme_tokens(thematiques)
+    for reseau in reseaux:
+        found |= _reseau_tokens(reseau)
+    return found
+
+
+# One entry per slug, not per combination: a record's labels are the union of its slugs'.
+@lru_cache(maxsize=1024)
+def _slug_tokens(thematique: str) -> frozenset[str]:
+    """Tokens of a thématique's label and of its category's."""
+    category = vocabulary.category_of(thematique)
+    return frozenset(text.tokens(vocabulary.label(thematique) + " " + vocabulary.label(category)))
+
+
+@lru_cache(maxsize=1024)
+def _reseau_tokens(reseau: str) -> frozenset[str]:
+    """Tokens of a réseau porteur's label (the slug itself when unknown)."""
+    return frozenset(text.tokens(vocabulary.RESEAUX_PORTEURS.get(reseau, reseau)))
