@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from resource_base import text, vocabulary
 
@@ -114,7 +113,9 @@ class Resource:
 
     def mots_forts(self) -> list[str]:
         """Tokens of the name and of the thématique labels (the second field of relevance)."""
-        return sorted(text.token_set(self.nom) | _theme_tokens(self.thematiques))
+        return sorted(
+            text.token_set(self.nom).union(*map(_THEME_TOKENS.__getitem__, self.thematiques))
+        )
 
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
@@ -123,7 +124,7 @@ class Resource:
     def _token_sets(self) -> tuple[set[str], set[str], set[str]]:
         """The sets of ``mots_nom()``, ``mots_forts()`` and ``mots()``, each text tokenised once."""
         nom = text.token_set(self.nom)
-        forts = nom | _theme_tokens(self.thematiques)
+        forts = nom.union(*map(_THEME_TOKENS.__getitem__, self.thematiques))
         # No token crosses a space (resource_base.text): the tokens of the other fields joined
         # by spaces are the union of each field's.
         others = (
@@ -134,9 +135,7 @@ class Resource:
             self.commune,
         )
         words = text.token_set(" ".join(filter(None, others)))
-        words |= forts
-        for reseau in self.reseaux_porteurs:
-            words |= _reseau_tokens(reseau)
+        words.update(forts, *map(_RESEAU_TOKENS.__getitem__, self.reseaux_porteurs))
         return nom, forts, words
 
     def search_text(self) -> tuple[str, str, str]:
@@ -165,31 +164,32 @@ _LIST_FIELDS = tuple(
 )
 
 
-def _theme_tokens(thematiques: Iterable[str]) -> set[str]:
-    """Tokens of the labels of a record's thématiques and of their categories."""
-    found: set[str] = set()
-    for slug in thematiques:
-        found |= _slug_tokens(slug)
-    return found
+class _LabelTokens(dict):
+    """slug → the tokens of its label(s) (``labels(slug)``), filled on demand: one entry per
+    slug, not per combination, since a record's labels are the union of its slugs'. Emptied
+    past 1,024 slugs (the vocabulary has about 90 thématiques and 60 réseaux; an unknown
+    réseau is its own label)."""
+
+    def __init__(self, labels: Callable[[str], str]):
+        super().__init__()
+        self.labels = labels
+
+    def __missing__(self, slug: str) -> frozenset[str]:
+        if len(self) >= 1024:
+            self.clear()
+        found = self[slug] = frozenset(text.tokens(self.labels(slug)))
+        return found
+
+
+# A thématique's label and its category's; a réseau porteur's label, else the slug itself.
+_THEME_TOKENS = _LabelTokens(
+    lambda slug: vocabulary.label(slug) + " " + vocabulary.label(vocabulary.category_of(slug))
+)
+_RESEAU_TOKENS = _LabelTokens(lambda slug: vocabulary.RESEAUX_PORTEURS.get(slug, slug))
 
 
 def _vocabulary_tokens(thematiques: Iterable[str], reseaux: Iterable[str]) -> set[str]:
     """Tokens of the labels of a record's thématiques (and their categories) and networks."""
-    found = _theme_tokens(thematiques)
-    for reseau in reseaux:
-        found |= _reseau_tokens(reseau)
-    return found
-
-
-# One entry per slug, not per combination: a record's labels are the union of its slugs'.
-@lru_cache(maxsize=1024)
-def _slug_tokens(thematique: str) -> frozenset[str]:
-    """Tokens of a thématique's label and of its category's."""
-    category = vocabulary.category_of(thematique)
-    return frozenset(text.tokens(vocabulary.label(thematique) + " " + vocabulary.label(category)))
-
-
-@lru_cache(maxsize=1024)
-def _reseau_tokens(reseau: str) -> frozenset[str]:
-    """Tokens of a réseau porteur's label (the slug itself when unknown)."""
-    return frozenset(text.tokens(vocabulary.RESEAUX_PORTEURS.get(reseau, reseau)))
+    return set().union(
+        *map(_THEME_TOKENS.__getitem__, thematiques), *map(_RESEAU_TOKENS.__getitem__, reseaux)
+    )
