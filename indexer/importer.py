@@ -31,14 +31,15 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 
 from indexer import formats, parallel
 from indexer.formats import InvalidImportFile, SourceFile
 from indexer.geocoding import Geocoder, make_geocoder
 from indexer.limits import Limits
-from indexer.rows import Progress, Scope, source_of_departement, validate_rows
-from indexer.staging import Rejection, Rejections, Staging, write_rejects
+from indexer.rows import Progress, Scope, accepted_resources, source_of_departement
+from indexer.staging import Rejection, Rejections, write_rejects
 from indexer.validation import (
     PLACE_COLUMNS,
     REQUIRED_COLUMNS,
@@ -53,7 +54,6 @@ MAX_REJECTED_SHARE = 0.20
 MAX_REMOVED_SHARE = 0.50
 PAUSE_ENV = "RELAIS_IMPORT_PAUSE_BEFORE_COMMIT"
 PAUSE_MARKER = "relais import : pause avant validation de la transaction"
-WRITE_CHUNK = 2000
 
 
 __all__ = [
@@ -210,65 +210,27 @@ def _import_files(
             report.avertissements.extend(check_columns(source_file))
 
     rejected = Rejections(limits.max_rejects)
-    staging = Staging(runtime.data_dir / "tmp")
+    today = today or date.today()
+    validator = RowValidator(directory, departement=forced, place_first=is_di, today=today)
+    workers = int(runtime.settings.get("IMPORT_WORKERS") or parallel.default_workers())
+    scope = Scope()
+    stream = accepted_resources(
+        files, validator, is_di, forced, progress, rejected, workers, today, scope
+    )
+    refuse = _Refusal(report, rejected, rejets, runtime)
+
+    def check(tentative: str | None) -> None:
+        _check_scope(report, scope, rejected, validator, files, refuse, force, tentative)
+
     try:
-        today = today or date.today()
-        validator = RowValidator(directory, departement=forced, place_first=is_di, today=today)
-        workers = int(runtime.settings.get("IMPORT_WORKERS") or parallel.default_workers())
-        scope = validate_rows(
-            files, validator, is_di, forced, progress, staging, rejected, workers, today
-        )
-        for source_file in files:
-            report.avertissements.extend(source_file.warnings)
-        report.avertissements.extend(validator.notices.messages())
-
-        refuse = _Refusal(report, rejected, rejets, runtime)
-        if is_di:
-            _data_inclusion_scope(report, scope, refuse)
-        else:
-            _department_scope(report, scope, refuse)
-        report.acceptees = staging.count
-        total = report.acceptees + rejected.count
-        if report.source is None:
-            refuse(
-                "Aucune ligne valide : rien à importer."
-                if not staging.count
-                else "Département introuvable (aucune ligne n'indique de commune ni de "
-                "département) : précisez-le avec --departement."
-            )
-        if not force and total and rejected.count > MAX_REJECTED_SHARE * total:
-            refuse(
-                f"Import refusé : {rejected.count} ligne(s) rejetée(s) sur {total} "
-                f"({100 * rejected.count / total:.0f} %), au-delà du seuil de "
-                f"{100 * MAX_REJECTED_SHARE:.0f} %. Corrigez le fichier (voir les rejets) ou "
-                "relancez avec --force."
-            )
-        refuse.write_rejects()
-
-        store = runtime.store
-        current = store.count("source", report.source)
-        writers = [_removal_guard(report, current, force), *runtime.store_writers()]
-        pause = float(runtime.settings.get("IMPORT_PAUSE_BEFORE_COMMIT") or 0)
-        if pause > 0:
-            writers.append(_pause_writer(pause))
-        record = {
-            "date": datetime.now().isoformat(timespec="seconds"),
-            "fichiers": [f.path.name for f in files],
-            "empreinte_fichiers": hashlib.sha256(
-                "".join(f.sha256 for f in files).encode()
-            ).hexdigest(),
-            "format": report.format,
-            "rejetees": report.rejetees,
-            "duree_lecture_s": time.monotonic() - started,
-        }
-        geocoder = geocoder or make_geocoder(runtime.settings, runtime.data_dir)
-        try:
-            resources = _finalised(staging, report, directory, geocoder, progress)
-            outcome = store.replace("source", report.source, resources, record, writers=writers)
-        finally:
-            report.avertissements.extend(geocoder.close())
+        head, source, departement = _until_scope_known(stream, forced, is_di)
+        if source is None:  # every row was read and none tells the scope: refused here
+            check(None)
+        report.source = source
+        resources = _finalised(chain(head, stream), report, departement, progress)
+        outcome = _write(runtime, report, files, resources, started, force, geocoder, check)
     finally:
-        staging.close()
+        stream.close()
     report.ajoutees = outcome.ajoutees
     report.modifiees = outcome.modifiees
     report.supprimees = outcome.supprimees
@@ -277,6 +239,100 @@ def _import_files(
     runtime.after_store_change()
     report.duree_s = round(time.monotonic() - started, 3)
     return report
+
+
+def _until_scope_known(
+    stream, forced: str | None, is_di: bool
+) -> tuple[list[Resource], str | None, str | None]:
+    """``(head, source, departement)``: the first accepted resources, read until one tells
+    the import's source (``--departement``, or the first department a spreadsheet row names;
+    a data·inclusion service's own source), and that source and department, tentatively:
+    ``_check_scope`` confirms them once every row is read. ``source`` is None when no row
+    tells it (then every row was read)."""
+    head: list[Resource] = []
+    if not is_di and forced is not None:
+        return head, source_of_departement(forced), forced
+    for resource in stream:
+        head.append(resource)
+        if is_di:
+            return head, resource.source, None
+        if resource.departement:
+            return head, source_of_departement(resource.departement), resource.departement
+    return head, None, None
+
+
+def _check_scope(
+    report, scope: Scope, rejected, validator, files, refuse, force, tentative
+) -> None:
+    """Once every row is read: the warnings, the scope (one department or one source:
+    ``tentative``, the one the rows were written under) and the share of rejected rows;
+    refuses (``refuse``: ``ImportRefused``) or writes the rejects file."""
+    for source_file in files:
+        report.avertissements.extend(source_file.warnings)
+    report.avertissements.extend(validator.notices.messages())
+    if report.format.startswith("data-inclusion"):
+        _data_inclusion_scope(report, scope, refuse)
+    else:
+        _department_scope(report, scope, refuse)
+    report.acceptees = scope.acceptees
+    total = report.acceptees + rejected.count
+    if report.source is None:
+        refuse(
+            "Aucune ligne valide : rien à importer."
+            if not scope.acceptees
+            else "Département introuvable (aucune ligne n'indique de commune ni de "
+            "département) : précisez-le avec --departement."
+        )
+    if tentative is not None and report.source != tentative:  # cannot happen: one scope
+        raise RuntimeError(f"import scope {report.source} != {tentative}")
+    if not force and total and rejected.count > MAX_REJECTED_SHARE * total:
+        refuse(
+            f"Import refusé : {rejected.count} ligne(s) rejetée(s) sur {total} "
+            f"({100 * rejected.count / total:.0f} %), au-delà du seuil de "
+            f"{100 * MAX_REJECTED_SHARE:.0f} %. Corrigez le fichier (voir les rejets) ou "
+            "relancez avec --force."
+        )
+    refuse.write_rejects()
+
+
+def _write(runtime, report, files, resources, started, force, geocoder, check):
+    """Replace the scope's resources (``report.source``) by ``resources`` as they come (the
+    pool validates the next rows meanwhile), in one transaction; ``check(report.source)``
+    runs inside it once they are all read, and may refuse: the transaction is then rolled
+    back and the previous data still serves. Returns ``Store.replace``'s outcome."""
+    store, tentative = runtime.store, report.source
+    current = store.count("source", report.source)
+    record = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "fichiers": [f.path.name for f in files],
+        "empreinte_fichiers": "",  # known once every file is read (``checked``)
+        "format": report.format,
+        "rejetees": 0,
+        "duree_lecture_s": 0.0,
+    }
+    write_started = time.monotonic()
+
+    def checked(conn, removed, upserted) -> None:
+        """First writer: on the last call, every row is read; check, then complete the record."""
+        if upserted:
+            return
+        check(tentative)
+        record["rejetees"] = report.rejetees
+        record["empreinte_fichiers"] = hashlib.sha256(
+            "".join(f.sha256 for f in files).encode()
+        ).hexdigest()
+        record["duree_lecture_s"] = write_started - started
+
+    writers = [checked, _removal_guard(report, current, force), *runtime.store_writers()]
+    pause = float(runtime.settings.get("IMPORT_PAUSE_BEFORE_COMMIT") or 0)
+    if pause > 0:
+        writers.append(_pause_writer(pause))
+    geocoder = geocoder or make_geocoder(runtime.settings, runtime.data_dir)
+    try:
+        located = _located(resources, runtime.directory, geocoder)
+        return store.replace("source", report.source, located, record, writers=writers)
+    finally:
+        report.avertissements.extend(geocoder.close())
 
 
 def _data_inclusion_scope(report, scope: Scope, refuse) -> None:
@@ -307,31 +363,38 @@ def _department_scope(report, scope: Scope, refuse) -> None:
         report.source = source_of_departement(report.departement)
 
 
-def _finalised(staging: Staging, report, directory, geocoder, progress):
-    """The staged resources with their source, department, id and coordinates, lazily (a
-    resource serialised ahead by ``parallel.prepare`` is serialised again if one changes)."""
+def _finalised(resources, report, departement, progress):
+    """The accepted resources with the import's source, ``departement`` (a spreadsheet's
+    rows that name none) and id, lazily; a resource (or ``Prepared`` row) whose JSON was
+    computed ahead by ``parallel.prepare`` is rebuilt and serialised again if one of them
+    changes. Progress ``ecriture`` once they are all read."""
     tabular = not report.format.startswith("data-inclusion")
-    done, total = 0, staging.count
-    for batch in staging.batches():
-        for resource in batch:
-            before = (resource.source, resource.departement, resource.id)
-            if tabular:
-                resource.source = report.source
-                resource.departement = resource.departement or report.departement
-            prefix = f"{resource.source}--"
-            source_id = resource.source_id
-            resource.id = source_id if source_id.startswith(prefix) else prefix + source_id
-            if resource.latitude is None and resource.code_insee:
-                _geocode(resource, directory, geocoder)
-                forget_serialised(resource)
-            elif before != (resource.source, resource.departement, resource.id):
-                forget_serialised(resource)
-            yield resource
-            done += 1
-            if progress and done % WRITE_CHUNK == 0:
-                progress("ecriture", done, total)
+    done = 0
+    for resource in resources:
+        source, place = resource.source, resource.departement
+        if tabular:
+            source, place = report.source, place or departement
+        prefix = f"{source}--"
+        identifier = resource.source_id
+        identifier = identifier if identifier.startswith(prefix) else prefix + identifier
+        if (source, place, identifier) != (resource.source, resource.departement, resource.id):
+            resource = parallel.full(resource)
+            resource.source, resource.departement, resource.id = source, place, identifier
+            forget_serialised(resource)
+        yield resource
+        done += 1
     if progress:
-        progress("ecriture", total, total)
+        progress("ecriture", done, done)
+
+
+def _located(resources, directory, geocoder: Geocoder):
+    """The resources, those without coordinates (commune known) geocoded."""
+    for resource in resources:
+        if resource.latitude is None and resource.code_insee:
+            resource = parallel.full(resource)
+            _geocode(resource, directory, geocoder)
+            forget_serialised(resource)
+        yield resource
 
 
 def check_columns(source_file: SourceFile) -> list[str]:

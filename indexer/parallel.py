@@ -10,15 +10,17 @@ does the interpreter's exit.
 
 Results come back in the file's order: rows are sent by chunks of ``CHUNK_ROWS`` (fewer for a
 small file, so that every worker gets a share), with at most ``2 × workers + 2`` chunks in
-flight, so that memory stays bounded however large the file. A worker sends back, for each
-accepted row, the resource's values with everything computed ahead from them (JSON and
-fingerprint, search text, quality code, the embedded engine's columns): the importing process
-only checks duplicates and inserts.
+flight, so that memory stays bounded however large the file. For each accepted row whose id
+and coordinates are final, a worker sends back a ``Prepared`` row: what the importing process
+reads (ids, department, place), the stored JSON with its fingerprint and the embedded engine's
+row, all computed ahead. The importing process only checks duplicates and inserts; it
+rebuilds the ``Resource`` from the JSON (``full``) only when something must still change.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import multiprocessing
 import os
 from collections import deque
@@ -30,9 +32,9 @@ from indexer.formats import ROW_ERROR
 from indexer.validation import RowValidator, data_inclusion_row
 from indexer.validation.notices import Notices
 from resource_base.models import Resource
-from resource_base.quality import QUALITY_KEY, keep_quality_code
+from resource_base.quality import keep_quality_code
 from resource_base.store import keep_serialised
-from search_engines.embedded import DOCUMENT_KEY, keep_document_columns
+from search_engines.embedded import DOCUMENT_KEY, TEXT_COLUMNS, keep_document_columns
 
 CHUNK_ROWS = 500
 # Below this many bytes of input, forking and shipping rows cost more than they save.
@@ -55,8 +57,9 @@ class Context:
     several: bool
 
 
-# One outcome per row: (line, resource or None, errors, data·inclusion source or None).
-Outcome = tuple[int, Resource | None, list, str | None]
+# One outcome per row: (line, resource or None, errors, data·inclusion source or None); the
+# resource is a ``Prepared`` row when it comes back from a worker ready to be stored.
+Outcome = tuple[int, "Resource | Prepared | None", list, str | None]
 
 
 def check_row(validator: RowValidator, raw: dict, where: str, is_di: bool):
@@ -141,32 +144,65 @@ def _worker_chunk(task: tuple[Context, list]) -> tuple[list[Outcome], Notices]:
     return [_pack(outcome) for outcome in outcomes], validator.notices
 
 
+class Prepared:
+    """An accepted row as an import worker sends it back, ready to be stored: ``id``,
+    ``source``, ``source_id``, ``departement``, ``latitude`` and ``code_insee`` (what the
+    importing process reads), and in ``__dict__`` the ``(fingerprint, JSON)`` that
+    ``Store.replace`` stores and the embedded engine's row (``DOCUMENT_KEY``). The importing
+    process neither unpickles nor builds the resource's forty fields; ``full`` rebuilds it
+    from the JSON when a field must change."""
+
+    __slots__ = ("id", "source", "source_id", "departement", "latitude", "code_insee", "__dict__")
+
+    def __init__(self, packed: tuple):
+        (
+            self.id,
+            self.source,
+            self.source_id,
+            self.departement,
+            self.latitude,
+            self.code_insee,
+            serialised,
+            document,
+        ) = packed
+        self.__dict__["_serialised"] = serialised
+        self.__dict__[DOCUMENT_KEY] = document
+
+
+def full(item: Resource | Prepared) -> Resource:
+    """The ``Resource`` of an accepted row: ``item`` itself, or rebuilt from a ``Prepared``
+    row's JSON (its search text kept: the text fields are the same)."""
+    if not isinstance(item, Prepared):
+        return item
+    resource = Resource.from_dict(json.loads(item.__dict__["_serialised"][1]))
+    resource.__dict__["_search_text"] = item.__dict__[DOCUMENT_KEY][TEXT_COLUMNS]
+    return resource
+
+
 def _pack(outcome: Outcome) -> tuple:
     line, resource, errors, source = outcome
     if resource is None or "_serialised" not in resource.__dict__:
         return outcome
     kept = resource.__dict__
+    # A tuple of few objects: pickled and unpickled several times faster than the resource.
     packed = (
-        resource.values(),
+        resource.id,
+        resource.source,
+        resource.source_id,
+        resource.departement,
+        resource.latitude,
+        resource.code_insee,
         kept["_serialised"],
-        kept["_search_text"],
-        kept[QUALITY_KEY],
         kept[DOCUMENT_KEY],
     )
     return line, packed, errors, source
 
 
-def _unpack(outcome: tuple) -> Outcome:
+def _unpack(outcome: tuple) -> tuple:
     line, resource, errors, source = outcome
     if isinstance(resource, tuple):
-        values, serialised, search_text, quality, document = resource
-        resource = Resource.from_values(values)
-        kept = resource.__dict__
-        kept["_serialised"] = serialised
-        kept["_search_text"] = search_text
-        kept[QUALITY_KEY] = quality
-        kept[DOCUMENT_KEY] = document
-    return line, resource, errors, source
+        return line, Prepared(resource), errors, source
+    return outcome
 
 
 def _get_pool(directory, workers: int):

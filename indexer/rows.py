@@ -1,23 +1,24 @@
-"""Rows, as the files are read → staged resources or rejections (``validate_rows``).
+"""Rows, as the files are read → accepted resources or rejections (``accepted_resources``).
 
 Chunks of rows go through ``parallel`` (a pool of workers, or this process); here, in the
-file's order, each outcome becomes a rejection or a staged resource, a second row with an
-id already seen is rejected, and the departments and sources the rows name are counted
-(the import's scope).
+file's order, each outcome becomes a rejection or an accepted resource (yielded at once: the
+importer writes it into its open transaction while the workers validate the next chunks), a
+second row with an id already seen is rejected, and the departments and sources the rows
+name are counted (the import's scope).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from indexer import formats, parallel
 from indexer.formats import SourceFile
-from indexer.staging import Rejections, Staging, rejection
+from indexer.staging import Rejections, rejection
 from indexer.validation import RowValidator
 from resource_base.models import Resource
 
@@ -36,30 +37,30 @@ def source_of_departement(departement: str) -> str:
 
 @dataclass
 class Scope:
-    """What the validated rows say about the import's scope."""
+    """What the validated rows say about the import's scope (complete once every row is
+    read): rows accepted so far, and per department and per source."""
 
     departements: Counter = field(default_factory=Counter)
     sources: Counter = field(default_factory=Counter)
+    acceptees: int = 0
 
 
-def validate_rows(
+def accepted_resources(
     files: list[SourceFile],
     validator: RowValidator,
     is_di: bool,
     forced: str | None,
     progress: Progress | None,
-    staging: Staging,
     rejected: Rejections,
     workers: int,
     today: date,
-) -> Scope:
-    """Every row, as it is read → a staged resource or a rejection; a second row with an id
-    already seen is rejected here (the id is final once the scope is known)."""
-    scope = Scope()
-    # id key → line × 4096 + file index: an int rather than a tuple, a million times over.
-    seen: dict[object, int] = {}
+    scope: Scope,
+) -> Iterator[Resource]:
+    """Every row, as it is read → an accepted resource (yielded, in the files' order) or a
+    rejection (added to ``rejected``); a second row with an id already seen is rejected
+    here. ``scope`` counts what was accepted; it is complete once the iterator is exhausted.
+    Closing the iterator early ends the pool's work in flight."""
     names = [str(f.path) for f in files]
-    done = 0
     input_bytes = sum(f.path.stat().st_size for f in files)
     if parallel.usable(workers, input_bytes, validator.directory):
         chunks = _chunks(files, is_di, forced, today, parallel.chunk_rows(workers, input_bytes))
@@ -69,6 +70,16 @@ def validate_rows(
             (name, rows, parallel.validate_chunk(validator, context, rows))
             for name, context, rows in _chunks(files, is_di, forced, today, parallel.CHUNK_ROWS)
         )
+    try:
+        yield from _accepted(results, names, is_di, forced, progress, rejected, scope)
+    finally:
+        results.close()
+
+
+def _accepted(results, names, is_di, forced, progress, rejected, scope) -> Iterator[Resource]:
+    # id key → line × 4096 + file index: an int rather than a tuple, a million times over.
+    seen: dict[object, int] = {}
+    done = 0
     for name, rows, outcomes in results:
         for (line, raw), (_, resource, errors, source) in zip(rows, outcomes, strict=True):
             origin = (name, line, raw)
@@ -97,13 +108,13 @@ def validate_rows(
                 scope.departements[resource.departement] += 1
             if source:
                 scope.sources[source] += 1
-            staging.add(resource)
+            scope.acceptees += 1
+            yield resource
         done += len(rows)
         if progress:
-            progress("validation", done, None, acceptees=staging.count, rejetees=rejected.count)
+            progress("validation", done, None, acceptees=scope.acceptees, rejetees=rejected.count)
     if progress:
-        progress("validation", done, done, acceptees=staging.count, rejetees=rejected.count)
-    return scope
+        progress("validation", done, done, acceptees=scope.acceptees, rejetees=rejected.count)
 
 
 def _chunks(files: list[SourceFile], is_di: bool, forced: str | None, today: date, size: int):

@@ -1,6 +1,5 @@
-"""Bounded holders for an import in progress: the accepted resources (spilled to disk past a
-threshold) and the rejections (the first ``max_rejects`` kept, the rest counted), and the
-rejects CSV written from them.
+"""The rejections of an import in progress (the first ``max_rejects`` kept, the rest
+counted), and the rejects CSV written from them.
 """
 
 from __future__ import annotations
@@ -8,20 +7,12 @@ from __future__ import annotations
 import csv
 import json
 import os
-import pickle
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from indexer.formats import ROW_ERROR
 from indexer.validation import FORMULA_TRIGGERS
-from resource_base.models import Resource
-
-# Accepted resources held in memory before the rest go to a temporary file, by batches.
-SPILL_AFTER = 20_000
-SPILL_BATCH = 5_000
 
 
 @dataclass
@@ -67,73 +58,6 @@ class Rejections:
     @property
     def left_out(self) -> int:
         return self.count - len(self.kept)
-
-
-class Staging:
-    """Accepted resources in arrival order: in memory up to ``SPILL_AFTER``, then pickled
-    to a temporary file (in ``folder``) by batches, so that a million-row import holds a
-    bounded number of resources at once. Iterate with ``batches()``; ``close()`` removes
-    the file."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.memory: list[Resource] = []
-        self.pending: list[Resource] = []
-        self.spill = None
-        self.count = 0
-
-    def add(self, resource: Resource) -> None:
-        self.count += 1
-        if self.spill is None and len(self.memory) < SPILL_AFTER:
-            self.memory.append(resource)
-            return
-        self.pending.append(resource)
-        if len(self.pending) >= SPILL_BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.spill is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self.spill = tempfile.TemporaryFile(dir=self.folder, prefix="import-")  # noqa: SIM115 (closed by close())
-        # As values and what was computed ahead (tuples and a small dict): several times
-        # cheaper to pickle and load back than the Resource objects themselves.
-        packed = [(r.values(), _computed(r)) for r in self.pending]
-        pickle.dump(packed, self.spill, protocol=pickle.HIGHEST_PROTOCOL)
-        self.pending = []
-
-    def batches(self) -> Iterator[list[Resource]]:
-        """The resources by batches, in the order they were added."""
-        if self.memory:
-            yield self.memory
-        if self.spill is not None:
-            if self.pending:
-                self._flush()
-            self.spill.seek(0)
-            while True:
-                try:
-                    packed = pickle.load(self.spill)
-                except EOFError:
-                    break
-                yield [_unpacked(values, computed) for values, computed in packed]
-        elif self.pending:
-            yield self.pending
-
-    def close(self) -> None:
-        if self.spill is not None:
-            self.spill.close()
-            self.spill = None
-        self.memory, self.pending = [], []
-
-
-def _computed(resource: Resource) -> dict:
-    """What was computed ahead and kept on the object (``_serialised``, ``_search_text``…)."""
-    return {k: v for k, v in resource.__dict__.items() if k[0] == "_"}
-
-
-def _unpacked(values: tuple, computed: dict) -> Resource:
-    resource = Resource.from_values(values)
-    resource.__dict__.update(computed)
-    return resource
 
 
 # --- rejects file ---

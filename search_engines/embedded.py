@@ -114,7 +114,7 @@ def document_columns(resource: Resource) -> tuple:
     )
 
 
-_TEXT_COLUMNS = slice(12, 15)  # mots_nom, mots_forts, mots in document_columns
+TEXT_COLUMNS = slice(12, 15)  # mots_nom, mots_forts, mots in document_columns
 
 
 def keep_document_columns(resource: Resource) -> None:
@@ -190,7 +190,7 @@ class EmbeddedEngine:
         for rid, resource in enumerate(upserted, start=next_rid):
             columns = resource.__dict__.get(DOCUMENT_KEY) or document_columns(resource)
             rows.append((rid, resource.id, *columns))
-            texts.append((rid, *columns[_TEXT_COLUMNS]))
+            texts.append((rid, *columns[TEXT_COLUMNS]))
         conn.executemany(
             "INSERT INTO moteur_docs (rid, id, latitude, longitude, a_distance, sur_place, statut, "
             "visibilite, qualite, frais, publics, modes, zone, thematiques, mots_nom, mots_forts, "

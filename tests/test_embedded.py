@@ -90,3 +90,26 @@ def test_token_cache_is_bounded_in_bytes(tmp_path, directory):
 def test_token_cache_budget_is_a_setting(runtime):
     assert runtime.settings["EMBEDDED_TOKEN_CACHE_MB"] == 64
     assert runtime.embedded.token_cache_bytes == 64 * 1024 * 1024
+
+
+def test_the_wal_grows_past_sqlites_default_checkpoint_before_syncing(tmp_path, directory):
+    """SQLite checkpoints (and syncs) a WAL of 1,000 pages by default; the store lets it grow
+    to ``WAL_CHECKPOINT_PAGES`` first, so that an import of department after department
+    does not sync at each one, and cuts it back after the checkpoint."""
+    from bench import synthetic
+    from resource_base import store as store_module
+
+    store = Store(tmp_path / "relais.sqlite3")
+    engine = EmbeddedEngine(store)
+    wal = tmp_path / "relais.sqlite3-wal"
+    by_departement: dict[str, list] = {}
+    for resource in synthetic.generate(6000, directory, seed=7):
+        by_departement.setdefault(resource.departement, []).append(resource)
+    sizes = []
+    for departement, batch in sorted(by_departement.items()):
+        store.replace("departement", departement, batch, {}, writers=[engine.writer])
+        sizes.append(wal.stat().st_size)
+    default_checkpoint = 1000 * 4096
+    assert max(sizes) > 2 * default_checkpoint  # it grew well past SQLite's default
+    assert all(size <= store_module.WAL_SIZE_LIMIT + 8 * 1024 * 1024 for size in sizes)
+    assert store.count() == 6000

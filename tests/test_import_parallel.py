@@ -109,3 +109,74 @@ def test_a_limit_hit_while_the_pool_works_refuses_and_keeps_serving(
     finally:
         parallel.shutdown()
     assert {r.id for r in runtime.store.iter_resources()} == before
+
+
+def _runtime(tmp_path: Path, directory, workers: int) -> Runtime:
+    runtime = Runtime(
+        settings_module.load(
+            {"DATA_DIR": str(tmp_path), "SEARCH_ENGINE": "embedded", "IMPORT_WORKERS": workers}
+        )
+    )
+    runtime.directory = directory
+    return runtime
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rows_are_written_while_later_rows_are_validated(tmp_path, directory, monkeypatch, workers):
+    """Accepted rows go into the open transaction by batches as they come: the first batch
+    is written before the last rows are validated (no second pass over a staged copy)."""
+    from resource_base import store as store_module
+
+    monkeypatch.setattr(store_module, "REPLACE_BATCH", 200)
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", 0)
+    runtime = _runtime(tmp_path / "d", directory, workers)
+    events: list[tuple[str, int]] = []
+    writers = runtime.store_writers
+
+    def spy(conn, removed, upserted) -> None:
+        if upserted:
+            events.append(("ecrites", len(upserted)))
+
+    monkeypatch.setattr(runtime, "store_writers", lambda: [*writers(), spy])
+
+    def progress(step, done, total, **tally) -> None:
+        if step == "validation":
+            events.append(("lues", done))
+
+    try:
+        report = import_files(
+            runtime, [big_file(tmp_path / "gros.csv")], force=True, progress=progress
+        )
+    finally:
+        parallel.shutdown()
+    assert report.acceptees > 1200
+    first_write = next(i for i, (kind, _) in enumerate(events) if kind == "ecrites")
+    last_read = max(i for i, (kind, _) in enumerate(events) if kind == "lues")
+    assert first_write < last_read, events
+    assert sum(n for kind, n in events if kind == "ecrites") == report.acceptees
+    assert runtime.store.count("source", "cd51") == report.acceptees
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_scope_refusal_found_after_the_rows_were_written_rolls_them_back(
+    tmp_path, directory, monkeypatch, workers
+):
+    """The last row names another department: every row before it was already written in
+    the transaction; the refusal rolls them back and the previous data still serves."""
+    monkeypatch.setattr(parallel, "POOL_MIN_BYTES", 0)
+    runtime = _runtime(tmp_path / "d", directory, workers)
+    import_files(runtime, [FIXTURES / "valide.csv"])
+    before = {r.id: r.to_dict() for r in runtime.store.iter_resources()}
+    history = runtime.store.imports()
+    path = big_file(tmp_path / "gros.csv")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("ailleurs;DÉMO S;Service d'ailleurs (démo);;sante;52121;;;;;15/01/2025\n")
+    try:
+        with pytest.raises(ImportRefused, match=r"plusieurs départements \(51 : .*52 : 1 ligne"):
+            import_files(runtime, [path], force=True, rejets=tmp_path / "rejets.csv")
+    finally:
+        parallel.shutdown()
+    assert {r.id: r.to_dict() for r in runtime.store.iter_resources()} == before
+    assert runtime.store.imports() == history
+    assert runtime.embedded.count() == len(before)
+    assert (tmp_path / "rejets.csv").is_file()  # written on a refusal too

@@ -256,24 +256,32 @@ def test_pool_and_single_process_leave_identical_tables(tmp_path, directory, mon
     assert tables["moteur_vocab"]
 
 
-def test_spilled_resources_come_back_identical(tmp_path, directory, monkeypatch):
-    """Past ``SPILL_AFTER`` the staged resources go to a temporary file as values: the
-    tables are the same as when they all stay in memory."""
-    from indexer import staging
+def test_a_prepared_row_rebuilds_the_resource_it_was_made_of(tmp_path, directory):
+    """A worker sends back a ``Prepared`` row (ids, place, JSON, engine row), not the
+    resource: ``parallel.full`` rebuilds the same resource from it, with its search text."""
+    import csv
 
-    path = varied_file(tmp_path / "varie.csv")
-    in_memory = _import(tmp_path, directory, "memoire", path, 1)
-    monkeypatch.setattr(staging, "SPILL_AFTER", 100)
-    monkeypatch.setattr(staging, "SPILL_BATCH", 70)
-    flushed: list[int] = []
-    flush = staging.Staging._flush
+    from resource_base.store import serialise
+    from search_engines.embedded import DOCUMENT_KEY, document_columns
 
-    def counted(self) -> None:
-        flushed.append(len(self.pending))
-        flush(self)
-
-    monkeypatch.setattr(staging.Staging, "_flush", counted)
-    spilled = _import(tmp_path, directory, "disque", path, 1)
-    assert len(flushed) > 5  # the spill really happened
-    assert spilled == in_memory
-    assert len(spilled[1]["resources"]) > 800
+    validator = parallel.RowValidator(directory, departement="51")
+    context = parallel.Context("51", False, None, (), "varie.csv", False)
+    with varied_file(tmp_path / "varie.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(enumerate(csv.DictReader(handle, delimiter=";"), start=2))
+    outcomes = parallel.validate_chunk(validator, context, rows)
+    prepared = [o for o in outcomes if o[1] is not None and "_serialised" in o[1].__dict__]
+    assert len(prepared) > 300
+    for outcome in prepared:
+        resource = outcome[1]
+        row = parallel._unpack(parallel._pack(outcome))[1]
+        assert isinstance(row, parallel.Prepared)
+        assert (row.id, row.departement, row.source_id) == (
+            resource.id,
+            resource.departement,
+            resource.source_id,
+        )
+        assert serialise(row) == serialise(resource)
+        rebuilt = parallel.full(row)
+        assert rebuilt.to_dict() == resource.to_dict()
+        assert rebuilt.search_text() == resource.search_text()
+        assert document_columns(rebuilt) == resource.__dict__[DOCUMENT_KEY]
