@@ -180,3 +180,11 @@ def test_a_scope_refusal_found_after_the_rows_were_written_rolls_them_back(
     assert runtime.store.imports() == history
     assert runtime.embedded.count() == len(before)
     assert (tmp_path / "rejets.csv").is_file()  # written on a refusal too
+
+
+def test_chunks_are_sized_so_that_each_worker_gets_several():
+    # A department's file of 1,000 rows (~700 KB): 8 chunks of 125 rows for two workers.
+    assert parallel.chunk_rows(2, 1000 * parallel.ROW_BYTES) == 125
+    assert parallel.chunk_rows(4, 1000 * parallel.ROW_BYTES) == 63
+    assert parallel.chunk_rows(2, 700 * 1024 * 1024) == parallel.CHUNK_ROWS  # a big file
+    assert parallel.chunk_rows(2, 20 * 1024) == parallel.MIN_CHUNK_ROWS  # a small one
