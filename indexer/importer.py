@@ -1,4 +1,4 @@
-"""Loading departmental data: read → validate → normalise → geocode → guards → replace.
+"""Loading departmental data: read → validate → normalise → geocode → write, then guards.
 
 ``import_files`` is the one entry point (the ``relais import`` command is a thin shell around
 it). An import replaces one scope of the canonical store in a single SQLite transaction,
@@ -12,9 +12,13 @@ the whole new set serves or the previous one still does:
 - a data·inclusion file replaces the resources of its ``source``.
 
 Every row is accepted or rejected; rejections go to a CSV file (``ligne``, ``champ``,
-``motif``, then the original row) and to the report. Guards refuse, unless ``force``, an
-import with more than 20 % of rows rejected or one that would remove more than half of the
-scope's current resources; a refused import writes nothing to the store.
+``motif``, then the original row) and to the report. Accepted rows are written into the
+transaction as they come (the scope is taken from ``--departement`` or the first row that
+tells it), while the worker pool validates the next ones. Once every row is read, guards
+inside the transaction refuse, unless ``force``, an import that names several departments
+or sources, one with more than 20 % of rows rejected, or one that would remove more than
+half of the scope's current resources: the transaction is rolled back, so that a refused
+import leaves the store as it was.
 
 Debugging hook: ``RELAIS_IMPORT_PAUSE_BEFORE_COMMIT=<seconds>`` pauses inside the transaction,
 after everything is written and before the commit, once ``PAUSE_MARKER`` is printed on stderr

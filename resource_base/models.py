@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from resource_base import text, vocabulary
 
@@ -109,28 +109,34 @@ class Resource:
 
     def mots_nom(self) -> list[str]:
         """Normalised tokens of the service's name (weighted higher in text relevance)."""
-        return sorted(_field_tokens(self.nom))
+        return sorted(text.token_set(self.nom))
 
     def mots_forts(self) -> list[str]:
         """Tokens of the name and of the thématique labels (the second field of relevance)."""
-        return sorted(_field_tokens(self.nom) | _theme_tokens(tuple(self.thematiques)))
+        return sorted(
+            text.token_set(self.nom).union(*map(_THEME_TOKENS.__getitem__, self.thematiques))
+        )
 
     def mots(self) -> list[str]:
         """Normalised tokens of everything searchable about the resource."""
-        # The set of tokens of texts joined by " \n " is the union of each text's tokens
-        # (no token crosses the separator): short fields that repeat are tokenised once.
-        words = set(text.tokens(self.description)) if self.description else set()
-        for part in (
-            self.nom,
+        return sorted(self._token_sets()[2])
+
+    def _token_sets(self) -> tuple[set[str], set[str], set[str]]:
+        """The sets of ``mots_nom()``, ``mots_forts()`` and ``mots()``, each text tokenised once."""
+        nom = text.token_set(self.nom)
+        forts = nom.union(*map(_THEME_TOKENS.__getitem__, self.thematiques))
+        # No token crosses a space (resource_base.text): the tokens of the other fields joined
+        # by spaces are the union of each field's.
+        others = (
+            self.description,
             self.nom_structure,
             self.conditions_acces,
             self.frais_precisions,
             self.commune,
-        ):
-            if part:
-                words |= _field_tokens(part)
-        words |= _vocabulary_tokens(tuple(self.thematiques), tuple(self.reseaux_porteurs))
-        return sorted(words)
+        )
+        words = text.token_set(" ".join(filter(None, others)))
+        words.update(forts, *map(_RESEAU_TOKENS.__getitem__, self.reseaux_porteurs))
+        return nom, forts, words
 
     def search_text(self) -> tuple[str, str, str]:
         """``mots_nom()``, ``mots_forts()`` and ``mots()`` joined by spaces, as the engines
@@ -139,7 +145,8 @@ class Resource:
         kept = self.__dict__.get("_search_text")
         if kept is not None:
             return kept
-        return " ".join(self.mots_nom()), " ".join(self.mots_forts()), " ".join(self.mots())
+        nom, forts, words = self._token_sets()
+        return " ".join(sorted(nom)), " ".join(sorted(forts)), " ".join(sorted(words))
 
     def keep_search_text(self) -> None:
         """Compute ``search_text()`` once and keep it on the object (three strings: cheap to
@@ -157,25 +164,32 @@ _LIST_FIELDS = tuple(
 )
 
 
-@lru_cache(maxsize=8192)
-def _field_tokens(value: str | None) -> frozenset[str]:
-    """Tokens of a short field that repeats across records (name, structure, commune…)."""
-    return frozenset(text.tokens(value))
+class _LabelTokens(dict):
+    """slug → the tokens of its label(s) (``labels(slug)``), filled on demand: one entry per
+    slug, not per combination, since a record's labels are the union of its slugs'. Emptied
+    past 1,024 slugs (the vocabulary has about 90 thématiques and 60 réseaux; an unknown
+    réseau is its own label)."""
+
+    def __init__(self, labels: Callable[[str], str]):
+        super().__init__()
+        self.labels = labels
+
+    def __missing__(self, slug: str) -> frozenset[str]:
+        if len(self) >= 1024:
+            self.clear()
+        found = self[slug] = frozenset(text.tokens(self.labels(slug)))
+        return found
 
 
-@lru_cache(maxsize=4096)
-def _theme_tokens(thematiques: tuple[str, ...]) -> frozenset[str]:
-    """Tokens of the labels of a record's thématiques and of their categories."""
-    categories = {vocabulary.category_of(t) for t in thematiques}
-    labels = [vocabulary.label(t) for t in (*thematiques, *sorted(categories))]
-    return frozenset(text.tokens(" \n ".join(labels)))
+# A thématique's label and its category's; a réseau porteur's label, else the slug itself.
+_THEME_TOKENS = _LabelTokens(
+    lambda slug: vocabulary.label(slug) + " " + vocabulary.label(vocabulary.category_of(slug))
+)
+_RESEAU_TOKENS = _LabelTokens(lambda slug: vocabulary.RESEAUX_PORTEURS.get(slug, slug))
 
 
-@lru_cache(maxsize=4096)
-def _vocabulary_tokens(thematiques: tuple[str, ...], reseaux: tuple[str, ...]) -> frozenset[str]:
-    """Tokens of the labels of a record's thématiques (and their categories) and networks:
-    few distinct combinations, so they are tokenised once."""
-    categories = {vocabulary.category_of(t) for t in thematiques}
-    labels = [vocabulary.label(t) for t in (*thematiques, *sorted(categories))]
-    labels += [vocabulary.RESEAUX_PORTEURS.get(r, r) for r in reseaux]
-    return frozenset(text.tokens(" \n ".join(labels)))
+def _vocabulary_tokens(thematiques: Iterable[str], reseaux: Iterable[str]) -> set[str]:
+    """Tokens of the labels of a record's thématiques (and their categories) and networks."""
+    return set().union(
+        *map(_THEME_TOKENS.__getitem__, thematiques), *map(_RESEAU_TOKENS.__getitem__, reseaux)
+    )

@@ -143,21 +143,17 @@ def _features(resource: Resource) -> tuple:
     is evaluated apart (``_skips_freshness``, ``_relative_code``), so that the departments'
     sources (``cd51``…) share one cache entry per combination. ``test_quality`` holds it to
     the official score."""
+    # Spelled out: a generator of the bools costs a third of this function.
     return (
         _description_value(len(resource.description or "")),
-        *(
-            bool(value)
-            for value in (
-                resource.adresse,
-                resource.telephone,
-                resource.courriel,
-                resource.lien_mobilisation,
-                resource.frais_precisions,
-                resource.thematiques,
-                resource.publics,
-                resource.mobilisable_par,
-            )
-        ),
+        bool(resource.adresse),
+        bool(resource.telephone),
+        bool(resource.courriel),
+        bool(resource.lien_mobilisation),
+        bool(resource.frais_precisions),
+        bool(resource.thematiques),
+        bool(resource.publics),
+        bool(resource.mobilisable_par),
         resource.frais,
         tuple(resource.modes_accueil),
         tuple(resource.modes_mobilisation),

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
 from resource_base.models import FIELD_NAMES, Resource
 
 SCHEMA = """
@@ -66,20 +68,22 @@ REPLACE_BATCH = 250
 # ``WAL_SIZE_LIMIT`` bytes after a checkpoint.
 WAL_CHECKPOINT_PAGES = 8192
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def serialise(resource: Resource) -> tuple[str, str]:
     """(fingerprint, JSON) of a resource: one serialisation serves both. A resource may
-    carry them already (``keep_serialised``: computed in an import worker process)."""
+    carry them already (``keep_serialised``: computed in an import worker process).
+
+    The JSON is compact UTF-8 text (orjson: ~3× faster than the json module; ``json.loads``
+    reads it back as the same dict); the fingerprint is the first 32 hex digits of its
+    SHA-256. Field order is fixed by the dataclass, so the JSON is canonical without
+    sorting keys. ``orjson.JSONEncodeError`` (a ``TypeError``) for a value JSON cannot hold
+    (a lone surrogate in a string); coordinates are finite (``indexer.validation``)."""
     kept = resource.__dict__.get("_serialised")
     if kept is not None:
         return kept
-    # Field order is fixed by the dataclass, so the JSON is canonical without sort_keys;
-    # json.dumps(resource.to_dict(), ensure_ascii=False) writes the same text, but builds an
-    # encoder and copies the lists at every call.
-    payload = _ENCODER.encode(dict(zip(FIELD_NAMES, resource.values(), strict=True)))
-    return hashlib.sha256(payload.encode()).hexdigest()[:32], payload
+    payload = orjson.dumps(dict(zip(FIELD_NAMES, resource.values(), strict=True)))
+    return hashlib.sha256(payload).hexdigest()[:32], payload.decode()
 
 
 def keep_serialised(resource: Resource) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 _LIGATURES = (
     ("œ", "oe"),
@@ -144,20 +145,72 @@ _STEMS = _Stems()
 
 
 def tokens(text: str | None) -> list[str]:
-    """Normalised tokens of a text, in order, stop words removed.
+    """Normalised tokens of a text, in order, stop words removed. Each chunk (the text between
+    two spaces) is tokenised once, then found in a bounded cache (``_Chunks``).
 
     >>> tokens("L'aide aux dettes d'un foyer")
     ['aide', 'dett', 'foyer']
     """
     if not text:
         return []
+    # No token crosses a space (see _chunk_tokens): the text's tokens are its chunks', in order.
+    return list(chain.from_iterable(map(_CHUNKS.__getitem__, _chunks(text))))
+
+
+def token_set(text: str | None) -> set[str]:
+    """``set(tokens(text))``, without the intermediate list.
+
+    >>> sorted(token_set("aide aux dettes, aide aux enfants"))
+    ['aide', 'dett', 'enfant']
+    """
+    if not text:
+        return set()
+    return set(chain.from_iterable(map(_CHUNKS.__getitem__, _chunks(text))))
+
+
+def _chunks(text: str) -> list[str]:
+    """The text between spaces, for ``_CHUNKS``."""
+    if "`" in text and not text.isascii():
+        # Folding a text that is not ASCII turns every backtick into an apostrophe (an
+        # elision), even in its ASCII chunks, which fold alone would leave as they are.
+        text = text.replace("`", "'")
+    return text.split(" ")
+
+
+def _chunk_tokens(text: str) -> tuple[str, ...]:
+    """Tokens of a text, computed (the reference pipeline ``tokens`` caches per chunk).
+
+    A space stays a separator at every step, so the tokens of ``a + " " + b`` are those of
+    ``a`` then those of ``b``: NFKD decomposes code point by code point and reorders only
+    combining marks, which a space (a starter) bounds; an elision (``l'``) contains no space,
+    and the word boundary it needs holds after a space exactly as at the start of a text.
+    """
     # Folding first keeps apostrophes (’ becomes '), so elisions are cut on plain ASCII.
     text = _ascii_lower(text)
     if "'" in text:
         text = _ELISION.sub(" ", text)
     # The folded text is ASCII: one translate does what _NON_WORD.sub does, split() the rest.
     stems = _STEMS
-    return [stems[w] for w in text.translate(_NON_WORD_TABLE).split() if w not in STOP_WORDS]
+    return tuple(stems[w] for w in text.translate(_NON_WORD_TABLE).split() if w not in STOP_WORDS)
+
+
+class _Chunks(dict):
+    """chunk (a text between two spaces: a word and its punctuation, "l'accès,") → its tokens,
+    filled on demand. Bounded: chunks longer than ``_CHUNK_MAX_LENGTH`` characters are not
+    kept, and the cache is emptied past ``_CHUNKS_MAX`` entries (12 MB at worst, measured)."""
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        found = _chunk_tokens(chunk)
+        if len(chunk) <= _CHUNK_MAX_LENGTH:
+            if len(self) >= _CHUNKS_MAX:
+                self.clear()
+            self[chunk] = found
+        return found
+
+
+_CHUNKS_MAX = 30_000
+_CHUNK_MAX_LENGTH = 40
+_CHUNKS = _Chunks()
 
 
 _SURFACE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
