@@ -132,8 +132,13 @@ def import_files(
     progress: Progress | None = None,
     geocoder: Geocoder | None = None,
     today: date | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import one or more files into the store and the engines, as one replacement.
+
+    ``workers``: validation processes, as the ``IMPORT_WORKERS`` setting (its value when
+    ``None``; ``0`` one per core; ``1`` none, all in this process: what a multi-threaded web
+    server passes, since forking it is unsafe).
 
     Raises ``InvalidImportFile`` when a file cannot be read as a whole (nothing is written)
     and ``ImportRefused`` when the rows lead to a refusal (guards, several departments or
@@ -146,7 +151,17 @@ def import_files(
     directory = runtime.directory  # reference data, loaded once per process: not timed
     with _gc_paused():
         return _import(
-            runtime, paths, directory, departement, fmt, rejets, force, progress, geocoder, today
+            runtime,
+            paths,
+            directory,
+            departement,
+            fmt,
+            rejets,
+            force,
+            progress,
+            geocoder,
+            today,
+            workers,
         )
 
 
@@ -163,7 +178,9 @@ def _gc_paused():
             gc.enable()
 
 
-def _import(runtime, paths, directory, departement, fmt, rejets, force, progress, geocoder, today):
+def _import(
+    runtime, paths, directory, departement, fmt, rejets, force, progress, geocoder, today, workers
+):
     started = time.monotonic()
     limits = Limits.from_settings(runtime.settings)
     forced = None
@@ -188,6 +205,7 @@ def _import(runtime, paths, directory, departement, fmt, rejets, force, progress
             today,
             limits,
             started,
+            workers,
         )
     finally:
         for source_file in files:
@@ -195,7 +213,18 @@ def _import(runtime, paths, directory, departement, fmt, rejets, force, progress
 
 
 def _import_files(
-    runtime, files, directory, forced, rejets, force, progress, geocoder, today, limits, started
+    runtime,
+    files,
+    directory,
+    forced,
+    rejets,
+    force,
+    progress,
+    geocoder,
+    today,
+    limits,
+    started,
+    workers=None,
 ):
     data_inclusion = {f.format == "data-inclusion" for f in files}
     if len(data_inclusion) > 1:
@@ -216,7 +245,9 @@ def _import_files(
     rejected = Rejections(limits.max_rejects)
     today = today or date.today()
     validator = RowValidator(directory, departement=forced, place_first=is_di, today=today)
-    workers = int(runtime.settings.get("IMPORT_WORKERS") or parallel.default_workers())
+    if workers is None:
+        workers = int(runtime.settings.get("IMPORT_WORKERS") or 0)
+    workers = workers or parallel.default_workers()
     scope = Scope()
     stream = accepted_resources(
         files, validator, is_di, forced, progress, rejected, workers, today, scope

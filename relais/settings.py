@@ -258,7 +258,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "IMPORT_WORKERS",
         0,
-        "Processus de validation d'un import (0 : un par cœur ; 1 : aucun, tout dans le processus de l'import).",
+        "Processus de validation d'un import par « relais import » (0 : un par cœur ; 1 : aucun, tout dans le processus de l'import) ; la console n'en crée jamais.",
         int,
         validator=_at_least(0),
     ),

@@ -7,6 +7,11 @@ then the report. The status is a small JSON file in ``DATA_DIR/imports/console/<
 worker of the machine can answer for it. A status that stops moving for ``STALE_AFTER_S``
 (the process was restarted mid-import) reads as interrupted: the atomic replacement of the
 importer left the previous resources serving.
+
+The rows are validated in that thread, never in forked worker processes (``IMPORT_WORKERS``
+is for ``relais import``): forking a multi-threaded server copies locks another thread may
+hold, open SQLite connections, the listening socket and every pipe into children that the
+pool would keep alive after this one-off import.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ WRITE_EVERY_S = 0.5
 STALE_AFTER_S = 600
 KEEP_STATUS_S = 30 * 24 * 3600  # a finished import's page stays readable a month
 SHOWN_REJECTS = 500
+WORKERS = 1  # validation in the import's thread: no fork of the serving process (see above)
 RUNNING = ("en_attente", "en_cours")
 STATES = {
     "en_attente": "En attente",
@@ -167,8 +173,9 @@ def start_import(
 
     Raises ``AccessDenied`` outside the admin's department and ``UploadRefused`` (French
     message) for a file of another format or over ``MAX_UPLOAD_BYTES``, or while another
-    import of the department runs; nothing is imported then. The thread runs ``indexer.importer.import_files`` (same guards as the CLI) and
-    writes the audit entry when it ends.
+    import of the department runs; nothing is imported then. The thread runs
+    ``indexer.importer.import_files`` (same guards as the CLI) with ``WORKERS`` (no worker
+    process) and writes the audit entry when it ends.
     """
     scoping.require(actor, roles.IMPORT_RESOURCES, departement)
     name = secure_filename(upload.filename or "") or "ressources.csv"
@@ -232,6 +239,7 @@ def _run(runtime: Runtime, actor: User, job: ImportJob, path: Path, folder: Path
             rejets=rejects,
             force=job.force,
             progress=progress,
+            workers=WORKERS,
         )
         job.etat = "termine"
     except ImportRefused as exc:
@@ -251,14 +259,19 @@ def _run(runtime: Runtime, actor: User, job: ImportJob, path: Path, folder: Path
         job.acceptees, job.rejetees = report.acceptees, report.rejetees
         if report.rejets_fichier:
             job.rejets_nom = Path(report.rejets_fichier).name
-    _save(folder, job)
-    runtime.accounts.audit(
-        actor,
-        "import_ressources",
-        f"departement:{job.departement}",
-        job.departement,
-        f"{job.fichier} : "
-        + (
-            job.message or f"{plural(job.acceptees, 'acceptée')}, {plural(job.rejetees, 'rejetée')}"
-        ),
-    )
+    # The audit entry first: a page that reads the import as ended finds it in the journal
+    # (and the status is written even if the audit fails).
+    try:
+        runtime.accounts.audit(
+            actor,
+            "import_ressources",
+            f"departement:{job.departement}",
+            job.departement,
+            f"{job.fichier} : "
+            + (
+                job.message
+                or f"{plural(job.acceptees, 'acceptée')}, {plural(job.rejetees, 'rejetée')}"
+            ),
+        )
+    finally:
+        _save(folder, job)
