@@ -164,28 +164,19 @@ _LIST_FIELDS = tuple(
 )
 
 
-class _LabelTokens(dict):
+def _label_tokens(labels: Callable[[str], str]) -> text.OnDemand:
     """slug → the tokens of its label(s) (``labels(slug)``), filled on demand: one entry per
     slug, not per combination, since a record's labels are the union of its slugs'. Emptied
     past 1,024 slugs (the vocabulary has about 90 thématiques and 60 réseaux; an unknown
     réseau is its own label)."""
-
-    def __init__(self, labels: Callable[[str], str]):
-        super().__init__()
-        self.labels = labels
-
-    def __missing__(self, slug: str) -> frozenset[str]:
-        if len(self) >= 1024:
-            self.clear()
-        found = self[slug] = frozenset(text.tokens(self.labels(slug)))
-        return found
+    return text.OnDemand(lambda slug: frozenset(text.tokens(labels(slug))), 1024)
 
 
 # A thématique's label and its category's; a réseau porteur's label, else the slug itself.
-_THEME_TOKENS = _LabelTokens(
+_THEME_TOKENS = _label_tokens(
     lambda slug: vocabulary.label(slug) + " " + vocabulary.label(vocabulary.category_of(slug))
 )
-_RESEAU_TOKENS = _LabelTokens(lambda slug: vocabulary.RESEAUX_PORTEURS.get(slug, slug))
+_RESEAU_TOKENS = _label_tokens(lambda slug: vocabulary.RESEAUX_PORTEURS.get(slug, slug))
 
 
 def _vocabulary_tokens(thematiques: Iterable[str], reseaux: Iterable[str]) -> set[str]:

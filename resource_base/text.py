@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
 
@@ -129,24 +130,30 @@ def stem(word: str) -> str:
     return word
 
 
-class _Stems(dict):
-    """word → ``stem(word)``, filled on demand (a dict look-up is several times cheaper than
-    an ``lru_cache`` call); emptied past ``_STEMS_MAX`` words so that memory stays bounded."""
+class OnDemand(dict):
+    """key → ``compute(key)``, filled on demand (a dict look-up is several times cheaper than
+    an ``lru_cache`` call). Bounded: emptied past ``limit`` entries; a key longer than
+    ``longest`` (when given) is computed but not kept."""
 
-    def __missing__(self, word: str) -> str:
-        if len(self) >= _STEMS_MAX:
-            self.clear()
-        found = self[word] = stem(word)
+    def __init__(self, compute: Callable, limit: int, longest: int | None = None):
+        super().__init__()
+        self.compute, self.limit, self.longest = compute, limit, longest
+
+    def __missing__(self, key):
+        found = self.compute(key)
+        if self.longest is None or len(key) <= self.longest:
+            if len(self) >= self.limit:
+                self.clear()
+            self[key] = found
         return found
 
 
-_STEMS_MAX = 100_000
-_STEMS = _Stems()
+_STEMS = OnDemand(stem, 100_000)  # word → stem(word)
 
 
 def tokens(text: str | None) -> list[str]:
     """Normalised tokens of a text, in order, stop words removed. Each chunk (the text between
-    two spaces) is tokenised once, then found in a bounded cache (``_Chunks``).
+    two spaces) is tokenised once, then found in a bounded cache (``_CHUNKS``).
 
     >>> tokens("L'aide aux dettes d'un foyer")
     ['aide', 'dett', 'foyer']
@@ -194,23 +201,11 @@ def _chunk_tokens(text: str) -> tuple[str, ...]:
     return tuple(stems[w] for w in text.translate(_NON_WORD_TABLE).split() if w not in STOP_WORDS)
 
 
-class _Chunks(dict):
-    """chunk (a text between two spaces: a word and its punctuation, "l'accès,") → its tokens,
-    filled on demand. Bounded: chunks longer than ``_CHUNK_MAX_LENGTH`` characters are not
-    kept, and the cache is emptied past ``_CHUNKS_MAX`` entries (12 MB at worst, measured)."""
-
-    def __missing__(self, chunk: str) -> tuple[str, ...]:
-        found = _chunk_tokens(chunk)
-        if len(chunk) <= _CHUNK_MAX_LENGTH:
-            if len(self) >= _CHUNKS_MAX:
-                self.clear()
-            self[chunk] = found
-        return found
-
-
+# chunk (a text between two spaces: a word and its punctuation, "l'accès,") → its tokens.
+# Chunks longer than _CHUNK_MAX_LENGTH characters are not kept: 12 MB at worst, measured.
 _CHUNKS_MAX = 30_000
 _CHUNK_MAX_LENGTH = 40
-_CHUNKS = _Chunks()
+_CHUNKS = OnDemand(_chunk_tokens, _CHUNKS_MAX, _CHUNK_MAX_LENGTH)
 
 
 _SURFACE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")

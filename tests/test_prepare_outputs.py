@@ -200,7 +200,7 @@ def test_search_text_of_synthetic_resources_is_that_of_the_plain_pipeline(direct
 
 
 def test_chunk_cache_is_bounded(monkeypatch):
-    monkeypatch.setattr(text, "_CHUNKS_MAX", 50)
+    monkeypatch.setattr(text._CHUNKS, "limit", 50)
     text._CHUNKS.clear()
     words = [f"mot{i}" for i in range(400)]
     assert text.tokens(" ".join(words)) == reference_tokens(" ".join(words))
