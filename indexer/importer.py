@@ -148,21 +148,23 @@ def import_files(
     """
     if not paths:
         raise InvalidImportFile("Aucun fichier à importer.")
-    directory = runtime.directory  # reference data, loaded once per process: not timed
+    asked = _Asked(departement, fmt, rejets, force, progress, geocoder, today, workers)
     with _gc_paused():
-        return _import(
-            runtime,
-            paths,
-            directory,
-            departement,
-            fmt,
-            rejets,
-            force,
-            progress,
-            geocoder,
-            today,
-            workers,
-        )
+        return _import(runtime, paths, runtime.directory, asked)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What ``import_files`` was asked, handed down as one value."""
+
+    departement: str | None
+    fmt: str
+    rejets: str | Path | None
+    force: bool
+    progress: Progress | None
+    geocoder: Geocoder | None
+    today: date | None
+    workers: int | None
 
 
 @contextmanager
@@ -178,54 +180,27 @@ def _gc_paused():
             gc.enable()
 
 
-def _import(
-    runtime, paths, directory, departement, fmt, rejets, force, progress, geocoder, today, workers
-):
+def _import(runtime, paths, directory, asked: _Asked):
+    # ``directory``: reference data, loaded once per process (not timed).
     started = time.monotonic()
     limits = Limits.from_settings(runtime.settings)
     forced = None
-    if departement is not None:
-        forced = normalise_departement(departement, directory.departements)
+    if asked.departement is not None:
+        forced = normalise_departement(asked.departement, directory.departements)
         if forced is None:
-            raise InvalidImportFile(f"Département « {departement} » inconnu.")
+            raise InvalidImportFile(f"Département « {asked.departement} » inconnu.")
 
     files: list[SourceFile] = []
     try:
         for path in paths:
-            files.append(formats.open_file(path, fmt, limits))
-        return _import_files(
-            runtime,
-            files,
-            directory,
-            forced,
-            rejets,
-            force,
-            progress,
-            geocoder,
-            today,
-            limits,
-            started,
-            workers,
-        )
+            files.append(formats.open_file(path, asked.fmt, limits))
+        return _import_files(runtime, files, directory, forced, asked, limits, started)
     finally:
         for source_file in files:
             source_file.close()
 
 
-def _import_files(
-    runtime,
-    files,
-    directory,
-    forced,
-    rejets,
-    force,
-    progress,
-    geocoder,
-    today,
-    limits,
-    started,
-    workers=None,
-):
+def _import_files(runtime, files, directory, forced, asked: _Asked, limits, started):
     data_inclusion = {f.format == "data-inclusion" for f in files}
     if len(data_inclusion) > 1:
         raise InvalidImportFile(
@@ -243,16 +218,18 @@ def _import_files(
             report.avertissements.extend(check_columns(source_file))
 
     rejected = Rejections(limits.max_rejects)
-    today = today or date.today()
+    today = asked.today or date.today()
     validator = RowValidator(directory, departement=forced, place_first=is_di, today=today)
+    workers = asked.workers
     if workers is None:
         workers = int(runtime.settings.get("IMPORT_WORKERS") or 0)
     workers = workers or parallel.default_workers()
     scope = Scope()
+    progress, force = asked.progress, asked.force
     stream = accepted_resources(
         files, validator, is_di, forced, progress, rejected, workers, today, scope
     )
-    refuse = _Refusal(report, rejected, rejets, runtime)
+    refuse = _Refusal(report, rejected, asked.rejets, runtime)
 
     def check(tentative: str | None) -> None:
         _check_scope(report, scope, rejected, validator, files, refuse, force, tentative)
@@ -263,7 +240,7 @@ def _import_files(
             check(None)
         report.source = source
         resources = _finalised(chain(head, stream), report, departement, progress)
-        outcome = _write(runtime, report, files, resources, started, force, geocoder, check)
+        outcome = _write(runtime, report, files, resources, started, force, asked.geocoder, check)
     finally:
         stream.close()
     report.ajoutees = outcome.ajoutees

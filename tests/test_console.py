@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import csrf_token, make_user, sign_in
+from marne_file import marne_file
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -118,23 +119,10 @@ def test_admin_uploads_resources_and_reads_the_rejects(admin_client, runtime):
     assert [p.suffix for p in jobs.iterdir()] == [".json"]
 
 
-def big_file(rows: int) -> bytes:
-    """``rows`` valid rows (the fixture's first row, with new ids) and one bad e-mail."""
-    lines = (FIXTURES / "valide.csv").read_text("utf-8-sig").splitlines()
-    header, first = lines[0], lines[1].split(";")
-    body = []
-    for n in range(rows):
-        first[0] = f"gros-{n}"
-        body.append(";".join(first))
-    bad = list(first)
-    bad[0], bad[header.split(";").index("courriel")] = "gros-faux", "pas-une-adresse"
-    return "\n".join([header, *body, ";".join(bad)]).encode("utf-8")
-
-
 def test_a_large_import_shows_its_progress(admin_client):
     """A large file: the page is there at once, and its state moves while rows are read."""
     seen: list[dict] = []
-    response = upload(admin_client, big_file(20_000), "gros-51.csv")
+    response = upload(admin_client, marne_file(20_000, "gros-", bad_email=True), "gros-51.csv")
     running = text(admin_client.get(response.headers["Location"]))
     assert 'http-equiv="refresh"' in running and "import-progress.js" in running
     assert 'role="status"' in running

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import csrf_token, make_user, sign_in
+from marne_file import marne_file
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -38,17 +39,6 @@ def cpu_ticks(pids: set[int]) -> int:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15
     return total
-
-
-def large_file(rows: int) -> bytes:
-    """``rows`` valid rows of the Marne (the fixture's first row, with new ids)."""
-    lines = (FIXTURES / "valide.csv").read_text("utf-8-sig").splitlines()
-    header, first = lines[0], lines[1].split(";")
-    body = []
-    for n in range(rows):
-        first[0] = f"processus-{n}"
-        body.append(";".join(first))
-    return "\n".join([header, *body]).encode("utf-8")
 
 
 def upload(client, content: bytes, name: str):
@@ -82,7 +72,7 @@ def test_a_console_import_forks_no_worker_and_leaves_none(admin_client, runtime,
     # Two workers asked for, and a file well over the pool's threshold: the command line
     # would fork a pool here (see the test below); the web server must not.
     runtime.settings["IMPORT_WORKERS"] = 2
-    content = large_file(2_000)
+    content = marne_file(2_000, "processus-")
     assert len(content) > 2 * parallel.POOL_MIN_BYTES
     before = child_pids()
     response = upload(admin_client, content, "processus-51.csv")
@@ -108,7 +98,7 @@ def test_a_console_import_forks_no_worker_and_leaves_none(admin_client, runtime,
 def test_the_command_line_keeps_its_pool_for_the_next_import(runner, runtime, no_pool, tmp_path):
     runtime.settings["IMPORT_WORKERS"] = 2
     path = tmp_path / "processus-51.csv"
-    path.write_bytes(large_file(2_000))
+    path.write_bytes(marne_file(2_000, "processus-"))
     assert path.stat().st_size > parallel.POOL_MIN_BYTES
     before = child_pids()
 
@@ -122,7 +112,7 @@ def test_the_command_line_keeps_its_pool_for_the_next_import(runner, runtime, no
     # The next file of the series, under the threshold of a first import: the kept pool
     # validates it (its workers work), with no new fork.
     small = tmp_path / "processus-51-suite.csv"
-    small.write_bytes(large_file(550))
+    small.write_bytes(marne_file(550, "processus-"))
     assert parallel.WARM_POOL_MIN_BYTES <= small.stat().st_size < parallel.POOL_MIN_BYTES
     worked = cpu_ticks(workers)
     second = runner(["import", str(small), "--departement", "51", "--force"])
