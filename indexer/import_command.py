@@ -125,11 +125,17 @@ def import_command(ctx, fichiers, departement, fmt, rejets, as_json, force):
     except sqlite3.OperationalError as exc:
         if "locked" not in str(exc):
             raise
-        click.echo(
+        busy = (
             "Le magasin est occupé (un autre import est-il en cours ?) : rien n'a été modifié, "
-            "réessayez plus tard.",
-            err=True,
+            "réessayez plus tard."
         )
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {"refus": busy, "fichiers": [str(f) for f in fichiers]}, ensure_ascii=False
+                )
+            )
+        click.echo(busy, err=True)
         ctx.exit(EXIT_BUSY)
     except EngineUnavailable as exc:
         click.echo(

@@ -282,11 +282,11 @@ def _check_scope(
     for source_file in files:
         report.avertissements.extend(source_file.warnings)
     report.avertissements.extend(validator.notices.messages())
+    report.acceptees = scope.acceptees  # also when the scope is refused just below
     if report.format.startswith("data-inclusion"):
         _data_inclusion_scope(report, scope, refuse)
     else:
         _department_scope(report, scope, refuse)
-    report.acceptees = scope.acceptees
     total = report.acceptees + rejected.count
     if report.source is None:
         refuse(

@@ -515,6 +515,9 @@ def test_several_departments_need_departement(runtime, runner):
     result = runner(["import", str(path)])
     assert result.exit_code == 1
     assert "plusieurs départements (51 : 1 ligne(s), 52 : 2 ligne(s))" in result.output
+    with pytest.raises(ImportRefused) as refused:
+        import_files(runtime, [path])
+    assert refused.value.report.acceptees == 3  # counted, although refused
     report = import_files(runtime, [path], departement="51")
     assert report.acceptees == 3 and runtime.store.count("source", "cd51") == 3
     assert any("hors du département" in w for w in report.avertissements)
@@ -1002,3 +1005,8 @@ def test_cli_busy_store(runner, monkeypatch):
     monkeypatch.setattr(indexer.import_command, "import_files", locked)
     result = runner(["import", str(FIXTURES / "valide.csv")])
     assert result.exit_code == 4 and "Le magasin est occupé" in result.output
+    as_json = runner(["import", str(FIXTURES / "valide.csv"), "--json"])
+    assert as_json.exit_code == 4
+    answer = json.loads(as_json.stdout)
+    assert answer["refus"].startswith("Le magasin est occupé")
+    assert answer["fichiers"] == [str(FIXTURES / "valide.csv")]
