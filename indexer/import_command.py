@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from indexer.formats import FORMATS, InvalidImportFile
-from indexer.importer import ImportRefused, ImportReport, import_files
+from indexer.importer import ImportRefused, ImportReport, StoreBusy, import_files
 from resource_base.search import EngineUnavailable
 
 # Exit codes, documented in the command's help.
@@ -122,20 +121,15 @@ def import_command(ctx, fichiers, departement, fmt, rejets, as_json, force):
         _print(exc.report, as_json)
         click.echo(exc.message, err=True)
         ctx.exit(EXIT_REFUSED)
-    except sqlite3.OperationalError as exc:
-        if "locked" not in str(exc):
-            raise
-        busy = (
-            "Le magasin est occupé (un autre import est-il en cours ?) : rien n'a été modifié, "
-            "réessayez plus tard."
-        )
+    except StoreBusy as exc:
         if as_json:
             click.echo(
                 json.dumps(
-                    {"refus": busy, "fichiers": [str(f) for f in fichiers]}, ensure_ascii=False
+                    {"refus": exc.message, "fichiers": [str(f) for f in fichiers]},
+                    ensure_ascii=False,
                 )
             )
-        click.echo(busy, err=True)
+        click.echo(exc.message, err=True)
         ctx.exit(EXIT_BUSY)
     except EngineUnavailable as exc:
         click.echo(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -62,6 +63,7 @@ PAUSE_MARKER = "relais import : pause avant validation de la transaction"
 
 __all__ = [
     "ImportRefused",
+    "StoreBusy",
     "ImportReport",
     "InvalidImportFile",
     "Rejection",
@@ -140,17 +142,38 @@ def import_files(
     ``None``; ``0`` one per core; ``1`` none, all in this process: what a multi-threaded web
     server passes, since forking it is unsafe).
 
-    Raises ``InvalidImportFile`` when a file cannot be read as a whole (nothing is written)
-    and ``ImportRefused`` when the rows lead to a refusal (guards, several departments or
-    sources); the rejects file is written in both the success and the refusal cases.
+    Raises ``InvalidImportFile`` when a file cannot be read as a whole (nothing is written),
+    ``ImportRefused`` when the rows lead to a refusal (guards, several departments or
+    sources; the rejects file is written in both the success and the refusal cases), and
+    ``StoreBusy`` when another import kept the store locked for ``BUSY_TIMEOUT_S`` (nothing is
+    written).
 
     >>> # import_files(runtime, ["ressources-51.csv"], departement="51").ajoutees
     """
     if not paths:
         raise InvalidImportFile("Aucun fichier à importer.")
     asked = _Asked(departement, fmt, rejets, force, progress, geocoder, today, workers)
-    with _gc_paused():
-        return _import(runtime, paths, runtime.directory, asked)
+    try:
+        with _gc_paused():
+            return _import(runtime, paths, runtime.directory, asked)
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        raise StoreBusy(STORE_BUSY) from exc
+
+
+STORE_BUSY = (
+    "Le magasin est occupé (un autre import est-il en cours ?) : rien n'a été modifié, "
+    "réessayez plus tard."
+)
+
+
+class StoreBusy(Exception):
+    """Another import held the store's write lock too long; nothing was written."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,9 @@ Writer = Callable[[sqlite3.Connection, list[str], list[Resource]], None]
 # Small enough that a department's file (about 1,000 rows) is written in several batches
 # while the import's workers validate the next rows; larger batches cost no less per row.
 REPLACE_BATCH = 250
+# Seconds a connection waits for another one's write lock (an import in progress holds it for
+# its whole reading) before "database is locked".
+BUSY_TIMEOUT_S = 30.0
 # WAL pages (4 KiB each) written before a commit checkpoints them into the database file:
 # 8,192 pages (32 MiB) rather than SQLite's default 1,000, so that a series of department
 # imports (about 3 MiB of pages each at 1,000 rows) syncs the disk every ten files or so
@@ -120,7 +123,9 @@ class Store:
             conn.executescript(SCHEMA)
 
     def connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")

@@ -147,6 +147,25 @@ def test_an_import_refused_by_the_guards_says_why(admin_client, runtime):
     assert admin_client.get(page + "/etat").get_json()["etat"] == "refuse"
 
 
+def test_an_import_that_finds_the_store_busy_says_so(admin_client, runtime, monkeypatch):
+    """Another import holds the store's write lock (a command-line import, say): the
+    console's import ends refused with the French reason, not an internal error."""
+    from resource_base import store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
+    holder = runtime.store.connect()
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        page = follow_import(admin_client, upload(admin_client, mixed_file()))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert admin_client.get(page + "/etat").get_json()["etat"] == "refuse"
+    html = text(admin_client.get(page))
+    assert "Le magasin est occupé" in html and "erreur interne" not in html
+    assert runtime.store.count() == 0
+
+
 def test_one_import_at_a_time_per_department(admin_client, runtime):
     page = follow_import(admin_client, upload(admin_client, mixed_file()))
     folder = Path(runtime.settings["DATA_DIR"]) / "imports" / "console" / "51"

@@ -29,7 +29,7 @@ LOCAL = {
     "tests",
     "conftest",
     "contract_data",
-    "marne",
+    "marne_file",
     "database_support",
     "oidc_support",
     "smtp_support",

@@ -16,7 +16,7 @@ import pytest
 
 from indexer.formats import InvalidImportFile, column_key, decode, detect_format
 from indexer.geocoding import GEOCODERS, BanGeocoder, OfflineGeocoder, make_geocoder, plausible
-from indexer.importer import PAUSE_ENV, PAUSE_MARKER, ImportRefused, import_files
+from indexer.importer import PAUSE_ENV, PAUSE_MARKER, ImportRefused, StoreBusy, import_files
 from indexer.validation import (
     RowValidator,
     normalise_email,
@@ -994,18 +994,25 @@ def test_progress_is_reported(runtime):
     assert {"acceptees": 6, "rejetees": 0} in counts
 
 
-def test_cli_busy_store(runner, monkeypatch):
-    import sqlite3
+def test_cli_busy_store(runtime, runner, monkeypatch):
+    """Another connection holds the store's write lock (an import in progress): the import
+    waits ``BUSY_TIMEOUT_S``, then says the store is busy, exit code 4, nothing written."""
+    from resource_base import store as store_module
 
-    import indexer.import_command
-
-    def locked(*args, **kwargs):
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(indexer.import_command, "import_files", locked)
-    result = runner(["import", str(FIXTURES / "valide.csv")])
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
+    holder = runtime.store.connect()
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = runner(["import", str(FIXTURES / "valide.csv")])
+        as_json = runner(["import", str(FIXTURES / "valide.csv"), "--json"])
+        with pytest.raises(StoreBusy, match="Le magasin est occupé"):
+            import_files(runtime, [FIXTURES / "valide.csv"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert runtime.store.count() == 0
     assert result.exit_code == 4 and "Le magasin est occupé" in result.output
-    as_json = runner(["import", str(FIXTURES / "valide.csv"), "--json"])
+    assert "Traceback" not in result.output
     assert as_json.exit_code == 4
     answer = json.loads(as_json.stdout)
     assert answer["refus"].startswith("Le magasin est occupé")

@@ -33,7 +33,7 @@ from werkzeug.utils import secure_filename
 from accounts import roles, scoping
 from accounts.models import User
 from indexer.formats import InvalidImportFile
-from indexer.importer import ImportRefused, ImportReport, import_files
+from indexer.importer import ImportRefused, ImportReport, StoreBusy, import_files
 from web.console.services import IMPORT_SUFFIXES, MAX_UPLOAD_BYTES, rejects_dir
 from web.helpers import Runtime, plural
 
@@ -246,6 +246,8 @@ def _run(runtime: Runtime, actor: User, job: ImportJob, path: Path, folder: Path
         report, job.etat, job.message = exc.report, "refuse", exc.message
     except InvalidImportFile as exc:
         job.etat, job.message = "refuse", str(exc)
+    except StoreBusy as exc:
+        job.etat, job.message = "refuse", exc.message
     except Exception as exc:  # never a trace to the admin; the log keeps it
         logger.error("import de la console", exc_info=exc)
         job.etat = "refuse"
