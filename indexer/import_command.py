@@ -108,13 +108,7 @@ def import_command(ctx, fichiers, departement, fmt, rejets, as_json, force):
             progress=bars,
         )
     except InvalidImportFile as exc:
-        if as_json:
-            click.echo(
-                json.dumps(
-                    {"refus": exc.message, "fichiers": [str(f) for f in fichiers]},
-                    ensure_ascii=False,
-                )
-            )
+        _print_refusal(exc.message, fichiers, as_json)
         click.echo(f"Fichier refusé : {exc.message}", err=True)
         ctx.exit(EXIT_INVALID)
     except ImportRefused as exc:
@@ -122,13 +116,7 @@ def import_command(ctx, fichiers, departement, fmt, rejets, as_json, force):
         click.echo(exc.message, err=True)
         ctx.exit(EXIT_REFUSED)
     except StoreBusy as exc:
-        if as_json:
-            click.echo(
-                json.dumps(
-                    {"refus": exc.message, "fichiers": [str(f) for f in fichiers]},
-                    ensure_ascii=False,
-                )
-            )
+        _print_refusal(exc.message, fichiers, as_json)
         click.echo(exc.message, err=True)
         ctx.exit(EXIT_BUSY)
     except EngineUnavailable as exc:
@@ -141,6 +129,13 @@ def import_command(ctx, fichiers, departement, fmt, rejets, as_json, force):
         if bars is not None:
             bars.close()
     _print(report, as_json)
+
+
+def _print_refusal(message: str, fichiers, as_json: bool) -> None:
+    """With ``--json``, the answer of an import that wrote nothing: ``{"refus", "fichiers"}``."""
+    if as_json:
+        answer = {"refus": message, "fichiers": [str(f) for f in fichiers]}
+        click.echo(json.dumps(answer, ensure_ascii=False))
 
 
 def _print(report: ImportReport, as_json: bool) -> None:
