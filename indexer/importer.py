@@ -40,6 +40,7 @@ from itertools import chain
 from pathlib import Path
 
 from indexer import formats, parallel
+from indexer.errors import STORE_BUSY, StoreBusy
 from indexer.formats import InvalidImportFile, SourceFile
 from indexer.geocoding import Geocoder, make_geocoder
 from indexer.limits import Limits
@@ -160,20 +161,6 @@ def import_files(
         if "locked" not in str(exc):
             raise
         raise StoreBusy(STORE_BUSY) from exc
-
-
-STORE_BUSY = (
-    "Le magasin est occupé (un autre import est-il en cours ?) : rien n'a été modifié, "
-    "réessayez plus tard."
-)
-
-
-class StoreBusy(Exception):
-    """Another import held the store's write lock too long; nothing was written."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
