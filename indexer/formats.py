@@ -208,7 +208,7 @@ def _csv_rows(handle, lines, reader, columns, path, limits, warnings):
             record += 1
             if record - 1 > limits.max_rows:
                 raise too_many_rows(path.name, limits)
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():  # every cell blank (one C call, not forty)
                 blank += 1
                 continue
             if len(cells) == width:

@@ -79,8 +79,10 @@ def accepted_resources(
 def _accepted(results, names, is_di, forced, progress, rejected, scope) -> Iterator[Resource]:
     # id key → line × 4096 + file index: an int rather than a tuple, a million times over.
     seen: dict[object, int] = {}
+    prefixes: dict[str, str] = {}  # department → its source's id prefix, "cd51--"
     done = 0
     for name, rows, outcomes in results:
+        file_index = names.index(name)
         for (line, raw), (_, resource, errors, source) in zip(rows, outcomes, strict=True):
             origin = (name, line, raw)
             if resource is None:
@@ -93,17 +95,19 @@ def _accepted(results, names, is_di, forced, progress, rejected, scope) -> Itera
                 key = (source, resource.source_id.removeprefix(f"{source}--"))
             else:
                 departement = forced or resource.departement
-                key = (
-                    resource.source_id.removeprefix(f"{source_of_departement(departement)}--")
-                    if departement
-                    else _SOURCE_PREFIX.sub("", resource.source_id, count=1)
-                )
+                if departement:
+                    prefix = prefixes.get(departement)
+                    if prefix is None:
+                        prefix = prefixes[departement] = f"{source_of_departement(departement)}--"
+                    key = resource.source_id.removeprefix(prefix)
+                else:
+                    key = _SOURCE_PREFIX.sub("", resource.source_id, count=1)
             first = seen.get(key)
             if first is not None:
                 first_at = (names[first % 4096], first // 4096)
                 rejected.add(rejection(origin, [("id", _duplicate(first_at, origin, resource))]))
                 continue
-            seen[key] = line * 4096 + names.index(name)
+            seen[key] = line * 4096 + file_index
             if resource.departement:
                 scope.departements[resource.departement] += 1
             if source:

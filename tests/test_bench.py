@@ -74,6 +74,8 @@ def test_import_and_store_write(report):
     assert imported["complet"] is True
     assert _positive(_figure(imported["ressources_par_s"]))
     assert _positive(imported["duree_s"])
+    # Measured in a fresh process: its CPU is reported, the workers' too (none for tiny files).
+    assert _positive(imported["cpu_s"]["processus"]) and imported["cpu_s"]["workers"] >= 0
     written = part["ecriture_magasin"]
     assert written["ajoutees"] == SIZE
     assert _positive(written["ressources_par_s"])

@@ -273,7 +273,7 @@ def test_a_prepared_row_rebuilds_the_resource_it_was_made_of(tmp_path, directory
     assert len(prepared) > 300
     for outcome in prepared:
         resource = outcome[1]
-        row = parallel._unpack(parallel._pack(outcome))[1]
+        row = parallel._unpacked([parallel._pack(outcome)])[0][1]
         assert isinstance(row, parallel.Prepared)
         assert (row.id, row.departement, row.source_id) == (
             resource.id,
