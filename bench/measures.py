@@ -52,21 +52,30 @@ def _error(exc: BaseException) -> dict:
 
 @contextlib.contextmanager
 def _phase(section: dict):
-    """Adds to ``section`` the phase's wall time, the CPU time of this process and the load
-    average at its end. CPU / wall well under 1 for an in-process, single-threaded phase
-    means the process waited for the CPU (a shared machine): the figures are then pessimistic."""
-    wall, cpu = time.perf_counter(), time.process_time()
+    """Adds to ``section`` the phase's wall time, the CPU time of this process and of the
+    child processes that ended during it (the fresh importing process and its workers, a
+    ``relais import``, gunicorn), and the load average at its end. CPU / wall well under 1
+    for a phase that runs on one core means the process waited for the CPU (a shared
+    machine): the figures are then pessimistic."""
+    wall, cpu = time.perf_counter(), _cpu_with_children()
     try:
         yield
     finally:
         wall = time.perf_counter() - wall
-        cpu = time.process_time() - cpu
+        cpu = _cpu_with_children() - cpu
         section["phase"] = {
             "duree_s": round(wall, 1),
             "cpu_s": round(cpu, 1),
             "cpu_sur_mur": round(cpu / wall, 2) if wall else None,
             "charge_1min": (load_average() or [None])[0],
         }
+
+
+def _cpu_with_children() -> float:
+    """CPU seconds of this process and of its children waited for, user and system."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _measured(function, *args, **kwargs) -> dict:

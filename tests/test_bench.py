@@ -76,6 +76,8 @@ def test_import_and_store_write(report):
     assert _positive(imported["duree_s"])
     # Measured in a fresh process: its CPU is reported, the workers' too (none for tiny files).
     assert _positive(imported["cpu_s"]["processus"]) and imported["cpu_s"]["workers"] >= 0
+    # The phase counts the fresh process's CPU (it ended during the phase), start-up included.
+    assert imported["phase"]["cpu_s"] >= imported["cpu_s"]["processus"]
     written = part["ecriture_magasin"]
     assert written["ajoutees"] == SIZE
     assert _positive(written["ressources_par_s"])
