@@ -81,7 +81,9 @@ def test_every_setting_has_help_and_its_choices_in_it():
 
 
 def _commands(group: click.Group, prefix: str = "relais"):
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):  # relais.cli imports its commands lazily
+        command = group.get_command(context, name)
         if isinstance(command, click.Group):
             yield from _commands(command, f"{prefix} {name}")
         else:
