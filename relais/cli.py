@@ -7,45 +7,24 @@ naming the variable and exit code 2.
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
+from relais.commands import COMMANDS
 from relais.runtime import Runtime
 from relais.settings import ConfigError
 from resource_base.geo import GeoError
 
-# Each command's module is imported only when that command runs (or for the listing of
-# ``relais --help``): ``relais import``, run once per department file, then does not pay
-# for SQLAlchemy, Alembic, Werkzeug or the demo (0.45 s of the 0.7 s the eager imports cost,
-# measured on the 2-core machine, 2026-12-01).
-COMMANDS = {
-    "search": "search_engines.commands:search_command",
-    "communes": "search_engines.commands:communes_command",
-    "import": "indexer.import_command:import_command",
-    "reindex": "search_engines.commands:reindex_command",
-    "keys": "api.commands:keys_group",
-    "serve": "relais.serve:serve_command",
-    "openapi": "api.commands:openapi_command",
-    "db": "persistence.commands:db_group",
-    "users": "accounts.commands:users_group",
-    "departements": "accounts.commands:departements_group",
-    "taches": "handover.commands:taches_command",
-    "demo": "handover.demo.command:demo_command",
-}
-
 
 class LazyGroup(click.Group):
-    """A click group whose commands (``COMMANDS``: name → ``module:attribute``) are imported
-    on first use."""
+    """A click group whose commands (``relais.commands.COMMANDS``: name → loader) are
+    imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in self.commands and name in COMMANDS:
-            module, _, attribute = COMMANDS[name].partition(":")
-            self.add_command(getattr(importlib.import_module(module), attribute), name)
+            self.add_command(COMMANDS[name](), name)
         return super().get_command(ctx, name)
 
 
