@@ -40,7 +40,7 @@ from itertools import chain
 from pathlib import Path
 
 from indexer import formats, parallel
-from indexer.errors import STORE_BUSY, StoreBusy
+from indexer.errors import StoreBusy
 from indexer.formats import InvalidImportFile, SourceFile
 from indexer.geocoding import Geocoder, make_geocoder
 from indexer.limits import Limits
@@ -160,7 +160,7 @@ def import_files(
     except sqlite3.OperationalError as exc:
         if "locked" not in str(exc):
             raise
-        raise StoreBusy(STORE_BUSY) from exc
+        raise StoreBusy() from exc
 
 
 @dataclass(frozen=True)

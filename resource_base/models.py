@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from resource_base import text, vocabulary
@@ -168,10 +168,3 @@ _THEME_TOKENS = _label_tokens(
     lambda slug: vocabulary.label(slug) + " " + vocabulary.label(vocabulary.category_of(slug))
 )
 _RESEAU_TOKENS = _label_tokens(lambda slug: vocabulary.RESEAUX_PORTEURS.get(slug, slug))
-
-
-def _vocabulary_tokens(thematiques: Iterable[str], reseaux: Iterable[str]) -> set[str]:
-    """Tokens of the labels of a record's thématiques (and their categories) and networks."""
-    return set().union(
-        *map(_THEME_TOKENS.__getitem__, thematiques), *map(_RESEAU_TOKENS.__getitem__, reseaux)
-    )

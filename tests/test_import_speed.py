@@ -18,8 +18,8 @@ from indexer.importer import ImportRefused, import_files
 from indexer.validation import contacts, phones
 from relais import settings as settings_module
 from relais.runtime import Runtime
-from resource_base import text, urgency
-from resource_base.models import Resource, _vocabulary_tokens
+from resource_base import text, urgency, vocabulary
+from resource_base.models import Resource
 
 ADDRESSES = [
     "contact.51@mairie-reims.fr",
@@ -155,7 +155,12 @@ def test_tokens_field_by_field_are_those_of_the_joined_text():
         )
         if p
     )
-    expected = set(text.tokens(joined)) | _vocabulary_tokens(("sante",), ("mission-locale",))
+    labels = (
+        vocabulary.label("sante"),
+        vocabulary.label(vocabulary.category_of("sante")),
+        vocabulary.RESEAUX_PORTEURS["mission-locale"],
+    )
+    expected = set(text.tokens(joined)) | set(text.tokens(" \n ".join(labels)))
     assert resource.mots() == sorted(expected)
     assert "oeuvr" in resource.mots() and "chalon" in resource.mots()
 
